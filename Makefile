@@ -1,0 +1,45 @@
+# The entry points people type. Each target is idempotent and works on a fresh Debian machine
+# with the .NET SDK, Node/npm and root: it installs what it needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+CONFIGURATION ?= Release
+SOLUTION := Appliance.slnx
+OUT := $(CURDIR)/.cache
+
+# Debian tools the tests and the demo call. Installed only when missing.
+DEBIAN_TOOLS := openssl ca-certificates
+
+.PHONY: help setup build test demo bench clean
+
+help:
+	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
+	@echo "make test   — the whole test suite"
+	@echo "make setup  — restore packages, fetch the pinned llama.cpp libraries, install Debian tools"
+	@echo "make build  — build everything and write the launchers bin/provision and bin/appliance"
+	@echo "make bench  — every benchmark (writes bench/results/*.json)"
+
+setup:
+	@src/build/debian-tools.sh $(DEBIAN_TOOLS)
+	@src/Appliance.Llama/native/fetch.sh
+	@dotnet restore $(SOLUTION) --verbosity quiet
+
+build: setup
+	@dotnet build $(SOLUTION) -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo
+	@src/build/write-launchers.sh $(CONFIGURATION)
+
+test: build
+	@src/build/run-tests.sh $(CONFIGURATION)
+
+demo: build
+	@src/build/demo.sh
+
+bench: build
+	@echo "no benchmarks yet: bench-* targets arrive with the inference and RAG work"
+
+clean:
+	@rm -rf bin .cache/demo
+	@dotnet clean $(SOLUTION) --verbosity quiet -nologo

@@ -1,0 +1,322 @@
+using System.Net;
+
+namespace Appliance.Config;
+
+/// <summary>The whole declarative configuration of one appliance, as written in appliance.yaml.</summary>
+public sealed record ApplianceConfig
+{
+    public required ApplianceIdentity Appliance { get; init; }
+    public required MachineSpec Machine { get; init; }
+    public required NetworkPolicy Network { get; init; }
+    public required ModelSet Models { get; init; }
+    public InferenceSettings Inference { get; init; } = new();
+    public RagSettings Rag { get; init; } = new();
+    public AuthSettings Auth { get; init; } = new();
+    public required PrivacySettings Privacy { get; init; }
+    public SystemSettings System { get; init; } = new();
+    public StorageSettings Storage { get; init; } = new();
+}
+
+public sealed record ApplianceIdentity
+{
+    [Doc("a human name for this box, shown on the web page and in audit packs")]
+    public required string Name { get; init; }
+
+    [Doc("the box's host name on the LAN"), HostName]
+    public required string Hostname { get; init; }
+
+    [Doc("who looks after the box (e-mail or phone)")]
+    public required string AdminContact { get; init; }
+}
+
+public enum Chip { M1Max, M1Ultra, M2Max, M2Ultra, M3Max, M3Ultra, M4Max, M4Pro, M5Max }
+
+public sealed record MachineSpec
+{
+    public required Chip Chip { get; init; }
+
+    [Range(8, 1024)]
+    public required int MemoryGb { get; init; }
+}
+
+public sealed record NetworkPolicy
+{
+    [Doc("subnets whose clients may reach the agent"), MinCount(1)]
+    public required IReadOnlyList<IPNetwork> OfficeSubnets { get; init; }
+
+    [Doc("hosts (address or CIDR) that may log in over SSH")]
+    public IReadOnlyList<IPNetwork> AdminHosts { get; init; } = [];
+
+    [MinCount(1)]
+    public required IReadOnlyList<IPAddress> DnsServers { get; init; }
+
+    [MinCount(1)]
+    public required IReadOnlyList<IPAddress> NtpServers { get; init; }
+
+    [Range(1, 65535)]
+    public int AgentPort { get; init; } = 8443;
+
+    public TlsSettings Tls { get; init; } = new();
+
+    [Doc("a weekly window in which egress opens for macOS updates; absent = never")]
+    public UpdateWindow? UpdateWindow { get; init; }
+
+    [Doc("whether the LAN uses IPv6; when false all inet6 traffic is blocked")]
+    public bool Ipv6 { get; init; }
+}
+
+public sealed record TlsSettings
+{
+    public bool Enabled { get; init; } = true;
+
+    [Doc("PEM certificate; absent = the provisioner creates a self-signed one")]
+    public string? Certificate { get; init; }
+
+    public string? Key { get; init; }
+}
+
+public enum Weekday { Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday }
+
+public sealed record UpdateWindow
+{
+    public required Weekday Day { get; init; }
+    public required TimeOnly Start { get; init; }
+
+    [Range(15, 720)]
+    public int DurationMinutes { get; init; } = 120;
+}
+
+public sealed record ModelSet
+{
+    public required ModelSpec Chat { get; init; }
+    public required ModelSpec Embedding { get; init; }
+    public ModelSpec? Reranker { get; init; }
+}
+
+public sealed record ModelSpec
+{
+    public required string Name { get; init; }
+
+    [Doc("GGUF file; relative paths are resolved against storage.models")]
+    public required string File { get; init; }
+
+    public required Sha256 Sha256 { get; init; }
+
+    [Doc("where `provision models pull` fetches it (https)")]
+    public Uri? Source { get; init; }
+
+    public string? License { get; init; }
+
+    [Range(256, 1048576)]
+    public int ContextLength { get; init; } = 8192;
+
+    [Doc("sequences decoded together (continuous batching)"), Range(1, 256)]
+    public int Parallel { get; init; } = 4;
+}
+
+public enum InferenceBackend { Llama, [ConfigName("openai")] OpenAi }
+
+public sealed record InferenceSettings
+{
+    public InferenceBackend Backend { get; init; } = InferenceBackend.Llama;
+
+    [Doc("OpenAI-compatible base URLs, used when backend is openai")]
+    public IReadOnlyList<Uri> Upstreams { get; init; } = [];
+
+    [Doc("CPU threads for llama.cpp: auto or a number")]
+    public AutoOrNumber Threads { get; init; } = AutoOrNumber.Auto;
+
+    [Doc("iogpu.wired_limit_mb: auto (computed from RAM and models) or megabytes")]
+    public AutoOrNumber GpuWiredLimitMb { get; init; } = AutoOrNumber.Auto;
+
+    [Doc("requests waiting beyond the parallel sequences before the agent answers 429"), Range(0, 10000)]
+    public int QueueLimit { get; init; } = 64;
+}
+
+public sealed record RagSettings
+{
+    [Range(32, 8192)]
+    public int ChunkTokens { get; init; } = 400;
+
+    [Range(0, 4096)]
+    public int ChunkOverlapTokens { get; init; } = 60;
+
+    public HybridWeights Hybrid { get; init; } = new();
+
+    [Range(1, 100)]
+    public int TopK { get; init; } = 6;
+
+    [Doc("files larger than this are skipped with a reason"), Range(1, 4096)]
+    public int MaxFileMb { get; init; } = 100;
+
+    [Range(1, 1024)]
+    public int MaxUploadMb { get; init; } = 50;
+
+    public IReadOnlyList<Collection> Collections { get; init; } = [];
+}
+
+public sealed record HybridWeights
+{
+    [Range(0.0, 10.0)]
+    public double Lexical { get; init; } = 1.0;
+
+    [Range(0.0, 10.0)]
+    public double Vector { get; init; } = 1.0;
+}
+
+public sealed record Collection
+{
+    [Identifier]
+    public required string Id { get; init; }
+
+    public required string Title { get; init; }
+
+    [Doc("folders whose documents are ingested")]
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    [Doc("groups whose members may read this collection"), MinCount(1)]
+    public required IReadOnlyList<string> Groups { get; init; }
+
+    [Doc("whether members may upload documents into it")]
+    public bool Uploads { get; init; }
+
+    [Doc("personal-data categories held, for the records of processing")]
+    public IReadOnlyList<string> DataCategories { get; init; } = [];
+}
+
+public enum Role { Employee, Admin, Dpo }
+
+public sealed record AuthSettings
+{
+    public IReadOnlyList<GroupSpec> Groups { get; init; } = [];
+    public IReadOnlyList<UserSpec> Users { get; init; } = [];
+    public LockoutPolicy Lockout { get; init; } = new();
+    public LdapSettings? Ldap { get; init; }
+
+    [Doc("minutes a web session lasts without activity"), Range(5, 1440)]
+    public int SessionMinutes { get; init; } = 480;
+}
+
+public sealed record GroupSpec
+{
+    [Identifier]
+    public required string Id { get; init; }
+
+    public string? Title { get; init; }
+}
+
+public sealed record UserSpec
+{
+    [Identifier]
+    public required string Name { get; init; }
+
+    public string? DisplayName { get; init; }
+
+    public IReadOnlyList<Role> Roles { get; init; } = [Role.Employee];
+
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}
+
+public sealed record LockoutPolicy
+{
+    [Range(1, 100)]
+    public int Attempts { get; init; } = 5;
+
+    [Range(1, 1440)]
+    public int Minutes { get; init; } = 15;
+}
+
+public sealed record LdapSettings
+{
+    [Doc("ldap:// or ldaps:// URL of the directory")]
+    public required Uri Url { get; init; }
+
+    [Doc("DN pattern to bind as the user; {user} is replaced")]
+    public required string UserDnTemplate { get; init; }
+
+    public required string BaseDn { get; init; }
+
+    [Doc("LDAP group DN or cn → appliance group id")]
+    public IReadOnlyDictionary<string, string> GroupMapping { get; init; } = new Dictionary<string, string>();
+
+    [Doc("roles given to every LDAP user")]
+    public IReadOnlyList<Role> DefaultRoles { get; init; } = [Role.Employee];
+}
+
+public enum QueryLogMode { Full, Hashed, Off }
+
+public sealed record PrivacySettings
+{
+    public required Party Controller { get; init; }
+    public required Party Dpo { get; init; }
+    public QueryLogMode QueryLog { get; init; } = QueryLogMode.Hashed;
+
+    [Range(1, 3650)]
+    public int RetentionDays { get; init; } = 90;
+
+    public required string LegalBasis { get; init; }
+
+    public IReadOnlyList<string> Purposes { get; init; } = [];
+
+    [Doc("the DPIA screening answers (Art. 35)")]
+    public DpiaAnswers Dpia { get; init; } = new();
+}
+
+public sealed record Party
+{
+    public required string Name { get; init; }
+    public required string Contact { get; init; }
+    public string? Address { get; init; }
+}
+
+public sealed record DpiaAnswers
+{
+    public bool SpecialCategories { get; init; }
+    public bool SystematicMonitoring { get; init; }
+    public bool AutomatedDecisions { get; init; }
+    public bool LargeScale { get; init; }
+    public bool EmployeeEvaluation { get; init; }
+}
+
+public enum FileVaultExpectation { Required, Off, Any }
+
+public enum PressureLevel { Warning, Critical }
+
+public sealed record SystemSettings
+{
+    [Doc("keep the box awake (pmset sleep 0, autorestart 1)")]
+    public bool PreventSleep { get; init; } = true;
+
+    [Doc("Spotlight indexing on the data volume")]
+    public bool Spotlight { get; init; }
+
+    public SshPolicy Ssh { get; init; } = new();
+
+    public bool ApplicationFirewall { get; init; } = true;
+
+    public FileVaultExpectation Filevault { get; init; } = FileVaultExpectation.Required;
+
+    [Doc("memory-pressure level at which verify and /metrics alert")]
+    public PressureLevel MemoryPressureAlert { get; init; } = PressureLevel.Warning;
+}
+
+public sealed record SshPolicy
+{
+    public bool Enabled { get; init; } = true;
+    public bool KeyOnly { get; init; } = true;
+
+    [Doc("macOS accounts allowed to log in over SSH (com.apple.access_ssh)")]
+    public IReadOnlyList<string> Users { get; init; } = [];
+}
+
+public sealed record StorageSettings
+{
+    [Doc("where the appliance keeps config, models and data on the box")]
+    public string Root { get; init; } = "/Library/Application Support/Appliance";
+
+    [Doc("models folder; relative to root unless absolute")]
+    public string Models { get; init; } = "models";
+
+    [Doc("data folder (index, logs); the .noindex suffix keeps Spotlight out")]
+    public string Data { get; init; } = "data.noindex";
+}

@@ -1,0 +1,80 @@
+namespace Appliance.Config;
+
+/// <summary>Rules that span fields: references, uniqueness, files that must exist.</summary>
+internal static class ConfigRules
+{
+    /// <remarks>
+    /// Runs on a partially bound config too, so that reference errors show up together with type
+    /// errors: fields the binder could not fill are null here and are skipped.
+    /// </remarks>
+    public static IEnumerable<ConfigError> Check(ApplianceConfig config, ConfigLocations at, string configDirectory)
+    {
+        var groups = config.Auth.Groups.Select(g => g.Id).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var defined = groups.Count == 0 ? "none are defined under auth.groups" : "defined: " + string.Join(", ", groups.Order());
+
+        foreach (var error in Duplicates(config.Rag.Collections.Select(c => c.Id), "rag.collections", "id", at)) yield return error;
+        foreach (var error in Duplicates(config.Auth.Groups.Select(g => g.Id), "auth.groups", "id", at)) yield return error;
+        foreach (var error in Duplicates(config.Auth.Users.Select(u => u.Name), "auth.users", "name", at)) yield return error;
+
+        for (var i = 0; i < config.Rag.Collections.Count; i++)
+            for (var j = 0; j < (config.Rag.Collections[i].Groups?.Count ?? 0); j++)
+                if (!groups.Contains(config.Rag.Collections[i].Groups[j]))
+                    yield return at.ErrorAt($"rag.collections[{i}].groups[{j}]", $"group '{config.Rag.Collections[i].Groups[j]}' is not defined (expected a group from auth.groups; {defined})");
+
+        for (var i = 0; i < config.Auth.Users.Count; i++)
+            for (var j = 0; j < (config.Auth.Users[i].Groups?.Count ?? 0); j++)
+                if (!groups.Contains(config.Auth.Users[i].Groups[j]))
+                    yield return at.ErrorAt($"auth.users[{i}].groups[{j}]", $"group '{config.Auth.Users[i].Groups[j]}' is not defined (expected a group from auth.groups; {defined})");
+
+        if (config.Auth.Ldap is { } ldap)
+            foreach (var (ldapGroup, group) in ldap.GroupMapping)
+                if (!groups.Contains(group))
+                    yield return at.ErrorAt($"auth.ldap.group_mapping.{ldapGroup}", $"group '{group}' is not defined (expected a group from auth.groups; {defined})");
+
+        if (config.Auth.Ldap is null && !config.Auth.Users.Any(u => u.Roles?.Contains(Role.Admin) == true))
+            yield return at.ErrorAt("auth.users", "no user has the admin role (expected at least one admin, or auth.ldap)");
+
+        if (config.Rag is { } rag && rag.ChunkOverlapTokens >= rag.ChunkTokens)
+            yield return at.ErrorAt("rag.chunk_overlap_tokens", $"{config.Rag.ChunkOverlapTokens} is not smaller than rag.chunk_tokens {config.Rag.ChunkTokens} (expected an overlap below the chunk size)");
+
+        if (config.Inference.Backend == InferenceBackend.OpenAi && config.Inference.Upstreams.Count == 0)
+            yield return at.ErrorAt("inference.upstreams", "is empty while inference.backend is openai (expected at least one upstream URL)");
+
+        foreach (var (name, model) in Models(config.Models))
+        {
+            if (model.File is null) continue;
+            if (model.Source is null && !File.Exists(ConfigPaths.ModelFile(config, model, configDirectory)))
+                yield return at.ErrorAt($"models.{name}.file", $"'{model.File}' does not exist at {ConfigPaths.ModelFile(config, model, configDirectory)} (expected an existing GGUF file, or models.{name}.source to pull it from)");
+        }
+
+        if (config.Network is not { } network) yield break;
+        var tls = network.Tls;
+        if (tls.Enabled && (tls.Certificate is null) != (tls.Key is null))
+            yield return at.ErrorAt(tls.Certificate is null ? "network.tls.certificate" : "network.tls.key",
+                "is missing (expected certificate and key together, or neither for a self-signed certificate)");
+        foreach (var (field, file) in new[] { ("certificate", tls.Certificate), ("key", tls.Key) })
+            if (tls.Enabled && file is not null && !File.Exists(ConfigPaths.Resolve(configDirectory, file)))
+                yield return at.ErrorAt($"network.tls.{field}", $"'{file}' does not exist (expected a PEM file)");
+    }
+
+    private static IEnumerable<(string Name, ModelSpec Model)> Models(ModelSet? models)
+    {
+        if (models?.Chat is { } chat) yield return ("chat", chat);
+        if (models?.Embedding is { } embedding) yield return ("embedding", embedding);
+        if (models?.Reranker is { } reranker) yield return ("reranker", reranker);
+    }
+
+    private static IEnumerable<ConfigError> Duplicates(IEnumerable<string> ids, string list, string field, ConfigLocations at)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var id in ids)
+        {
+            if (id is null) { index++; continue; }
+            if (first.TryGetValue(id, out var earlier))
+                yield return at.ErrorAt($"{list}[{index}].{field}", $"'{id}' is already used by {list}[{earlier}] (expected a unique {field})");
+            else first[id] = index;
+            index++;
+        }
+    }
+}
