@@ -10,8 +10,13 @@ CONFIGURATION ?= Release
 SOLUTION := Appliance.slnx
 OUT := $(CURDIR)/.cache
 
-# Debian tools the tests and the demo call. Installed only when missing.
-DEBIAN_TOOLS := openssl ca-certificates
+# Debian tools the tests and the demo call, one line per area. Installed only when missing.
+DEBIAN_TOOLS_BASE := openssl ca-certificates
+DEBIAN_TOOLS_INFERENCE :=
+DEBIAN_TOOLS_RAG :=
+DEBIAN_TOOLS_AGENT :=
+DEBIAN_TOOLS_PROVISION :=
+DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION)
 
 .PHONY: help setup build test demo bench clean
 
@@ -37,8 +42,10 @@ test: build
 demo: build
 	@src/build/demo.sh
 
-bench: build
-	@echo "no benchmarks yet: bench-* targets arrive with the inference and RAG work"
+# Every benchmark; each area adds its bench-* target to this list.
+BENCHES :=
+bench: build $(BENCHES)
+	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
 
 clean:
 	@rm -rf bin .cache/demo
