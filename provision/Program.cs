@@ -8,4 +8,5 @@ var root = new RootCommand("""
     what would change on the box.
     """);
 root.Subcommands.Add(ConfigCommands.Create());
+root.Subcommands.Add(AuditCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,59 @@
+namespace Appliance.Audit.Evidence;
+
+/// <summary>
+/// The content of an audit pack, section by section. evidence.json is this record; index.html and
+/// report.pdf render it. audit/evidence.schema.json describes its JSON form.
+/// </summary>
+public sealed record AuditEvidence(
+    PackInfo Pack,
+    SystemSection System,
+    DataFlowSection DataFlow,
+    NetworkSection Network,
+    ControlsSection Controls,
+    RecordsOfProcessing RecordsOfProcessing,
+    IReadOnlyList<Measure> Measures,
+    DpiaScreening Dpia,
+    AiActNotes AiAct,
+    UsageSection Usage,
+    IReadOnlyList<ErasureFact> Erasures,
+    IReadOnlyList<string> Limitations);
+
+public sealed record PackInfo(string Appliance, string Hostname, DateTimeOffset CreatedAt, string Period, string ApplianceVersion, string KeyFingerprint, bool Simulated);
+
+public sealed record SystemSection(
+    SystemFacts Facts, IReadOnlyList<ModelFacts> Models, InferenceDescription Inference, IReadOnlyList<StorageLocation> Storage);
+
+public sealed record InferenceDescription(string Backend, string Threads, string GpuWiredLimitMb, int QueueLimit, IReadOnlyList<string> Upstreams);
+
+public sealed record StorageLocation(string What, string Path, string Protection);
+
+public sealed record DataFlowSection(IReadOnlyList<FlowStep> Steps, IReadOnlyList<string> CrossesTheNetwork, IReadOnlyList<string> NeverLeaves);
+
+public sealed record FlowStep(int Order, string From, string To, string What, string Where);
+
+public sealed record NetworkSection(
+    string AnchorSha256, bool PfEnabled, IReadOnlyList<FlowVerdict> Matrix, IReadOnlyList<string> BrokenByDesign,
+    string? UpdateWindow, bool EgressOutsideLanBlocked);
+
+public sealed record ControlsSection(IReadOnlyList<ControlResult> Results, int Passed, int Failed, IReadOnlyList<JournalEntry> Journal, IReadOnlyList<string> Drift);
+
+public sealed record RecordsOfProcessing(
+    string Controller, string ControllerContact, string? ControllerAddress, string Dpo, string DpoContact,
+    IReadOnlyList<string> Purposes, string LegalBasis, IReadOnlyList<DataCategory> DataCategories,
+    IReadOnlyList<string> DataSubjects, IReadOnlyList<string> Recipients, string Transfers,
+    IReadOnlyList<string> Retention, string SecurityMeasures);
+
+public sealed record DataCategory(string Collection, string Title, IReadOnlyList<string> Categories, IReadOnlyList<string> ReadableBy);
+
+/// <summary>A technical or organisational measure (Art. 32) and the evidence that proves it.</summary>
+public sealed record Measure(string Id, string Title, string Description, IReadOnlyList<string> EvidenceControls, string Status);
+
+public sealed record DpiaScreening(IReadOnlyList<DpiaQuestion> Questions, int CriteriaMet, bool DpiaRecommended, string Rationale);
+
+public sealed record DpiaQuestion(string Criterion, string Question, bool Answer);
+
+public sealed record AiActNotes(string Role, string RiskClassification, string Rationale, string Transparency, string Literacy, IReadOnlyList<string> WhenItChanges);
+
+public sealed record UsageSection(
+    IReadOnlyList<UsageCount> Queries, int TotalQueries, int AccessDenials, int Logins, int LoginFailures,
+    ChainCheck QueryLogChain, IReadOnlyList<RetentionPurge> Purges, string QuestionTextMode);

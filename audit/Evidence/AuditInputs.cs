@@ -1,0 +1,73 @@
+using Appliance.Config;
+
+namespace Appliance.Audit.Evidence;
+
+/// <summary>
+/// Everything an audit pack is built from, gathered live from the box: the provisioner's read-back
+/// and journal, the agent's query log and erasure log. Nothing here is prose someone typed.
+/// </summary>
+public sealed record AuditInputs
+{
+    public required ApplianceConfig Config { get; init; }
+    public required SystemFacts System { get; init; }
+    public required IReadOnlyList<ModelFacts> Models { get; init; }
+    public required NetworkFacts Network { get; init; }
+    public required IReadOnlyList<ControlResult> Controls { get; init; }
+    public IReadOnlyList<JournalEntry> Journal { get; init; } = [];
+    public required UsageFacts Usage { get; init; }
+    public IReadOnlyList<ErasureFact> Erasures { get; init; } = [];
+
+    /// <summary>Query-log entries of the period, with their chain hashes, so a verifier can recompute the chain.</summary>
+    public IReadOnlyList<ChainEntry> QueryLogExcerpt { get; init; } = [];
+
+    public required AuditPeriod Period { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+public sealed record AuditPeriod(DateOnly From, DateOnly To)
+{
+    public bool Contains(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime) is var d && d >= From && d <= To;
+    public override string ToString() => $"{From:yyyy-MM-dd}..{To:yyyy-MM-dd}";
+
+    public static AuditPeriod Parse(string text)
+    {
+        var parts = text.Split("..");
+        if (parts.Length != 2 || !DateOnly.TryParseExact(parts[0], "yyyy-MM-dd", out var from) || !DateOnly.TryParseExact(parts[1], "yyyy-MM-dd", out var to) || to < from)
+            throw new FormatException($"'{text}' is not a period (expected FROM..TO as yyyy-MM-dd..yyyy-MM-dd, FROM not after TO)");
+        return new AuditPeriod(from, to);
+    }
+}
+
+/// <param name="Simulated">True when the facts come from the simulated macOS of a sandbox target.</param>
+public sealed record SystemFacts(
+    string Hardware, string MacOsVersion, string ApplianceVersion, string FileVaultStatus,
+    string SipStatus, bool Simulated, string BackupStance);
+
+public sealed record ModelFacts(string Role, string Name, string File, string Sha256, string? Source, string? License, long SizeBytes, bool IsTestModel);
+
+public sealed record NetworkFacts(
+    string AnchorText, bool PfEnabled, IReadOnlyList<FlowVerdict> Matrix, IReadOnlyList<string> BrokenByDesign);
+
+/// <summary>One evaluated flow through the installed firewall rules.</summary>
+public sealed record FlowVerdict(string Direction, string From, string To, string Protocol, int? Port, bool Pass, string Rule);
+
+/// <summary>One control read back from the live box (mSCP-style).</summary>
+public sealed record ControlResult(string Id, string Title, string Expected, string Observed, bool Passed, DateTimeOffset CheckedAt);
+
+public sealed record JournalEntry(DateTimeOffset At, string User, string Host, int Generation, string Step, string Result);
+
+public sealed record UsageFacts(
+    IReadOnlyList<UsageCount> Queries, int AccessDenials, int Logins, int LoginFailures,
+    ChainCheck QueryLogChain, IReadOnlyList<RetentionPurge> Purges);
+
+/// <summary>Queries on one day, for one collection and role: counts only, never question text.</summary>
+public sealed record UsageCount(DateOnly Day, string Collection, string Role, int Count);
+
+public sealed record ChainCheck(bool Intact, long Entries, long? FirstBrokenSequence, string Detail);
+
+public sealed record RetentionPurge(DateTimeOffset At, long EntriesRemoved, DateTimeOffset OlderThan);
+
+public sealed record ErasureFact(DateTimeOffset At, string User, string DocumentId, string DocumentSha256, string Collection, int ChunksRemoved);
+
+/// <summary>One link of the hash-chained query log as stored: hash = SHA-256(previous hash + "\n" + payload).</summary>
+public sealed record ChainEntry(long Sequence, string PreviousHash, string Hash, string Payload);

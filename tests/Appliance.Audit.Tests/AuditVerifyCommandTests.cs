@@ -1,0 +1,51 @@
+using System.IO.Compression;
+using Appliance.Audit.Pack;
+using Appliance.Audit.Render;
+using Appliance.Audit.Signing;
+using Appliance.Exec;
+
+namespace Appliance.Audit.Tests;
+
+/// <summary>`provision audit verify` as an auditor runs it.</summary>
+public sealed class AuditVerifyCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audit-cli").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task An_intact_pack_exits_0_and_a_tampered_one_exits_1_naming_the_file()
+    {
+        var key = AuditKey.Create();
+        key.Save(Path.Combine(_dir, "audit-key"));
+        var pack = Path.Combine(_dir, "pack.zip");
+        new AuditPackWriter(HtmlReport.FromShippedTemplates(), new PdfReport()).Write(PackInputs.Example(), key, pack);
+
+        var ok = await Provision("audit", "verify", pack, "--public-key", Path.Combine(_dir, "audit-key.pub"));
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("pack.zip: intact", ok.StandardOutput);
+        Assert.Contains("the --public-key given", ok.StandardOutput);
+
+        using (var zip = ZipFile.Open(pack, ZipArchiveMode.Update))
+        {
+            zip.GetEntry("raw/erasures.json")!.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("raw/erasures.json").Open());
+            writer.Write("[]\n");
+        }
+        var tampered = await Provision("audit", "verify", pack, "--public-key", Path.Combine(_dir, "audit-key.pub"));
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains("FAIL  raw/erasures.json: SHA-256 is", tampered.StandardOutput);
+        Assert.Contains("1 check(s) FAILED: raw/erasures.json", tampered.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_missing_pack_exits_2()
+    {
+        var result = await Provision("audit", "verify", Path.Combine(_dir, "nope.zip"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("does not exist", result.StandardError);
+    }
+
+    private static Task<CommandResult> Provision(params string[] arguments) =>
+        new LocalCommandRunner().RunAsync(Command.Of("dotnet", [Path.Combine(AppContext.BaseDirectory, "provision.dll"), .. arguments]));
+}
