@@ -69,5 +69,5 @@ public sealed record RetentionPurge(DateTimeOffset At, long EntriesRemoved, Date
 
 public sealed record ErasureFact(DateTimeOffset At, string User, string DocumentId, string DocumentSha256, string Collection, int ChunksRemoved);
 
-/// <summary>One link of the hash-chained query log as stored: hash = SHA-256(previous hash + "\n" + payload).</summary>
+/// <summary>One link of the hash-chained query log as stored: hash = SHA-256(payload), and the payload holds the previous hash.</summary>
 public sealed record ChainEntry(long Sequence, string PreviousHash, string Hash, string Payload);

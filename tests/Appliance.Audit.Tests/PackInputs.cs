@@ -19,8 +19,8 @@ internal static class PackInputs
         var previous = new string('0', 64);
         for (var i = 1; i <= 5; i++)
         {
-            var payload = $$"""{"seq":{{i}},"user":"tkoch","route":"/api/ask","question_hmac":"{{QueryLogChain.HashOf("key", $"q{i}")}}","documents":["handbook/leave.md"],"prompt_tokens":120,"completion_tokens":40}""";
-            var hash = QueryLogChain.HashOf(previous, payload);
+            var payload = $$"""[{{i}},"2026-11-18T09:0{{i}}:00Z","query","tkoch","/api/ask","hashed","{{QueryLogChain.HashOf($"q{i}")}}",["handbook/leave.md"],120,40,850,200,null,null,"{{previous}}"]""";
+            var hash = QueryLogChain.HashOf(payload);
             chain.Add(new ChainEntry(i, previous, hash, payload));
             previous = hash;
         }
