@@ -44,6 +44,10 @@ public static class ConfigLoader
     public static ConfigLoadResult LoadText(string text, string fileName, string directory)
     {
         var locations = new ConfigLocations(fileName);
+        text = text.TrimStart('\uFEFF');
+        if (ShapeProblem(text, fileName) is { } shape)
+            return new ConfigLoadResult(null, [shape], locations, directory);
+
         var stream = new YamlStream();
         var parser = new Parser(new StringReader(text));
         try
@@ -73,11 +77,61 @@ public static class ConfigLoader
         }
 
         var binder = new YamlBinder(locations);
+
         var config = binder.Bind(typeof(ApplianceConfig), stream.Documents[0].RootNode, "") as ApplianceConfig;
         var errors = binder.Errors.ToList();
         if (config is not null)
             errors.AddRange(ConfigRules.Check(config, locations, directory));
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column));
         return new ConfigLoadResult(errors.Count == 0 ? config : null, errors, locations, directory);
+    }
+
+    /// <summary>The deepest nesting a real config needs is about six levels; far more is hostile input.</summary>
+    public const int MaxDepth = 32;
+
+    public const int MaxBytes = 1 << 20;
+
+    /// <summary>
+    /// Walks the YAML event stream without building a tree (the tree builder recurses and a
+    /// deeply nested file would overflow the stack, which no handler can catch) and rejects what
+    /// a config never needs: huge files, deep nesting, and anchors/aliases (which also defuse
+    /// "billion laughs" expansion).
+    /// </summary>
+    private static ConfigError? ShapeProblem(string text, string fileName)
+    {
+        if (text.Length > MaxBytes)
+            return new ConfigError(fileName, 1, 1, "", $"is {text.Length / 1024} KiB (expected at most {MaxBytes / 1024} KiB for a config file)");
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var at = parser.Current!.Start;
+                switch (parser.Current)
+                {
+                    case YamlDotNet.Core.Events.AnchorAlias alias:
+                        return new ConfigError(fileName, (int)at.Line, (int)at.Column, "", $"YAML alias *{alias.Value} is not supported in appliance.yaml (expected the value written out)");
+                    case YamlDotNet.Core.Events.NodeEvent { Anchor.IsEmpty: false } anchored:
+                        return new ConfigError(fileName, (int)at.Line, (int)at.Column, "", $"YAML anchor &{anchored.Anchor} is not supported in appliance.yaml (expected the value written out)");
+                    case YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart:
+                        if (++depth > MaxDepth)
+                            return new ConfigError(fileName, (int)at.Line, (int)at.Column, "", $"nests deeper than {MaxDepth} levels (expected a config shaped like the example)");
+                        break;
+                    case YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd:
+                        depth--;
+                        break;
+                }
+            }
+        }
+        catch (YamlException)
+        {
+            return null; // Syntax errors are reported with their position by the full load below.
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+        return null;
     }
 }

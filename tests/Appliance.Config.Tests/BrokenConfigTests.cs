@@ -63,6 +63,8 @@ public sealed class BrokenConfigTests
         new("text field given a list", "name: Test office", "name: [Test, office]", "appliance.name", "[Test, office]", "expected text"),
         new("section given a scalar", "system:\n  filevault: required", "system: strict", "system", "strict", "a mapping"),
         new("YAML syntax error", "chip: m4-max", "chip: [m4-max", "", "", "YAML syntax"),
+        new("YAML anchor refused", "memory_gb: 128", "memory_gb: &m 128", "", "&m 128", "anchor &m is not supported"),
+        new("nesting far too deep", "threads: auto", "threads: " + new string('[', 40) + new string(']', 40), "", new string('[', 10) + new string(']', 40), "nests deeper than 32"),
     ];
 
     public static IEnumerable<object[]> All => Cases.Select(c => new object[] { c });
