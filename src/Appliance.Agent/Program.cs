@@ -7,4 +7,7 @@ var root = new RootCommand("""
     `appliance selfcheck` checks that the pinned llama.cpp build is present, intact and loads.
     """);
 root.Subcommands.Add(SelfCheckCommand.Create());
+root.Subcommands.Add(IngestCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(DocumentsCommand.Create());
 return await root.Parse(args).InvokeAsync();
