@@ -4,9 +4,11 @@ using Appliance.Provision.Cli;
 var root = new RootCommand("""
     provision — turn a Mac Studio into a private AI appliance from one appliance.yaml.
 
-    Start with `provision config validate` to check the file, then `provision plan` to preview
-    what would change on the box.
+    Start with `provision config validate` to check the file, then `provision plan --target …`
+    to preview what would change on the box, `apply` to change it, `verify` to prove it.
+    Try everything on a simulated macOS first: --target sandbox:/tmp/box
     """);
 root.Subcommands.Add(ConfigCommands.Create());
+foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
 root.Subcommands.Add(AuditCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,96 @@
+using System.Text;
+using Appliance.Exec;
+using Appliance.Provision.Apply;
+using Appliance.Provision.Controls;
+using Appliance.Provision.Resources;
+using Appliance.Provision.Targets;
+
+namespace Appliance.Provision.Firewall;
+
+/// <summary>
+/// The two lines in /etc/pf.conf that hook the appliance's anchor in. The file is Apple's: the tool
+/// only appends its lines when missing (keeping the original as pf.conf.before-appliance), and
+/// checks them on every verify because macOS updates have replaced pf.conf before.
+/// </summary>
+public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
+{
+    public string[] Lines { get; } = [$"anchor \"{anchorName}\"", $"load anchor \"{anchorName}\" from \"{anchorFile}\""];
+
+    private Control Control => new("pf.conf.anchor", "/etc/pf.conf loads the appliance anchor",
+        "pf only evaluates anchors pf.conf names; a macOS update can replace the file and silently drop the rules",
+        "grep the two anchor lines in /etc/pf.conf", "both lines present");
+
+    public override string Id => "pf.conf lines";
+    public override IReadOnlyList<Control> Controls => [Control];
+
+    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    {
+        var bytes = await box.ReadFileAsync("/etc/pf.conf", cancellationToken);
+        var text = bytes is null ? "" : Encoding.UTF8.GetString(bytes);
+        var present = text.Split('\n').Select(l => l.Trim()).ToHashSet();
+        var missing = Lines.Where(l => !present.Contains(l)).ToList();
+        var observed = bytes is null ? "/etc/pf.conf missing" : missing.Count == 0 ? "both lines present" : $"missing: {string.Join(" | ", missing)}";
+        return new Reading([new ControlResult(Control, observed, missing.Count == 0, DateTimeOffset.UtcNow)], bytes is not null)
+        {
+            Detail = text,
+            Diff = missing.Count == 0 ? null : string.Concat(missing.Select(l => "+ " + l + "\n")),
+        };
+    }
+
+    public override IReadOnlyList<Step> Converge(Reading reading)
+    {
+        if (reading.Passed) return [];
+        var text = (string)reading.Detail!;
+        var present = text.Split('\n').Select(l => l.Trim()).ToHashSet();
+        var updated = new StringBuilder(text.Length == 0 || text.EndsWith('\n') ? text : text + "\n");
+        foreach (var line in Lines.Where(l => !present.Contains(l))) updated.Append(line).Append('\n');
+        return
+        [
+            new BackUpOriginal("/etc/pf.conf") { Resource = Id },
+            new WriteFile("/etc/pf.conf", Encoding.UTF8.GetBytes(updated.ToString()), "root", "wheel", 0x1A4) { Resource = Id },
+            .. PfRulesLoaded.Reload(Id),
+        ];
+    }
+}
+
+/// <summary>The anchor's rules as the kernel holds them (pfctl -a … -sr), compared rule by rule with the file.</summary>
+public sealed class PfRulesLoaded(string anchorName, IReadOnlyList<PfRule> expected) : Resource
+{
+    private readonly Control control = new("pf.rules", $"pf anchor {anchorName} holds the appliance rules",
+        "editing the anchor file changes nothing until it is loaded; a check that only reads files misses that",
+        $"pfctl -a {anchorName} -sr", $"the {expected.Count} rules of the anchor file");
+
+    public override string Id => "pf rules";
+    public override IReadOnlyList<Control> Controls => [control];
+
+    public static Command Show(string anchorName) => Command.Of(MacTools.Pfctl, "-a", anchorName, "-sr");
+
+    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    {
+        var result = await box.RunAsync(Show(anchorName), cancellationToken);
+        string observed;
+        try
+        {
+            var live = PfParser.Parse(result.StandardOutput).Select(r => r.ToString()).ToList();
+            var want = expected.Select(r => r.ToString()).ToList();
+            observed = live.Count == 0 ? "no rules loaded"
+                : live.SequenceEqual(want) ? control.Expected
+                : $"{live.Count} rules loaded, {want.Except(live).Count()} missing, {live.Except(want).Count()} unexpected";
+        }
+        catch (FormatException e)
+        {
+            observed = "unreadable: " + e.Message;
+        }
+        return new Reading([new ControlResult(control, observed, observed == control.Expected, DateTimeOffset.UtcNow)], result.Succeeded);
+    }
+
+    public override IReadOnlyList<Step> Converge(Reading reading) => reading.Passed ? [] : [.. Reload(Id)];
+
+    /// <summary>Syntax-check, load, then drop existing states: open connections would bypass the new rules.</summary>
+    public static IEnumerable<Step> Reload(string resource) =>
+    [
+        new RunCommand(Command.Of(MacTools.Pfctl, "-vnf", "/etc/pf.conf")) { Resource = resource },
+        new RunCommand(Command.Of(MacTools.Pfctl, "-f", "/etc/pf.conf")) { Resource = resource },
+        new RunCommand(Command.Of(MacTools.Pfctl, "-F", "states")) { Resource = resource },
+    ];
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using Appliance.Config;
+using Appliance.Exec;
+using Appliance.Provision.Desired;
+using Appliance.Provision.Sizing;
+using Appliance.Provision.Targets;
+
+namespace Appliance.Provision.Preflight;
+
+public enum Severity { Ok, Warning, Error }
+
+/// <summary>One pre-flight finding: what was checked, what was found, and what to do about it.</summary>
+public sealed record Finding(string Check, Severity Severity, string Observed, string? Advice = null);
+
+/// <summary>
+/// Checks before apply touches anything: macOS version, Apple Silicon, SIP, FileVault, free disk for
+/// the models, RAM for models plus KV cache, and whether document sources need Full Disk Access.
+/// Errors stop the apply; warnings are shown.
+/// </summary>
+public static class PreflightChecks
+{
+    public static async Task<IReadOnlyList<Finding>> RunAsync(ApplianceConfig config, ITarget target, string modelCache, CancellationToken ct)
+    {
+        var findings = new List<Finding>();
+        async Task<string> Out(Command c) => (await target.RunAsync(c, ct)).StandardOutput.Trim();
+
+        var version = await Out(Command.Of(MacTools.SwVers, "-productVersion"));
+        var major = int.TryParse(version.Split('.')[0], out var m) ? m : 0;
+        findings.Add(major >= 15
+            ? new("macOS version", Severity.Ok, version)
+            : new("macOS version", Severity.Error, version.Length == 0 ? "unknown" : version, "update to macOS 15 (Sequoia) or later first"));
+
+        var arch = await Out(Command.Of(MacTools.Uname, "-m"));
+        findings.Add(arch == "arm64"
+            ? new("Apple Silicon", Severity.Ok, arch)
+            : new("Apple Silicon", Severity.Error, arch, "the appliance needs an Apple Silicon Mac (Metal inference, unified memory)"));
+
+        var sip = await Out(Command.Of(MacTools.Csrutil, "status"));
+        findings.Add(sip.Contains("enabled.", StringComparison.Ordinal)
+            ? new("SIP", Severity.Ok, "enabled")
+            : new("SIP", Severity.Warning, sip, "re-enable SIP from Recovery (`csrutil enable`); the appliance assumes it"));
+
+        var fv = await Out(Command.Of(MacTools.Fdesetup, "status"));
+        var fvOn = fv.Contains("On", StringComparison.Ordinal);
+        findings.Add(config.System.Filevault switch
+        {
+            FileVaultExpectation.Required when !fvOn => new("FileVault", Severity.Warning, fv, "turn FileVault on (System Settings → Privacy & Security); after a power cut someone must unlock the disk"),
+            FileVaultExpectation.Off when fvOn => new("FileVault", Severity.Warning, fv, "config says off: the box restarts unattended only with FileVault off"),
+            _ => new("FileVault", Severity.Ok, fv),
+        });
+
+        var models = new[] { config.Models.Chat, config.Models.Embedding, config.Models.Reranker }.OfType<ModelSpec>().ToList();
+        var local = models.Select(s => new FileInfo(Path.Combine(modelCache, Path.GetFileName(s.File)))).ToList();
+        var modelBytes = local.Where(f => f.Exists).Sum(f => f.Length);
+        var df = await Out(Command.Of(MacTools.Df, "-k", "/"));
+        var availableKb = df.Split('\n').Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(p => p.Length >= 4).Select(p => long.TryParse(p[3], out var kb) ? kb : -1).FirstOrDefault(-1);
+        var needed = modelBytes + (10L << 30);
+        findings.Add(availableKb < 0
+            ? new("free disk", Severity.Warning, "df output not understood", "check free space by hand: models need " + Gb(needed))
+            : availableKb * 1024 >= needed
+                ? new("free disk", Severity.Ok, $"{Gb(availableKb * 1024)} free, models need {Gb(modelBytes)} + 10 GB headroom")
+                : new("free disk", Severity.Error, $"{Gb(availableKb * 1024)} free, models need {Gb(needed)}", "free disk space or choose smaller models"));
+        var missing = local.Where(f => !f.Exists).Select(f => f.Name).ToList();
+        if (missing.Count > 0)
+            findings.Add(new("model files", Severity.Warning, $"not in {modelCache}: {string.Join(", ", missing)}",
+                "run `provision models pull` (or `models import PATH`) before apply, or the model steps fail"));
+
+        var memsize = await Out(Command.Of(MacTools.Sysctl, "-n", "hw.memsize"));
+        var ramGb = long.TryParse(memsize, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? (int)(bytes >> 30) : 0;
+        if (ramGb > 0 && ramGb != config.Machine.MemoryGb)
+            findings.Add(new("RAM", Severity.Warning, $"box has {ramGb} GB, config says {config.Machine.MemoryGb} GB", "set machine.memory_gb to the real size: the wired limit is computed from it"));
+        var wiredMb = MemoryBudget.WiredLimitMb(config);
+        double kvBytes = 0;
+        foreach (var spec in models)
+            kvBytes += (double)(Catalog.Find(spec.Name)?.KvBytesPerToken ?? 131072) * spec.ContextLength * spec.Parallel;
+        var budget = modelBytes + kvBytes;
+        findings.Add(budget <= wiredMb * (double)(1 << 20)
+            ? new("RAM for models", Severity.Ok, $"models {Gb(modelBytes)} + KV cache {Gb((long)kvBytes)} ≤ wired limit {wiredMb} MB")
+            : new("RAM for models", Severity.Error, $"models {Gb(modelBytes)} + KV cache {Gb((long)kvBytes)} > wired limit {wiredMb} MB",
+                "use smaller models, a shorter context_length or fewer parallel sequences (see `provision size`)"));
+
+        foreach (var collection in config.Rag.Collections)
+            foreach (var source in collection.Sources)
+                if (NeedsFullDiskAccess(source))
+                    findings.Add(new($"Full Disk Access for '{collection.Id}'", Severity.Warning, source,
+                        "daemons cannot read this location without Full Disk Access (and may hang instead of failing): grant FDA to the agent in System Settings → Privacy & Security, or move the documents under /Users/Shared or the appliance folder"));
+        return findings;
+    }
+
+    /// <summary>TCC-protected for daemons: users' Documents/Desktop/Downloads, external and network volumes.</summary>
+    public static bool NeedsFullDiskAccess(string path) =>
+        path.StartsWith("/Volumes/", StringComparison.Ordinal)
+        || (path.StartsWith("/Users/", StringComparison.Ordinal) && !path.StartsWith("/Users/Shared", StringComparison.Ordinal)
+            && new[] { "/Documents", "/Desktop", "/Downloads", "/Library/Mobile Documents" }.Any(p => path.Contains(p, StringComparison.Ordinal)));
+
+    private static string Gb(long bytes) => $"{bytes / (double)(1L << 30):0.#} GB";
+}

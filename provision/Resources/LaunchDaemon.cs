@@ -1,0 +1,74 @@
+using Appliance.Exec;
+using Appliance.Provision.Apply;
+using Appliance.Provision.Controls;
+using Appliance.Provision.Targets;
+
+namespace Appliance.Provision.Resources;
+
+/// <summary>
+/// A LaunchDaemon: its plist in /Library/LaunchDaemons (root:wheel 0644, or launchd refuses it) and
+/// the job loaded in the system domain. `launchctl print`'s exit code is the truth (0 loaded,
+/// 113 unknown). A changed plist is booted out, polled until gone, and bootstrapped again.
+/// </summary>
+public sealed class LaunchDaemon : Resource
+{
+    private readonly ManagedFile plist;
+    private readonly Control loaded;
+
+    public LaunchDaemon(string label, string title, string why, byte[] plistContent)
+    {
+        Label = label;
+        PlistPath = $"/Library/LaunchDaemons/{label}.plist";
+        plist = new ManagedFile($"launchd.{label}.plist", $"{title}: plist", why, PlistPath, plistContent, "root", "wheel", 0x1A4);
+        loaded = new Control($"launchd.{label}.loaded", $"{title}: loaded", why, $"launchctl print system/{label} (exit 0 = loaded, 113 = not)", "loaded");
+    }
+
+    public string Label { get; }
+    public string PlistPath { get; }
+    public byte[] PlistContent => plist.Content;
+
+    public override string Id => "launchd " + Label;
+    public override IReadOnlyList<Control> Controls => [plist.Control, loaded];
+    public override IEnumerable<string> PathsToStat => [PlistPath];
+    public override IReadOnlyList<Owned> Owns => [new(Owned.JobKind, PlistPath, plist.Sha256, Label)];
+
+    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    {
+        var file = await plist.ReadAsync(box, cancellationToken);
+        var print = await box.RunAsync(Print(Label), cancellationToken);
+        var observed = print.ExitCode switch { 0 => "loaded", 113 => "not loaded", var code => $"launchctl print exited {code}" };
+        return new Reading([.. file.Results, new ControlResult(loaded, observed, observed == "loaded", DateTimeOffset.UtcNow)], file.Exists)
+        {
+            Diff = file.Diff,
+            Conflict = file.Conflict,
+            Detail = new JobFacts(file, print.ExitCode == 0),
+        };
+    }
+
+    public override IReadOnlyList<Step> Converge(Reading reading)
+    {
+        if (reading.Passed) return [];
+        var facts = (JobFacts)reading.Detail!;
+        var steps = new List<Step>(plist.Converge(facts.File).Select(s => s with { Resource = Id }));
+        var rewritten = steps.OfType<WriteFile>().Any();
+        if (rewritten) steps.Add(new RunCommand(Command.Of(MacTools.Plutil, "-lint", PlistPath)) { Resource = Id });
+        if (facts.Loaded && rewritten) steps.AddRange(Unload(Label, Id));
+        if (!facts.Loaded || rewritten)
+        {
+            steps.Add(new RunCommand(Command.Of(MacTools.Launchctl, "enable", $"system/{Label}")) { Resource = Id });
+            steps.Add(new RunCommand(Command.Of(MacTools.Launchctl, "bootstrap", "system", PlistPath)) { Resource = Id });
+        }
+        return steps;
+    }
+
+    public static Command Print(string label) => Command.Of(MacTools.Launchctl, "print", $"system/{label}");
+
+    /// <summary>bootout returns before the job is gone: poll print until 113, or the next bootstrap fails with 37.</summary>
+    public static IEnumerable<Step> Unload(string label, string resource) =>
+    [
+        new RunCommand(Command.Of(MacTools.Launchctl, "bootout", $"system/{label}")) { Resource = resource, AlsoAccept = [113] },
+        new WaitUntil(Print(label), 113, Attempts: 50, Interval: TimeSpan.FromMilliseconds(200)) { Resource = resource },
+    ];
+
+    private sealed record JobFacts(Reading File, bool Loaded);
+}

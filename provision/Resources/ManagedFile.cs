@@ -1,0 +1,57 @@
+using System.Text;
+using Appliance.Provision.Apply;
+using Appliance.Provision.Controls;
+
+namespace Appliance.Provision.Resources;
+
+/// <summary>A generated file the tool owns: exact content, owner, group and mode.</summary>
+public sealed class ManagedFile(string controlId, string title, string why, string path, byte[] content, string owner, string group, int mode)
+    : Resource
+{
+    public string Path { get; } = path;
+    public byte[] Content { get; } = content;
+    public string Sha256 { get; } = LiveBox.Sha256Of(content);
+    public string Owner { get; } = owner;
+    public string Group { get; } = group;
+    public int Mode { get; } = mode;
+
+    public Control Control { get; } = new(controlId, title, why,
+        $"stat -f '%Su:%Sg %Lp' {path}; shasum -a 256 {path}", $"{owner}:{group} {Convert.ToString(mode, 8)} sha256:{LiveBox.Sha256Of(content)[..16]}");
+
+    public override string Id => "file " + Path;
+    public override IReadOnlyList<Control> Controls => [Control];
+    public override IEnumerable<string> PathsToStat => [Path];
+    public override IReadOnlyList<Owned> Owns => [new(Owned.FileKind, Path, Sha256)];
+
+    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    {
+        var status = await box.StatusAsync(Path, cancellationToken);
+        var current = status is null ? null : await box.ReadFileAsync(Path, cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        if (status is null || current is null)
+            return new Reading([new ControlResult(Control, "absent", false, now)], Exists: false) { Diff = LineDiff.Of("", Text(Content)) };
+        var hash = LiveBox.Sha256Of(current);
+        var observed = $"{status} sha256:{hash[..16]}";
+        var sameContent = hash == Sha256;
+        return new Reading([new ControlResult(Control, observed, observed == Control.Expected, now)], Exists: true)
+        {
+            Diff = sameContent ? null : LineDiff.Of(Text(current), Text(Content)),
+            Conflict = sameContent || box.Owns(Path) ? null
+                : $"{Path} exists but was not written by provision (sha256 {hash[..16]}…). Move it away (or back it up as {Path}.before-appliance) and apply again.",
+            Detail = new FileFacts(status, sameContent),
+        };
+    }
+
+    public override IReadOnlyList<Step> Converge(Reading reading)
+    {
+        if (reading.Passed) return [];
+        if (reading.Detail is FileFacts { SameContent: true })
+            return [new SetOwnership(Path, Owner, Group, Mode) { Resource = Id }];
+        return [new WriteFile(Path, Content, Owner, Group, Mode) { Resource = Id }];
+    }
+
+    private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    /// <summary>What the reading learnt about the file on the box.</summary>
+    public sealed record FileFacts(PathStatus Status, bool SameContent);
+}
