@@ -37,7 +37,8 @@ public sealed class RunningAgent : IAsyncDisposable
         return new RunningAgent(app, new Uri(address), tokens);
     }
 
-    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    /// <summary>A client with no credentials that keeps no cookies.</summary>
+    public HttpClient Anonymous() => new(new HttpClientHandler { UseCookies = false }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
 
     public HttpClient As(string user)
     {
