@@ -1,0 +1,252 @@
+using Appliance.Config;
+using Appliance.Rag.Chunking;
+using Appliance.Rag.Extraction;
+using Appliance.Rag.Index;
+using Appliance.Rag.Ingestion;
+using Appliance.Rag.Retrieval;
+using Appliance.Rag.Sources;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Rag;
+
+/// <summary>A collection as a caller sees it.</summary>
+public sealed record CollectionInfo(string Id, string Title, IReadOnlyList<string> Groups, bool Uploads);
+
+/// <summary>
+/// The office's documents, as one SQLite index in the data folder: sync collections from their
+/// folders, accept uploads, search on behalf of a caller (only what their groups may read), list
+/// and erase documents. Thread-safe; open once per process.
+/// </summary>
+public sealed class DocumentLibrary : IDisposable
+{
+    public const string DatabaseFileName = "library.db";
+
+    private readonly ApplianceConfig _config;
+    private readonly string _configDirectory;
+    private readonly LibraryIndex _index;
+    private readonly VectorIndex _vectors;
+    private readonly Embedder? _embedder;
+    private readonly ExtractorCatalog _extractors;
+    private readonly Chunker _chunker;
+    private readonly HybridSearch _search;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _ingesting = new(1, 1);
+    private readonly IReadOnlyList<StoredCollection> _collections;
+
+    private DocumentLibrary(ApplianceConfig config, string configDirectory, LibraryIndex index, VectorIndex vectors,
+        Embedder? embedder, ITokenCounter tokens, IReranker? reranker, IReadOnlyList<StoredCollection> collections, ILogger logger)
+    {
+        _config = config;
+        _configDirectory = configDirectory;
+        _index = index;
+        _vectors = vectors;
+        _embedder = embedder;
+        _extractors = ExtractorCatalog.Default();
+        _chunker = new Chunker(tokens, config.Rag.ChunkTokens, config.Rag.ChunkOverlapTokens);
+        _search = new HybridSearch(index, vectors, embedder, config.Rag.Hybrid, reranker);
+        _collections = collections;
+        _logger = logger;
+    }
+
+    /// <summary>The index file; erasure tests read its bytes.</summary>
+    public string DatabasePath => _index.DatabasePath;
+
+    /// <summary>The id vectors are stored under; null when the library runs lexical-only.</summary>
+    public string? EmbeddingModelId => _embedder?.ModelId;
+
+    /// <param name="embeddings">the embedding model; null = lexical search only (BM25), vectors added on a later run with a model</param>
+    /// <param name="tokens">the embedding model's tokenizer for sizing chunks; null = an estimate</param>
+    public static async Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string configDirectory,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings, ILoggerFactory loggers, CancellationToken cancellationToken,
+        ITokenCounter? tokens = null, IReranker? reranker = null)
+    {
+        var folder = ConfigPaths.DataFolder(config, configDirectory);
+        var index = LibraryIndex.Open(Path.Combine(folder, DatabaseFileName));
+        var collections = await index.SyncCollectionsAsync(
+            config.Rag.Collections.Select(c => (c.Id, c.Title, c.Groups)), cancellationToken);
+        Embedder? embedder = null;
+        var vectors = new VectorIndex();
+        if (embeddings is not null)
+        {
+            var metadata = embeddings.GetService<EmbeddingGeneratorMetadata>();
+            var spec = config.Models.Embedding;
+            embedder = new Embedder(embeddings, metadata?.DefaultModelId ?? $"{spec.Name}@{spec.Sha256.Hex[..12]}");
+            await Task.Run(() =>
+            {
+                foreach (var group in index.Vectors(embedder.ModelId).Chunk(4096))
+                    foreach (var collection in group.GroupBy(v => v.CollectionId))
+                        vectors.Add(collection.Key, [.. collection.Select(v => v.ChunkId)], [.. collection.Select(v => v.Vector)]);
+            }, cancellationToken);
+        }
+        return new DocumentLibrary(config, configDirectory, index, vectors, embedder, tokens ?? new EstimatedTokenCounter(),
+            reranker, collections, loggers.CreateLogger<DocumentLibrary>());
+    }
+
+    /// <summary>Collections whose reader groups include one of <paramref name="callerGroups"/>.</summary>
+    public IReadOnlyList<CollectionInfo> Collections(IReadOnlyCollection<string> callerGroups) =>
+        [.. Readable(callerGroups).Select(c => new CollectionInfo(c.Id, c.Title, c.Groups,
+            _config.Rag.Collections.FirstOrDefault(x => x.Id == c.Id)?.Uploads ?? false))];
+
+    /// <summary>
+    /// Brings one collection (or all) up to date with its folders and uploads: new and changed files
+    /// indexed, unchanged skipped by hash, vanished erased; then any chunk lacking a vector from the
+    /// current embedding model gets one.
+    /// </summary>
+    public async Task<IngestReport> IngestAsync(string? collectionId, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    {
+        var chosen = collectionId is null ? _config.Rag.Collections : [ConfiguredCollection(collectionId)];
+        await _ingesting.WaitAsync(cancellationToken);
+        try
+        {
+            var sources = chosen.Select(c => new CollectionSources(Stored(c.Id),
+            [
+                .. c.Sources.Select(s => new SourceRoot(ConfigPaths.CollectionSource(_configDirectory, s), Origin.Source, "")),
+                new SourceRoot(UploadFolder(c.Id), Origin.Upload, UploadPrefix),
+            ])).ToList();
+            var report = await NewRun().RunAsync(sources, progress, cancellationToken);
+            _logger.LogInformation("ingest: {Added} added, {Updated} updated, {Unchanged} unchanged, {Erased} erased, {Skipped} skipped in {Seconds:0.0} s",
+                report.Added, report.Updated, report.Unchanged, report.Erased, report.Skipped.Count, report.Duration.TotalSeconds);
+            return report;
+        }
+        finally
+        {
+            _ingesting.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        var readable = Readable(request.CallerGroups);
+        if (request.Collections is { } only) readable = [.. readable.Where(c => only.Contains(c.Id))];
+        var k = Math.Clamp(request.K ?? _config.Rag.TopK, 1, 100);
+        return _search.SearchAsync(request, readable, k, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores an uploaded file in the collection's uploads folder and indexes it at once. The caller
+    /// (the agent) has checked that the user belongs to one of the collection's groups.
+    /// </summary>
+    public async Task<DocumentInfo> UploadAsync(string collectionId, string fileName, Stream content, string user, CancellationToken cancellationToken)
+    {
+        var collection = ConfiguredCollection(collectionId);
+        if (!collection.Uploads)
+            throw new DocumentLibraryException(LibraryError.Forbidden, $"collection '{collectionId}' does not accept uploads");
+        var name = SafeFileName(fileName);
+        if (_extractors.For(name) is null)
+            throw new DocumentLibraryException(LibraryError.Invalid,
+                $"'{name}' is not a supported format (supported: {string.Join(", ", _extractors.Extensions.Order())})");
+
+        var folder = UploadFolder(collectionId);
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, name);
+        var temporary = Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.part");
+        var limit = (long)_config.Rag.MaxUploadMb * 1024 * 1024;
+        try
+        {
+            await using (var output = File.Create(temporary))
+            {
+                var buffer = new byte[81920];
+                long total = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    total += read;
+                    if (total > limit)
+                        throw new DocumentLibraryException(LibraryError.TooLarge,
+                            $"upload larger than {_config.Rag.MaxUploadMb} MB (rag.max_upload_mb)");
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+            File.Move(temporary, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        var path = UploadPrefix + name;
+        var stored = Stored(collectionId);
+        await _ingesting.WaitAsync(cancellationToken);
+        IngestReport report;
+        try
+        {
+            var file = new SourceFile(collectionId, target, path, Origin.Upload, new FileInfo(target).Length);
+            var item = new IngestionRun.WorkItem(file, stored, _index.KnownFiles(collectionId).GetValueOrDefault(path), null);
+            report = await NewRun().IngestFilesAsync([item], null, user, cancellationToken);
+        }
+        finally
+        {
+            _ingesting.Release();
+        }
+        var id = LibraryIndex.DocumentIdFor(collectionId, path);
+        if (report.Skipped.Count > 0)
+        {
+            File.Delete(target);
+            if (await _index.EraseDocumentAsync(id, user, "upload rejected: " + report.Skipped[0].Reason, exclude: false, CancellationToken.None) is { } erased)
+                _vectors.Remove(erased.ChunkIds);
+            throw new DocumentLibraryException(LibraryError.Invalid, $"'{name}' was not indexed: {report.Skipped[0].Reason}");
+        }
+        return _index.Documents([collectionId], id).Single();
+    }
+
+    public Task<IReadOnlyList<DocumentInfo>> ListDocumentsAsync(IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken) =>
+        Task.FromResult(_index.Documents([.. Readable(callerGroups).Select(c => c.Id)]));
+
+    /// <summary>
+    /// Erases a document: chunks, vectors and full-text rows in one transaction with secure_delete,
+    /// plus an erasure record. An uploaded file is deleted too; a file in a source folder is kept out
+    /// of later syncs until its content changes (the appliance never deletes files on office shares).
+    /// </summary>
+    public async Task<ErasureRecord> DeleteDocumentAsync(string documentId, string user, CancellationToken cancellationToken)
+    {
+        var erased = await _index.EraseDocumentAsync(documentId, user, $"deleted by {user}", exclude: true, cancellationToken)
+            ?? throw new DocumentLibraryException(LibraryError.NotFound, $"no document with id '{documentId}'");
+        _vectors.Remove(erased.ChunkIds);
+        if (erased.Origin == "upload")
+        {
+            var name = erased.Record.Path[UploadPrefix.Length..];
+            File.Delete(Path.Combine(UploadFolder(erased.Record.CollectionId), name));
+        }
+        _logger.LogInformation("erased document {Id} ({Chunks} chunks) for {User}", documentId, erased.Record.Chunks, user);
+        return erased.Record;
+    }
+
+    public Task<IReadOnlyList<ErasureRecord>> ErasuresAsync(DateTimeOffset? since, CancellationToken cancellationToken) =>
+        Task.FromResult(_index.Erasures(since));
+
+    /// <summary>Every inconsistency in the index (empty when sound): what a check after a crash looks at.</summary>
+    public IReadOnlyList<string> CheckIntegrity() => _index.CheckIntegrity();
+
+    private const string UploadPrefix = "uploads/";
+
+    private string UploadFolder(string collectionId) =>
+        Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "uploads", collectionId);
+
+    private IngestionRun NewRun() => new(_index, _vectors, _extractors, _chunker, _embedder,
+        (long)_config.Rag.MaxFileMb * 1024 * 1024, Math.Max(1, Environment.ProcessorCount), _logger);
+
+    private IReadOnlyList<StoredCollection> Readable(IReadOnlyCollection<string> callerGroups) =>
+        [.. _collections.Where(c => _config.Rag.Collections.Any(x => x.Id == c.Id) && c.Groups.Any(callerGroups.Contains))];
+
+    private Collection ConfiguredCollection(string id) =>
+        _config.Rag.Collections.FirstOrDefault(c => c.Id == id)
+        ?? throw new DocumentLibraryException(LibraryError.NotFound,
+            $"no collection '{id}' (configured: {string.Join(", ", _config.Rag.Collections.Select(c => c.Id))})");
+
+    private StoredCollection Stored(string id) => _collections.First(c => c.Id == id);
+
+    private static string SafeFileName(string fileName)
+    {
+        var name = Path.GetFileName(fileName.Replace('\\', '/')).Trim();
+        if (name.Length == 0 || name.StartsWith('.') || name.Length > 200 || name.Any(char.IsControl))
+            throw new DocumentLibraryException(LibraryError.Invalid, $"'{fileName}' is not an acceptable file name");
+        return name;
+    }
+
+    public void Dispose()
+    {
+        _index.Dispose();
+        _ingesting.Dispose();
+    }
+}

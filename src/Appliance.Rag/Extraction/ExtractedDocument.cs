@@ -1,0 +1,20 @@
+namespace Appliance.Rag.Extraction;
+
+/// <summary>
+/// One run of text with where it sits in the original: the page (PDF page, slide or sheet number;
+/// null where the format has no pages) and the heading path leading to it ("Leave › Sick leave").
+/// </summary>
+public sealed record TextBlock(string Text, int? Page, IReadOnlyList<string> Sections)
+{
+    public string SectionPath => string.Join(" › ", Sections);
+}
+
+/// <summary>A document reduced to text with locations, in reading order.</summary>
+public sealed record ExtractedDocument(string Title, string Format, IReadOnlyList<TextBlock> Blocks)
+{
+    /// <summary>Blocks are joined with this separator in the document's text; citation offsets count it.</summary>
+    public const string BlockSeparator = "\n\n";
+}
+
+/// <summary>A file that cannot be turned into text, with a reason a person can act on.</summary>
+public sealed class ExtractionException(string reason, Exception? inner = null) : Exception(reason, inner);

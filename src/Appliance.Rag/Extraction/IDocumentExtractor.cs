@@ -1,0 +1,11 @@
+namespace Appliance.Rag.Extraction;
+
+/// <summary>Turns one file format into text with locations.</summary>
+public interface IDocumentExtractor
+{
+    /// <summary>Lower-case file extensions with the dot, e.g. ".docx".</summary>
+    IReadOnlyCollection<string> Extensions { get; }
+
+    /// <exception cref="ExtractionException">the file is corrupt, hostile or unsupported.</exception>
+    Task<ExtractedDocument> ExtractAsync(string path, CancellationToken cancellationToken);
+}

@@ -1,0 +1,110 @@
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Rag.Index;
+
+/// <summary>
+/// The index's tables, as numbered migrations applied in order (PRAGMA user_version records the
+/// last one). Full-text tables are per collection (see <see cref="FullTextTable"/>), so BM25's term
+/// statistics are computed only from text a caller is allowed to read.
+/// </summary>
+internal static class Schema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE collections(
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            groups TEXT NOT NULL,              -- JSON array of group ids allowed to read
+            fts_table TEXT NOT NULL UNIQUE);
+        CREATE TABLE documents(
+            id TEXT PRIMARY KEY,
+            collection_id TEXT NOT NULL REFERENCES collections(id),
+            path TEXT NOT NULL,                -- relative to the collection's root; uploads under uploads/
+            origin TEXT NOT NULL CHECK (origin IN ('source', 'upload')),
+            title TEXT NOT NULL,
+            format TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,        -- SHA-256 of the file
+            status TEXT NOT NULL CHECK (status IN ('ready', 'failed')),
+            error TEXT,
+            chunk_count INTEGER NOT NULL,
+            embedding_model TEXT,
+            uploaded_by TEXT,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (collection_id, path));
+        CREATE TABLE chunks(
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            collection_id TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            page INTEGER,
+            section TEXT NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL);
+        CREATE INDEX chunks_by_document ON chunks(document_id);
+        CREATE TABLE vectors(
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            data BLOB NOT NULL);               -- float32 little-endian, L2-normalised
+        CREATE TABLE erasures(
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL,
+            collection_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            chunks INTEGER NOT NULL,
+            erased_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            erased_at TEXT NOT NULL);
+        -- A source file someone erased stays out of the index until it changes (its hash differs):
+        -- the appliance does not delete files from office shares, but must not re-add them either.
+        CREATE TABLE exclusions(
+            collection_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            erasure_id INTEGER NOT NULL REFERENCES erasures(id),
+            PRIMARY KEY (collection_id, path));
+        """,
+    ];
+
+    public static int Version => Migrations.Length;
+
+    public static void Migrate(SqliteConnection connection)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version";
+        var current = Convert.ToInt32(read.ExecuteScalar());
+        if (current > Migrations.Length)
+            throw new InvalidOperationException(
+                $"the index was written by a newer appliance (schema {current}, this build knows {Migrations.Length}); upgrade the appliance");
+        for (var version = current; version < Migrations.Length; version++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Migrations[version] + $"\nPRAGMA user_version = {version + 1};";
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+}
+
+/// <summary>The FTS5 table of one collection: title and section weigh more than body text.</summary>
+internal static class FullTextTable
+{
+    public const string Weights = "6.0, 3.0, 1.0";
+
+    public static string NameFor(int ordinal) => $"fts_{ordinal}";
+
+    public static string CreateSql(string table) => $"""
+        CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(
+            title, section, text, content='chunks', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2');
+        INSERT INTO {table}({table}, rank) VALUES('secure-delete', 1);
+        """;
+}

@@ -1,0 +1,226 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Appliance.Rag.Chunking;
+using Appliance.Rag.Extraction;
+using Appliance.Rag.Index;
+using Appliance.Rag.Sources;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Rag.Ingestion;
+
+/// <summary>A folder that feeds a collection: its configured sources, or its uploads folder.</summary>
+internal sealed record SourceRoot(string Folder, Origin Origin, string PathPrefix);
+
+/// <summary>A collection to sync and the folders that feed it.</summary>
+internal sealed record CollectionSources(StoredCollection Collection, IReadOnlyList<SourceRoot> Roots);
+
+/// <summary>
+/// One sync of collections against their folders, as a pipeline per file:
+/// hash → (unchanged? stop) → extract → chunk → embed → save. Files run in parallel, each holding
+/// only its own text, so memory stays bounded by the degree of parallelism. Each save is one
+/// transaction, so a crash leaves every document either in its old or its new version, and the
+/// next run picks up exactly where this one stopped (unchanged hashes are skipped).
+/// </summary>
+internal sealed class IngestionRun(
+    LibraryIndex index,
+    VectorIndex vectors,
+    ExtractorCatalog extractors,
+    Chunker chunker,
+    Embedder? embedder,
+    long maxFileBytes,
+    int parallelism,
+    ILogger logger)
+{
+    private readonly ConcurrentBag<SkippedFile> _skipped = [];
+    private int _added, _updated, _unchanged, _erased, _unsupported, _chunks, _embedded, _filesDone;
+    private long _bytes, _bytesDone;
+
+    public async Task<IngestReport> RunAsync(IReadOnlyList<CollectionSources> collections, IProgress<IngestProgress>? progress,
+        CancellationToken cancellationToken, string? uploadedBy = null)
+    {
+        var clock = Stopwatch.StartNew();
+        progress?.Report(new IngestProgress(IngestPhase.Scanning, 0, 0, 0, 0, null));
+        var work = new List<WorkItem>();
+        var vanished = new List<KnownFile>();
+        foreach (var sources in collections)
+        {
+            var collection = sources.Collection;
+            var known = index.KnownFiles(collection.Id);
+            var exclusions = index.Exclusions(collection.Id);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var completeOrigins = new HashSet<Origin> { Origin.Source, Origin.Upload };
+            foreach (var root in sources.Roots)
+            {
+                var listing = SourceWalker.Walk(collection.Id, root.Folder, root.Origin, root.PathPrefix);
+                if (!listing.Complete && (root.Origin == Origin.Source || Directory.Exists(root.Folder))) completeOrigins.Remove(root.Origin);
+                foreach (var problem in listing.Problems)
+                    if (Directory.Exists(root.Folder) || root.Origin == Origin.Source)
+                        _skipped.Add(new SkippedFile(problem.CollectionId, problem.Path, problem.Reason));
+                foreach (var file in listing.Files)
+                {
+                    if (extractors.For(file.FullPath) is null) { _unsupported++; continue; }
+                    seen.Add(file.Path);
+                    if (file.Bytes > maxFileBytes)
+                    {
+                        _skipped.Add(new SkippedFile(collection.Id, file.Path,
+                            $"too large: {file.Bytes / (1024.0 * 1024):0.#} MB (limit {maxFileBytes / (1024 * 1024)} MB, rag.max_file_mb)"));
+                        continue;
+                    }
+                    work.Add(new WorkItem(file, collection, known.GetValueOrDefault(file.Path),
+                        exclusions.TryGetValue(file.Path, out var excluded) ? excluded : null));
+                }
+            }
+            // A folder that could not be listed completely must not make its documents look deleted.
+            vanished.AddRange(known.Values.Where(k => !seen.Contains(k.Path) && completeOrigins.Contains(ParseOrigin(k.Origin))));
+        }
+
+        await IngestFilesAsync(work, progress, uploadedBy, cancellationToken);
+
+        foreach (var gone in vanished)
+        {
+            if (await index.EraseDocumentAsync(gone.DocumentId, "sync", "the file is no longer in the source folder", exclude: false, cancellationToken) is { } erased)
+            {
+                vectors.Remove(erased.ChunkIds);
+                _erased++;
+                logger.LogInformation("erased {Path}: no longer in the source folder", gone.Path);
+            }
+        }
+
+        if (embedder is not null) await EmbedMissingAsync(embedder, progress, cancellationToken);
+        progress?.Report(new IngestProgress(IngestPhase.Done, _filesDone, _filesDone, _bytesDone, _bytesDone, null));
+        return new IngestReport(_added, _updated, _unchanged, _erased,
+            [.. _skipped.OrderBy(s => s.CollectionId).ThenBy(s => s.Path, StringComparer.Ordinal)],
+            _unsupported, _bytes, _chunks, _embedded, embedder?.ModelId, clock.Elapsed, Cancelled: false);
+    }
+
+    /// <summary>A file to bring up to date, what the index knows of it, and whether someone erased it.</summary>
+    internal sealed record WorkItem(SourceFile File, StoredCollection Collection, KnownFile? Known,
+        (string ContentHash, string ErasedBy, DateTimeOffset At)? Excluded);
+
+    /// <summary>Runs the per-file pipeline over the given files, in parallel.</summary>
+    public async Task<IngestReport> IngestFilesAsync(IReadOnlyList<WorkItem> work, IProgress<IngestProgress>? progress,
+        string? uploadedBy, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var total = work.Count;
+        var totalBytes = work.Sum(w => w.File.Bytes);
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (item, ct) =>
+            {
+                await IngestFileAsync(item, uploadedBy, ct);
+                var done = Interlocked.Increment(ref _filesDone);
+                var bytes = Interlocked.Add(ref _bytesDone, item.File.Bytes);
+                progress?.Report(new IngestProgress(IngestPhase.Indexing, done, total, bytes, totalBytes, item.File.Path));
+            });
+        return new IngestReport(_added, _updated, _unchanged, _erased,
+            [.. _skipped.OrderBy(s => s.CollectionId).ThenBy(s => s.Path, StringComparer.Ordinal)],
+            _unsupported, _bytes, _chunks, _embedded, embedder?.ModelId, clock.Elapsed, Cancelled: false);
+    }
+
+    private async Task IngestFileAsync(WorkItem item, string? uploadedBy, CancellationToken cancellationToken)
+    {
+        var (file, collection, known, excluded) = (item.File, item.Collection, item.Known, item.Excluded);
+        string hash;
+        try
+        {
+            hash = await HashAsync(file.FullPath, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _skipped.Add(new SkippedFile(collection.Id, file.Path, $"cannot read file: {e.Message}"));
+            return;
+        }
+        if (excluded is { } erasure && erasure.ContentHash == hash)
+        {
+            _skipped.Add(new SkippedFile(collection.Id, file.Path,
+                $"erased by {erasure.ErasedBy} on {erasure.At:yyyy-MM-dd}; stays out until the file changes"));
+            return;
+        }
+        if (known is not null && known.ContentHash == hash)
+        {
+            if (known.Status == DocumentStatus.Ready) Interlocked.Increment(ref _unchanged);
+            else _skipped.Add(new SkippedFile(collection.Id, file.Path, known.Error ?? "could not be read"));
+            return;
+        }
+
+        var write = new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, file.Path), collection.Id, file.Path,
+            file.Origin == Origin.Upload ? "upload" : "source", Path.GetFileName(file.Path),
+            Path.GetExtension(file.Path).TrimStart('.').ToLowerInvariant(), file.Bytes, hash, file.Origin == Origin.Upload ? uploadedBy : null);
+        ExtractedDocument document;
+        try
+        {
+            document = await extractors.For(file.FullPath)!.ExtractAsync(file.FullPath, cancellationToken);
+            if (document.Blocks.Count == 0) throw new ExtractionException("no text found in the file");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var reason = e switch
+            {
+                ExtractionException => e.Message,
+                IOException or UnauthorizedAccessException => $"cannot read file: {e.Message}",
+                _ => $"could not read the file ({e.GetType().Name}: {e.Message})",
+            };
+            _skipped.Add(new SkippedFile(collection.Id, file.Path, reason));
+            logger.LogWarning("skipped {Collection}/{Path}: {Reason}", collection.Id, file.Path, reason);
+            vectors.Remove(await index.RecordFailureAsync(write, collection, reason, CancellationToken.None));
+            return;
+        }
+
+        var chunks = chunker.Split(document);
+        float[][]? embedded = null;
+        if (embedder is not null)
+        {
+            try
+            {
+                embedded = await embedder.EmbedAsync([.. chunks.Select(c => EmbeddingText(document.Title, c.SectionPath, c.Text))], cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not the file's fault: keep whatever version is indexed and try again next run.
+                _skipped.Add(new SkippedFile(collection.Id, file.Path, $"embedding failed: {e.Message}"));
+                return;
+            }
+        }
+        // From here the document is committed or not at all; cancelling mid-write would only waste the work.
+        var (removed, added) = await index.ReplaceDocumentAsync(write with { Title = document.Title, Format = document.Format },
+            collection, chunks, embedder?.ModelId, embedded, CancellationToken.None);
+        vectors.Remove(removed);
+        if (embedded is not null)
+        {
+            vectors.Add(collection.Id, added, embedded);
+            Interlocked.Add(ref _embedded, embedded.Length);
+        }
+        Interlocked.Add(ref _chunks, chunks.Count);
+        Interlocked.Add(ref _bytes, file.Bytes);
+        Interlocked.Increment(ref known is null ? ref _added : ref _updated);
+    }
+
+    /// <summary>Chunks indexed without vectors (lexical-only runs) or by an older model get vectors now.</summary>
+    private async Task EmbedMissingAsync(Embedder embedder, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var missing = index.ChunksWithoutVectors(embedder.ModelId, 256);
+            if (missing.Count == 0) return;
+            progress?.Report(new IngestProgress(IngestPhase.Embedding, _filesDone, _filesDone, _bytesDone, _bytesDone, $"{missing.Count} chunks"));
+            var embedded = await embedder.EmbedAsync([.. missing.Select(m => EmbeddingText(m.Title, m.Section, m.Text))], cancellationToken);
+            await index.SaveVectorsAsync(embedder.ModelId, [.. missing.Select((m, i) => (m.ChunkId, embedded[i]))], cancellationToken);
+            foreach (var group in missing.Select((m, i) => (m, i)).GroupBy(x => x.m.CollectionId))
+                vectors.Add(group.Key, [.. group.Select(x => x.m.ChunkId)], [.. group.Select(x => embedded[x.i])]);
+            _embedded += missing.Count;
+        }
+    }
+
+    /// <summary>What the embedding model sees: the title gives a chunk its context.</summary>
+    internal static string EmbeddingText(string title, string section, string text) =>
+        section.Length > 0 ? $"{title} — {section}\n{text}" : $"{title}\n{text}";
+
+    private static Origin ParseOrigin(string origin) => origin == "upload" ? Origin.Upload : Origin.Source;
+
+    private static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+}

@@ -1,0 +1,66 @@
+namespace Appliance.Rag;
+
+/// <summary>A document as the library lists it.</summary>
+public sealed record DocumentInfo(
+    string Id,
+    string CollectionId,
+    string Path,
+    string Title,
+    string Format,
+    long Bytes,
+    string ContentHash,
+    DocumentStatus Status,
+    string? Error,
+    int Chunks,
+    string? UploadedBy,
+    DateTimeOffset AddedAt,
+    DateTimeOffset UpdatedAt);
+
+public enum DocumentStatus { Ready, Failed }
+
+/// <summary>Proof that a document was erased: who, when, which content (by hash), how much.</summary>
+public sealed record ErasureRecord(
+    long Id,
+    string DocumentId,
+    string CollectionId,
+    string Path,
+    string ContentHash,
+    int Chunks,
+    string ErasedBy,
+    string Reason,
+    DateTimeOffset ErasedAt);
+
+/// <summary>Where a piece of an answer comes from, precise enough to open the page.</summary>
+public sealed record Citation(
+    string DocumentId,
+    string CollectionId,
+    string Path,
+    string Title,
+    int? Page,
+    string Section,
+    string Snippet,
+    int StartChar,
+    int EndChar);
+
+/// <summary>One retrieved chunk with its citation and its fused score (higher is better).</summary>
+public sealed record SearchHit(Citation Citation, double Score, string Text)
+{
+    public string DocumentId => Citation.DocumentId;
+    public string Path => Citation.Path;
+    public string Title => Citation.Title;
+    public int? Page => Citation.Page;
+    public string Section => Citation.Section;
+}
+
+/// <summary>
+/// A search on behalf of someone: only collections readable by one of <see cref="CallerGroups"/>
+/// take part, before anything is ranked.
+/// </summary>
+public sealed record SearchRequest(string Query, IReadOnlyCollection<string> CallerGroups, int? K = null)
+{
+    /// <summary>Restrict to these collections (still intersected with what the caller may read).</summary>
+    public IReadOnlyCollection<string>? Collections { get; init; }
+
+    /// <summary>Use BM25 only, even when vectors are available.</summary>
+    public bool LexicalOnly { get; init; }
+}

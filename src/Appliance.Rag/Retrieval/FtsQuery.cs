@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+
+namespace Appliance.Rag.Retrieval;
+
+/// <summary>
+/// Turns a question in plain words into an FTS5 expression: each meaningful word quoted (so no
+/// user text is ever parsed as FTS syntax) and OR-ed, leaving the ranking to BM25.
+/// </summary>
+internal static partial class FtsQuery
+{
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being",
+        "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "get", "got", "had", "has", "have",
+        "having", "he", "her", "here", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me",
+        "my", "need", "no", "not", "of", "on", "or", "our", "out", "over", "please", "she", "should", "so", "some",
+        "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "under",
+        "up", "us", "use", "using", "want", "was", "way", "we", "were", "what", "when", "where", "which", "while", "who",
+        "whom", "why", "will", "with", "would", "you", "your", "tell", "know", "there", "does", "possible", "anything",
+        "der", "die", "das", "und", "ist", "ich", "wie", "was", "wer", "wo", "ein", "eine", "zu", "mit", "für", "von",
+    };
+
+    public static IReadOnlyList<string> Terms(string query)
+    {
+        var words = Word().Matches(query.ToLowerInvariant()).Select(m => m.Value).Distinct().ToList();
+        var meaningful = words.Where(w => !StopWords.Contains(w)).ToList();
+        return (meaningful.Count > 0 ? meaningful : words).Take(32).ToList();
+    }
+
+    /// <summary>The MATCH expression, or null when the query holds no searchable word.</summary>
+    public static string? Match(string query)
+    {
+        var terms = Terms(query);
+        return terms.Count == 0 ? null : string.Join(" OR ", terms.Select(t => $"\"{t}\""));
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}_]*")]
+    private static partial Regex Word();
+}

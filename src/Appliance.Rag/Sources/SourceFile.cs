@@ -1,0 +1,12 @@
+namespace Appliance.Rag.Sources;
+
+public enum Origin { Source, Upload }
+
+/// <summary>A file found in a collection's folder; <see cref="Path"/> is relative to the collection's root, with '/'.</summary>
+public sealed record SourceFile(string CollectionId, string FullPath, string Path, Origin Origin, long Bytes);
+
+/// <summary>A file or folder the walk could not take, and why.</summary>
+public sealed record SourceProblem(string CollectionId, string Path, string Reason);
+
+/// <summary>One folder of a collection as walked: what was found, what was refused, whether the walk was complete.</summary>
+public sealed record SourceListing(string Root, IReadOnlyList<SourceFile> Files, IReadOnlyList<SourceProblem> Problems, bool Complete);
