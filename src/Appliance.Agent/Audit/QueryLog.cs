@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Agent.Audit;
+
+/// <summary>
+/// The append-only, hash-chained record of every question asked: each entry carries the SHA-256 of
+/// the one before, so editing or removing an entry anywhere breaks the chain from there on. Only
+/// the retention purge removes entries, oldest first, and it writes what it removed into the chain.
+/// </summary>
+public sealed class QueryLog
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    private readonly string _connectionString;
+    private readonly TimeProvider _clock;
+    private readonly QuestionProtection? _questions;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    private QueryLog(string connectionString, TimeProvider clock, QuestionProtection? questions) =>
+        (_connectionString, _clock, _questions) = (connectionString, clock, questions);
+
+    public string ModeName => _questions?.ModeName ?? "unknown";
+
+    private QuestionProtection Questions => _questions ?? throw new InvalidOperationException("this query log was opened for reading only");
+
+    public static async Task<QueryLog> OpenAsync(string databaseFile, QuestionProtection questions, TimeProvider clock, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
+        var log = new QueryLog(new SqliteConnectionStringBuilder { DataSource = databaseFile, Pooling = true }.ToString(), clock, questions);
+        await using var db = await log.ConnectAsync(ct);
+        await Sql.ExecuteAsync(db, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS entries (
+                seq INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                user TEXT,
+                route TEXT,
+                question_mode TEXT NOT NULL,
+                question TEXT,
+                document_ids TEXT NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                latency_ms INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                purged_through_seq INTEGER,
+                purged_through_hash TEXT,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS entries_at ON entries(at);
+            CREATE TABLE IF NOT EXISTS purge_permit (granted INTEGER NOT NULL);
+            CREATE TRIGGER IF NOT EXISTS entries_append_only_update BEFORE UPDATE ON entries
+            BEGIN SELECT RAISE(ABORT, 'the query log is append-only'); END;
+            CREATE TRIGGER IF NOT EXISTS entries_append_only_delete BEFORE DELETE ON entries
+            WHEN NOT EXISTS (SELECT 1 FROM purge_permit)
+            BEGIN SELECT RAISE(ABORT, 'the query log is append-only; only the retention purge removes entries'); END;
+            """, ct);
+        return log;
+    }
+
+    /// <summary>Opens an existing log for reading and verification only (the `log verify` verb).</summary>
+    public static QueryLog OpenForReading(string databaseFile) =>
+        new(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(),
+            TimeProvider.System, null);
+
+    public Task<QueryLogEntry> AppendAsync(QueryRecord record, CancellationToken ct) =>
+        AppendAsync(EntryKinds.Query, record.User, record.Route, Questions.Protect(record.Question), record.DocumentIds,
+            record.PromptTokens, record.CompletionTokens, (long)record.Latency.TotalMilliseconds, record.Status, null, null, ct);
+
+    /// <summary>Removes entries older than <paramref name="cutoff"/> and records the purge as a new entry.</summary>
+    public async Task<PurgeReport> PurgeOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            await using var db = await ConnectAsync(ct);
+            await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+            // The newest purged entry must be followed by a kept one (the purge record at least), and
+            // the chain resumes from its hash, which the purge record keeps.
+            var through = await ReadLastBeforeAsync(db, cutoff, ct);
+            if (through is null)
+            {
+                await tx.RollbackAsync(ct);
+                return new PurgeReport(0, null, cutoff);
+            }
+            await Sql.ExecuteAsync(db, "INSERT INTO purge_permit (granted) VALUES (1)", ct);
+            var removed = await Sql.ExecuteAsync(db, "DELETE FROM entries WHERE seq <= $s", ct, ("$s", through.Value.Seq));
+            await Sql.ExecuteAsync(db, "DELETE FROM purge_permit", ct);
+            await InsertAsync(db, EntryKinds.Purge, null, "retention", null, [], 0, 0, 0, 0, through.Value.Seq, through.Value.Hash, ct);
+            await tx.CommitAsync(ct);
+            return new PurgeReport(removed, through.Value.Seq, cutoff);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<QueryLogEntry> AppendAsync(string kind, string? user, string? route, string? question, IReadOnlyList<string> documentIds,
+        int promptTokens, int completionTokens, long latencyMs, int status, long? purgedThroughSeq, string? purgedThroughHash, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            await using var db = await ConnectAsync(ct);
+            await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+            var entry = await InsertAsync(db, kind, user, route, question, documentIds, promptTokens, completionTokens, latencyMs, status,
+                purgedThroughSeq, purgedThroughHash, ct);
+            await tx.CommitAsync(ct);
+            return entry;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<QueryLogEntry> InsertAsync(SqliteConnection db, string kind, string? user, string? route, string? question,
+        IReadOnlyList<string> documentIds, int promptTokens, int completionTokens, long latencyMs, int status,
+        long? purgedThroughSeq, string? purgedThroughHash, CancellationToken ct)
+    {
+        var last = await ReadLastAsync(db, ct);
+        var seq = (last?.Seq ?? purgedThroughSeq ?? 0) + 1;
+        var previous = last?.Hash ?? purgedThroughHash ?? Genesis;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var draft = new QueryLogEntry(seq, at, kind, user, route, Questions.ModeName, question, documentIds, promptTokens, completionTokens,
+            latencyMs, status, purgedThroughSeq, purgedThroughHash, previous, "");
+        var entry = draft with { Hash = HashOf(draft) };
+        await Sql.ExecuteAsync(db, """
+            INSERT INTO entries (seq, at, kind, user, route, question_mode, question, document_ids, prompt_tokens, completion_tokens,
+                                 latency_ms, status, purged_through_seq, purged_through_hash, previous_hash, hash)
+            VALUES ($seq, $at, $kind, $user, $route, $mode, $q, $docs, $pt, $ct, $lat, $st, $pseq, $phash, $prev, $hash)
+            """, ct,
+            ("$seq", entry.Seq), ("$at", Time.Format(entry.At)), ("$kind", entry.Kind), ("$user", entry.User), ("$route", entry.Route),
+            ("$mode", entry.QuestionMode), ("$q", entry.Question), ("$docs", JsonSerializer.Serialize(entry.DocumentIds)),
+            ("$pt", entry.PromptTokens), ("$ct", entry.CompletionTokens), ("$lat", entry.LatencyMs), ("$st", entry.Status),
+            ("$pseq", entry.PurgedThroughSeq), ("$phash", entry.PurgedThroughHash), ("$prev", entry.PreviousHash), ("$hash", entry.Hash));
+        return entry;
+    }
+
+    /// <summary>The hash of an entry: SHA-256 over a canonical JSON array of every field but the hash itself.</summary>
+    public static string HashOf(QueryLogEntry e)
+    {
+        var canonical = JsonSerializer.Serialize(new object?[]
+        {
+            e.Seq, Time.Format(e.At), e.Kind, e.User, e.Route, e.QuestionMode, e.Question, e.DocumentIds, e.PromptTokens,
+            e.CompletionTokens, e.LatencyMs, e.Status, e.PurgedThroughSeq, e.PurgedThroughHash, e.PreviousHash,
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    /// <summary>Walks the whole chain and reports the first entry that does not check out.</summary>
+    public async Task<ChainVerdict> VerifyAsync(CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, SelectEntries + " ORDER BY seq");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var purges = await ReadPurgeAnchorsAsync(ct);
+        QueryLogEntry? previous = null;
+        long checkedCount = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            var entry = ReadEntry(reader);
+            var problem = Check(entry, previous, purges);
+            if (problem is not null) return new ChainVerdict(false, checkedCount, entry.Seq, problem);
+            previous = entry;
+            checkedCount++;
+        }
+        return new ChainVerdict(true, checkedCount, null, null);
+    }
+
+    private static string? Check(QueryLogEntry entry, QueryLogEntry? previous, IReadOnlyDictionary<long, string> purges)
+    {
+        if (HashOf(entry) != entry.Hash)
+            return "its content does not match its hash (the entry was edited)";
+        if (previous is not null)
+        {
+            if (entry.Seq != previous.Seq + 1)
+                return $"entries #{previous.Seq + 1}–#{entry.Seq - 1} are missing (removed outside a retention purge)";
+            if (entry.PreviousHash != previous.Hash)
+                return $"its link does not match the hash of entry #{previous.Seq}";
+            return null;
+        }
+        if (entry.Seq == 1)
+            return entry.PreviousHash == Genesis ? null : "the first entry does not start from the genesis hash";
+        // The oldest kept entry follows purged ones: a purge record must vouch for exactly that hash.
+        if (purges.TryGetValue(entry.Seq - 1, out var anchor))
+            return entry.PreviousHash == anchor ? null : $"its link does not match the hash the purge recorded for entry #{entry.Seq - 1}";
+        return $"entries #1–#{entry.Seq - 1} are missing and no purge record accounts for them";
+    }
+
+    private async Task<IReadOnlyDictionary<long, string>> ReadPurgeAnchorsAsync(CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, "SELECT purged_through_seq, purged_through_hash FROM entries WHERE kind = 'purge' AND purged_through_seq IS NOT NULL");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var anchors = new Dictionary<long, string>();
+        while (await reader.ReadAsync(ct)) anchors[reader.GetInt64(0)] = reader.GetString(1);
+        return anchors;
+    }
+
+    /// <summary>The newest entries first, for the DPO's page.</summary>
+    public async Task<IReadOnlyList<QueryLogEntry>> ReadAsync(long? beforeSeq, int limit, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, SelectEntries + " WHERE $b IS NULL OR seq < $b ORDER BY seq DESC LIMIT $l",
+            ("$b", beforeSeq), ("$l", limit));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new List<QueryLogEntry>();
+        while (await reader.ReadAsync(ct)) entries.Add(ReadEntry(reader));
+        return entries;
+    }
+
+    public async Task<long> CountAsync(CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        return await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM entries", ct);
+    }
+
+    private const string SelectEntries = """
+        SELECT seq, at, kind, user, route, question_mode, question, document_ids, prompt_tokens, completion_tokens,
+               latency_ms, status, purged_through_seq, purged_through_hash, previous_hash, hash FROM entries
+        """;
+
+    private static QueryLogEntry ReadEntry(SqliteDataReader r) => new(
+        r.GetInt64(0), Time.Parse(r.GetString(1)), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+        r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), JsonSerializer.Deserialize<List<string>>(r.GetString(7)) ?? [],
+        r.GetInt32(8), r.GetInt32(9), r.GetInt64(10), r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt64(12),
+        r.IsDBNull(13) ? null : r.GetString(13), r.GetString(14), r.GetString(15));
+
+    private static async Task<(long Seq, string Hash)?> ReadLastAsync(SqliteConnection db, CancellationToken ct)
+    {
+        await using var command = Sql.Prepare(db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    private static async Task<(long Seq, string Hash)?> ReadLastBeforeAsync(SqliteConnection db, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var command = Sql.Prepare(db, "SELECT seq, hash FROM entries WHERE at < $c ORDER BY seq DESC LIMIT 1", ("$c", Time.Format(cutoff)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
+    {
+        var db = new SqliteConnection(_connectionString);
+        await db.OpenAsync(ct);
+        return db;
+    }
+}

@@ -1,0 +1,87 @@
+using Appliance.Agent.Audit;
+using Appliance.Agent.Identity;
+using Appliance.Agent.Metrics;
+using Appliance.Agent.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace Appliance.Agent.Hosting;
+
+/// <summary>Builds the agent's web application from the config: stores, services, Kestrel, middleware, routes.</summary>
+public static class AgentHost
+{
+    /// <summary>Bytes a JSON request may carry; uploads raise their own limit from rag.max_upload_mb.</summary>
+    public const long JsonBodyLimit = 1024 * 1024;
+
+    public static async Task<WebApplication> BuildAsync(AgentOptions options, CancellationToken ct)
+    {
+        var config = options.Config;
+        var data = options.DataFolder;
+        Directory.CreateDirectory(data);
+        var listen = ListenAddresses.From(options);
+        var clock = TimeProvider.System;
+
+        var identity = await IdentityStore.OpenAsync(Path.Combine(data, "agent.db"), clock, ct);
+        await identity.SyncFromConfigAsync(config.Auth, ct);
+        var queryLog = await QueryLog.OpenAsync(Path.Combine(data, "querylog.db"),
+            QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls([.. listen.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = JsonBodyLimit;
+            if (listen.Certificate is { } certificate)
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+        });
+        // In-flight answers get this long to finish streaming when the agent is asked to stop.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        builder.Logging.ClearProviders();
+        if (options.PlainLogs)
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        else
+            builder.Logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(config);
+        services.AddSingleton(options);
+        services.AddSingleton(clock);
+        services.AddSingleton(identity);
+        services.AddSingleton(queryLog);
+        var directory = config.Auth.Ldap is { } ldap ? new LdapDirectory(ldap) : null;
+        services.AddSingleton(sp => new SignIn(identity, config.Auth, directory, sp.GetRequiredService<ILogger<SignIn>>()));
+        services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<WebPage>();
+        services.AddHostedService(sp => new QueryLogRetention(queryLog, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<QueryLogRetention>>()));
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddApplianceAuthentication(config.Auth, data);
+
+        var app = builder.Build();
+        if (options.InitialPassword is { } initial)
+        {
+            var given = await identity.SetMissingPasswordsAsync(initial, ct);
+            if (given > 0)
+                app.Logger.LogWarning("gave {Count} configured users without a password the initial password from APPLIANCE_INITIAL_PASSWORD (demo only)", given);
+        }
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ErrorBodies.WriteAsync });
+        app.UseRouting();
+        app.Use(app.Services.GetRequiredService<RequestMetrics>().Middleware);
+        app.UseAuthentication();
+        app.UseMiddleware<CsrfGuard>();
+        app.UseAuthorization();
+        Routes.Map(app);
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel actually bound (port 0 becomes a real port once started).</summary>
+    public static IReadOnlyList<string> BoundAddresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+}

@@ -1,0 +1,26 @@
+using Appliance.Config;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Agent.Hosting;
+
+/// <summary>Everything `appliance serve` needs to start: the config and how to listen.</summary>
+public sealed record AgentOptions
+{
+    public required ApplianceConfig Config { get; init; }
+
+    /// <summary>Relative paths in the config are resolved against this folder.</summary>
+    public required string ConfigDirectory { get; init; }
+
+    /// <summary>Overrides the address and port from the config (e.g. <c>http://127.0.0.1:0</c> in tests).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [];
+
+    /// <summary>Given to configured users who have no password yet: the demo's shortcut, never for a real box.</summary>
+    public string? InitialPassword { get; init; }
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Plain-text console logs instead of JSON lines (a person watching the demo).</summary>
+    public bool PlainLogs { get; init; }
+
+    public string DataFolder => ConfigPaths.DataFolder(Config, ConfigDirectory);
+}

@@ -1,0 +1,47 @@
+using Appliance.Agent.Admin;
+using Appliance.Agent.Audit;
+using Appliance.Agent.Identity;
+using Appliance.Agent.Metrics;
+using Appliance.Agent.Sessions;
+using Appliance.Agent.Web;
+
+namespace Appliance.Agent.Hosting;
+
+/// <summary>
+/// The whole HTTP surface of the agent, with who may call each group. Everything requires a
+/// signed-in caller except /healthz; the page and the sign-in answer 401 until credentials check out.
+/// </summary>
+public static class Routes
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/healthz", Health.Get).AllowAnonymous();
+        app.MapGet("/", (WebPage page, HttpContext c) => page.Serve(c)).AllowAnonymous();               // 401 + sign-in form without a session
+        app.MapPost("/api/session", SessionEndpoints.SignInAsync).AllowAnonymous();                   // 401 unless name and password check out
+
+        var session = app.MapGroup("/api/session").RequireAuthorization();                           // anyone signed in
+        session.MapGet("", SessionEndpoints.Current);
+        session.MapDelete("", SessionEndpoints.SignOutAsync);
+
+        var tokens = app.MapGroup("/api/tokens").RequireAuthorization(RoleNames.Employee);            // one's own API tokens
+        tokens.MapGet("", TokenEndpoints.ListOwnAsync);
+        tokens.MapPost("", TokenEndpoints.IssueOwnAsync);
+        tokens.MapDelete("/{id}", TokenEndpoints.RevokeOwnAsync);
+
+        var admin = app.MapGroup("/api/admin").RequireAuthorization(RoleNames.Admin);
+        admin.MapGet("/users", AdminEndpoints.UsersAsync);
+        admin.MapPut("/users/{name}/password", AdminEndpoints.SetPasswordAsync);
+        admin.MapPost("/users/{name}/unlock", AdminEndpoints.UnlockAsync);
+        admin.MapGet("/groups", AdminEndpoints.GroupsAsync);
+        admin.MapGet("/tokens", AdminEndpoints.TokensAsync);
+        admin.MapPost("/tokens", AdminEndpoints.IssueTokenAsync);
+        admin.MapDelete("/tokens/{id}", AdminEndpoints.RevokeTokenAsync);
+
+        var audit = app.MapGroup("/api/audit").RequireAuthorization(RoleNames.Dpo);
+        audit.MapGet("/log", AuditEndpoints.LogAsync);
+        audit.MapGet("/log/verify", AuditEndpoints.VerifyAsync);
+
+        var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token
+        operations.MapGet("/metrics", MetricsEndpoint.GetAsync);
+    }
+}

@@ -1,0 +1,34 @@
+using Appliance.Config;
+
+namespace Appliance.Agent.Identity;
+
+/// <summary>Where an account comes from: appliance.yaml (authoritative for roles and groups) or the directory.</summary>
+public enum UserSource { Config, Ldap }
+
+/// <summary>One person who may use the appliance, as the agent's identity store knows them.</summary>
+public sealed record ApplianceUser(
+    string Name,
+    string DisplayName,
+    UserSource Source,
+    IReadOnlyList<Role> Roles,
+    IReadOnlyList<string> Groups,
+    bool HasPassword,
+    DateTimeOffset? LockedUntil,
+    DateTimeOffset? LastSignIn)
+{
+    public bool IsLockedAt(DateTimeOffset now) => LockedUntil is { } until && until > now;
+}
+
+/// <summary>An API token as shown to people: never the secret itself, which is only shown once at creation.</summary>
+public sealed record ApiTokenInfo(string Id, string User, string Name, DateTimeOffset Created, DateTimeOffset? LastUsed, DateTimeOffset? Revoked);
+
+/// <summary>A freshly issued token: the only moment its secret exists outside the caller's hands.</summary>
+public sealed record IssuedToken(ApiTokenInfo Info, string Secret);
+
+public abstract record SignInOutcome
+{
+    public sealed record Success(ApplianceUser User) : SignInOutcome;
+    public sealed record Failed : SignInOutcome;
+    public sealed record LockedOut(DateTimeOffset Until) : SignInOutcome;
+    public sealed record DirectoryUnavailable(string Reason) : SignInOutcome;
+}

@@ -1,0 +1,60 @@
+using Appliance.Config;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace Appliance.Agent.Identity;
+
+/// <summary>Cookie sessions for the web page, bearer tokens for API clients, and one policy per role.</summary>
+public static class AuthenticationSetup
+{
+    public const string CookieName = "appliance_session";
+    private const string Either = "session-or-token";
+
+    public static IServiceCollection AddApplianceAuthentication(this IServiceCollection services, AuthSettings auth, string dataFolder)
+    {
+        // Session cookies stay valid across restarts because their keys live with the data.
+        services.AddDataProtection()
+            .SetApplicationName("appliance-agent")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "session-keys")));
+
+        services.AddAuthentication(Either)
+            .AddPolicyScheme(Either, "cookie or bearer token", o =>
+                o.ForwardDefaultSelector = context =>
+                    context.Request.Headers.Authorization.Count > 0 ? ApiTokenAuthentication.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(auth.SessionMinutes);
+                o.SlidingExpiration = true;
+                o.Events.OnRedirectToLogin = c => Refusals.WriteAsync(c.HttpContext, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = c => Refusals.WriteAsync(c.HttpContext, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = RefreshFromStoreAsync;
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(RoleNames.Employee, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Employee))
+            .AddPolicy(RoleNames.Admin, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Admin))
+            .AddPolicy(RoleNames.Dpo, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Dpo));
+        return services;
+    }
+
+    /// <summary>Roles and groups come from the store on every request, so a change in appliance.yaml or a removed user takes effect at once.</summary>
+    private static async Task RefreshFromStoreAsync(CookieValidatePrincipalContext context)
+    {
+        var name = context.Principal?.Identity?.Name;
+        var store = context.HttpContext.RequestServices.GetRequiredService<IdentityStore>();
+        var user = name is null ? null : await store.FindAsync(name, context.HttpContext.RequestAborted);
+        if (user is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+        context.ReplacePrincipal(Principals.For(user, Principals.Session, context.Principal!.FindFirst(Principals.CsrfClaim)?.Value));
+    }
+}

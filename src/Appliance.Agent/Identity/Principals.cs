@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using Appliance.Config;
+
+namespace Appliance.Agent.Identity;
+
+/// <summary>Who is calling, as every handler sees it: name, roles and the groups that decide what they may read.</summary>
+public sealed record Caller(string Name, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups)
+{
+    public static Caller From(ClaimsPrincipal principal) => new(
+        principal.Identity?.Name ?? throw new InvalidOperationException("no authenticated user on this request"),
+        principal.FindFirstValue(Principals.DisplayNameClaim) ?? principal.Identity!.Name!,
+        principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
+        principal.FindAll(Principals.GroupClaim).Select(c => c.Value).ToList());
+}
+
+/// <summary>Builds the claims principal of a signed-in user; the same shape for cookies and tokens.</summary>
+public static class Principals
+{
+    public const string GroupClaim = "appliance:group";
+    public const string DisplayNameClaim = "appliance:display_name";
+    public const string CsrfClaim = "appliance:csrf";
+
+    /// <summary>Authentication types, so later stages know whether a browser cookie (CSRF applies) or a token came in.</summary>
+    public const string Session = "session";
+    public const string Token = "token";
+
+    public static ClaimsPrincipal For(ApplianceUser user, string authenticationType, string? csrfToken = null)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.Name, user.Name),
+            new(DisplayNameClaim, user.DisplayName),
+        };
+        claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, RoleNames.Of(r))));
+        claims.AddRange(user.Groups.Select(g => new Claim(GroupClaim, g)));
+        if (csrfToken is not null) claims.Add(new Claim(CsrfClaim, csrfToken));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    public static bool Has(this ApplianceUser user, Role role) => user.Roles.Contains(role);
+}

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using Appliance.Agent.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Appliance.Agent.Sessions;
+
+/// <summary>Signing in and out of the web page, and "who am I" for any signed-in caller.</summary>
+public static class SessionEndpoints
+{
+    public sealed record SignInRequest(string? Name, string? Password);
+
+    public sealed record SessionInfo(string Name, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, string? CsrfToken);
+
+    /// <summary>POST /api/session: 401 unless the name and password check out, so it is no open door.</summary>
+    public static async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> SignInAsync(SignInRequest? body, SignIn signIn, HttpContext context, CancellationToken ct)
+    {
+        var outcome = await signIn.AttemptAsync(body?.Name?.Trim() ?? "", body?.Password ?? "", ct);
+        switch (outcome)
+        {
+            case SignInOutcome.Success success:
+                var csrf = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+                var principal = Principals.For(success.User, Principals.Session, csrf);
+                await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+                return TypedResults.Ok(InfoOf(Caller.From(principal), csrf));
+            case SignInOutcome.LockedOut locked:
+                return TypedResults.Problem(statusCode: 401, title: "account locked",
+                    detail: $"too many failed sign-ins: try again after {locked.Until:HH:mm} UTC or ask an admin to unlock the account");
+            case SignInOutcome.DirectoryUnavailable:
+                return TypedResults.Problem(statusCode: 503, title: "directory unavailable",
+                    detail: "the office directory (LDAP) does not answer; try again shortly or tell IT");
+            default:
+                return TypedResults.Problem(statusCode: 401, title: "sign-in failed", detail: "name or password is wrong");
+        }
+    }
+
+    /// <summary>GET /api/session: who is signed in (the page calls it on load; it also hands the page its CSRF token).</summary>
+    public static Ok<SessionInfo> Current(HttpContext context) =>
+        TypedResults.Ok(InfoOf(Caller.From(context.User), context.User.FindFirst(Principals.CsrfClaim)?.Value));
+
+    /// <summary>DELETE /api/session.</summary>
+    public static async Task<NoContent> SignOutAsync(HttpContext context, ILogger<SignIn> log)
+    {
+        log.LogInformation("{User} signed out", context.User.Identity?.Name);
+        await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        return TypedResults.NoContent();
+    }
+
+    private static SessionInfo InfoOf(Caller caller, string? csrf) => new(caller.Name, caller.DisplayName, caller.Roles, caller.Groups, csrf);
+}

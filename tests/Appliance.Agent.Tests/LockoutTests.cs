@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Appliance.Agent.Tests;
+
+/// <summary>Its own agent: locking accounts must not disturb the shared one.</summary>
+public sealed class LockoutTests : IAsyncLifetime
+{
+    private readonly TestOffice _office = TestOffice.Create(lockoutAttempts: 3);
+    private RunningAgent _agent = null!;
+
+    public async Task InitializeAsync() => _agent = await RunningAgent.StartAsync(_office);
+
+    public async Task DisposeAsync()
+    {
+        await _agent.DisposeAsync();
+        _office.Dispose();
+    }
+
+    [Fact]
+    public async Task Three_wrong_passwords_lock_the_account_even_against_the_right_one_until_an_admin_unlocks_it()
+    {
+        using var client = _agent.Anonymous();
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/session", new { name = "emil", password = $"guess number {i}" })).StatusCode);
+
+        using var right = await client.PostAsJsonAsync("/api/session", new { name = "emil", password = TestOffice.Password });
+        Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
+        Assert.Equal("account locked", (await right.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+
+        using var anna = _agent.As("anna");
+        Assert.Equal(HttpStatusCode.NoContent, (await anna.PostAsync("/api/admin/users/emil/unlock", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/session", new { name = "emil", password = TestOffice.Password })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_success_before_the_limit_resets_the_count()
+    {
+        using var client = _agent.Anonymous();
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 2; i++)
+                await client.PostAsJsonAsync("/api/session", new { name = "lars", password = "wrong password" });
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/session", new { name = "lars", password = TestOffice.Password })).StatusCode);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using Appliance.Config;
+
+namespace Appliance.Agent.Tests;
+
+/// <summary>A throw-away appliance: a temp folder with an appliance.yaml whose storage lives inside it.</summary>
+public sealed class TestOffice : IDisposable
+{
+    public const string Password = "correct horse battery";
+
+    private TestOffice(string folder, string configFile, ApplianceConfig config) => (Folder, ConfigFile, Config) = (folder, configFile, config);
+
+    public string Folder { get; }
+    public string ConfigFile { get; }
+    public ApplianceConfig Config { get; }
+    public string DataFolder => ConfigPaths.DataFolder(Config, Folder);
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <param name="queryLog">full, hashed or off.</param>
+    /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
+    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(folder);
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts);
+        var file = Path.Combine(folder, "appliance.yaml");
+        File.WriteAllText(file, yaml);
+        return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
+    }
+
+    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts) => $$"""
+        appliance:
+          name: "Test office"
+          hostname: ai-box.test.lan
+          admin_contact: it@test.example
+        machine: { chip: m3-ultra, memory_gb: 256 }
+        network:
+          office_subnets: [127.0.0.0/8]
+          dns_servers: [127.0.0.1]
+          ntp_servers: [127.0.0.1]
+          agent_port: 8443
+          tls: { enabled: false }
+        models:
+          chat:
+            name: tiny-chat
+            file: tiny-chat.gguf
+            sha256: 0000000000000000000000000000000000000000000000000000000000000001
+            source: https://models.example/tiny-chat.gguf
+            context_length: 2048
+            parallel: 4
+          embedding:
+            name: tiny-embed
+            file: tiny-embed.gguf
+            sha256: 0000000000000000000000000000000000000000000000000000000000000002
+            source: https://models.example/tiny-embed.gguf
+            context_length: 512
+            parallel: 2
+        inference: { queue_limit: 8 }
+        rag:
+          collections:
+            - { id: handbook, title: Handbook, sources: [docs/handbook], groups: [everyone] }
+            - { id: clients, title: Client matters, sources: [docs/clients], groups: [lawyers], uploads: true }
+            - { id: hr, title: Personnel files, sources: [docs/hr], groups: [hr] }
+        auth:
+          groups:
+            - { id: everyone, title: All staff }
+            - { id: lawyers, title: Lawyers }
+            - { id: hr, title: Office management }
+          users:
+            - { name: anna, display_name: Anna Admin, roles: [employee, admin], groups: [everyone] }
+            - { name: emil, display_name: Emil Employee, roles: [employee], groups: [everyone] }
+            - { name: dora, display_name: Dora DPO, roles: [employee, dpo], groups: [everyone, hr] }
+            - { name: lars, display_name: Lars Lawyer, roles: [employee], groups: [everyone, lawyers] }
+          lockout: { attempts: {{lockoutAttempts}}, minutes: 15 }
+        {{(ldap is null ? "" : "  ldap:\n" + ldap)}}
+        privacy:
+          controller: { name: Test GmbH, contact: office@test.example }
+          dpo: { name: Dora DPO, contact: dpo@test.example }
+          query_log: {{queryLog}}
+          retention_days: 30
+          legal_basis: "Art. 6(1)(f) GDPR"
+        storage:
+          root: .
+          models: models
+          data: data.noindex
+        """;
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Appliance.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (Appliance.slnx) above " + AppContext.BaseDirectory);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
