@@ -41,11 +41,12 @@ public sealed class ProvisioningSession : IAsyncDisposable
     /// <exception cref="InvalidConfigException">the config has errors (each with file:line:col).</exception>
     public static async Task<ProvisioningSession> OpenAsync(string configFile, string target, SessionOptions options, CancellationToken cancellationToken)
     {
-        var config = ConfigLoader.Load(configFile).Require();
+        var modelCache = options.ModelCache ?? DefaultModelCache(configFile);
+        var config = ConfigLoader.Load(configFile, [modelCache]).Require();
         var text = await File.ReadAllTextAsync(configFile, cancellationToken);
         var opened = await OpenTargetAsync(TargetAddress.Parse(target), config.Machine.MemoryGb, options, cancellationToken);
         return new ProvisioningSession(Path.GetFullPath(configFile), text, config, opened, options.Templates ?? TemplateSet.Load(),
-            options.ModelCache ?? DefaultModelCache(configFile));
+            modelCache);
     }
 
     public static async Task<ITarget> OpenTargetAsync(TargetAddress address, int memoryGb, SessionOptions options, CancellationToken cancellationToken)

@@ -1,7 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
+using Appliance.Audit.Evidence;
 using Appliance.Audit.Pack;
+using Appliance.Audit.Render;
 using Appliance.Audit.Signing;
+using Appliance.Config;
+using Appliance.Provision.AuditPack;
+using Appliance.Provision.Targets;
 
 namespace Appliance.Provision.Cli;
 
@@ -11,8 +16,94 @@ internal static class AuditCommands
     public static Command Create()
     {
         var audit = new Command("audit", "build and check signed audit packs");
+        audit.Subcommands.Add(Pack());
         audit.Subcommands.Add(Verify());
         return audit;
+    }
+
+    private static Command Pack()
+    {
+        var config = CommonOptions.ConfigFile();
+        var target = CommonOptions.Target();
+        var sshConfig = CommonOptions.SshConfig();
+        var modelsFrom = CommonOptions.ModelsFrom();
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "where to write the pack (default: audit-pack-HOST-FROM-TO.zip)" };
+        var period = new Option<string?>("--period")
+        {
+            Description = "the period the usage, journal and erasures cover, as yyyy-MM-dd..yyyy-MM-dd (default: the last 30 days)",
+        };
+        var json = CommonOptions.Json();
+        var pack = new Command("pack", """
+            Build a signed audit pack from the live box: a fresh verify of every control, the installed
+            firewall anchor and the flows it lets through, the provisioning journal, system facts, and
+            the usage, erasure and query-log evidence the agent exported. Writes index.html, report.pdf,
+            evidence.json (+ schema), the raw evidence, manifest.json and an Ed25519 signature made with
+            the appliance's audit key (created on the box, root-only, the first time).
+            Check the result with `provision audit verify PACK.zip --public-key audit-key.pub`.
+            """) { config, target, sshConfig, modelsFrom, output, period, json };
+        pack.SetAction(async (parse, ct) =>
+        {
+            AuditPeriod window;
+            var created = DateTimeOffset.UtcNow;
+            try
+            {
+                window = parse.GetValue(period) is { } text ? AuditPeriod.Parse(text)
+                    : new AuditPeriod(DateOnly.FromDateTime(created.UtcDateTime).AddDays(-30), DateOnly.FromDateTime(created.UtcDateTime));
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"provision audit pack: --period {e.Message}");
+                return 2;
+            }
+
+            try
+            {
+                await using var session = await ProvisioningSession.OpenAsync(parse.GetValue(config)!.FullName, parse.GetValue(target)!,
+                    new SessionOptions { SshConfig = parse.GetValue(sshConfig)?.FullName, ModelCache = parse.GetValue(modelsFrom)?.FullName }, ct);
+                if (session.Target.IsSimulated)
+                    Console.WriteLine($"simulated macOS: {session.Target.Description} is a test double, not a real Mac; the pack says so on every page");
+                var (key, keyCreated) = await AuditKeyOnBox.LoadOrCreateAsync(session.Target, ct);
+                var inputs = await AuditInputsCollector.CollectAsync(session, window, created, ct);
+                var file = parse.GetValue(output)?.FullName
+                    ?? Path.GetFullPath($"audit-pack-{session.Config.Appliance.Hostname}-{window.From:yyyyMMdd}-{window.To:yyyyMMdd}.zip");
+                var evidence = new AuditPackWriter(HtmlReport.FromShippedTemplates(), new PdfReport()).Write(inputs, key, file);
+                var publicKey = Path.ChangeExtension(file, ".audit-key.pub");
+                await File.WriteAllTextAsync(publicKey, key.Public.ToText(), ct);
+
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        pack = file, public_key = publicKey, key_fingerprint = key.Public.Fingerprint, key_created = keyCreated,
+                        period = window.ToString(), controls_passed = evidence.Controls.Passed, controls_failed = evidence.Controls.Failed,
+                        queries = evidence.Usage.TotalQueries, erasures = evidence.Erasures.Count, query_log_chain_intact = evidence.Usage.QueryLogChain.Intact,
+                        simulated = evidence.Pack.Simulated,
+                    }, JsonOptions.Indented));
+                }
+                else
+                {
+                    Console.WriteLine($"audit pack written: {file}");
+                    Console.WriteLine($"  period {window}, controls {evidence.Controls.Passed} pass / {evidence.Controls.Failed} fail, {evidence.Usage.TotalQueries} queries, {evidence.Erasures.Count} erasures");
+                    Console.WriteLine($"  query-log chain: {(evidence.Usage.QueryLogChain.Intact ? "intact" : "NOT intact")} — {evidence.Usage.QueryLogChain.Detail}");
+                    Console.WriteLine($"  signed with audit key {key.Public.Fingerprint}{(keyCreated ? " (created now on the box; recorded in the journal)" : "")}");
+                    Console.WriteLine($"  public key: {publicKey}");
+                    Console.WriteLine($"  contents: {string.Join(", ", PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
+                }
+                return 0;
+            }
+            catch (InvalidConfigException e)
+            {
+                foreach (var error in e.Errors) Console.Error.WriteLine(error);
+                return 2;
+            }
+            catch (Exception e) when (e is TargetRefusedException or TargetUnreachableException or InvalidDataException or IOException
+                                          or FormatException or Appliance.Exec.CommandException)
+            {
+                Console.Error.WriteLine($"provision audit pack: {e.Message}");
+                return 1;
+            }
+        });
+        return pack;
     }
 
     private static Command Verify()

@@ -22,7 +22,11 @@ public sealed class InvalidConfigException(IReadOnlyList<ConfigError> errors)
 /// <summary>Loads appliance.yaml strictly: all errors at once, each with file, line, column and field.</summary>
 public static class ConfigLoader
 {
-    public static ConfigLoadResult Load(string path)
+    /// <param name="modelFolders">
+    /// Further folders where model files may wait, e.g. the provisioning machine's model cache from
+    /// which they are shipped to the box. A model file must exist in one of them or where the box keeps it.
+    /// </param>
+    public static ConfigLoadResult Load(string path, IReadOnlyList<string>? modelFolders = null)
     {
         var shown = Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(path));
         if (shown.StartsWith("..", StringComparison.Ordinal)) shown = path;
@@ -36,12 +40,12 @@ public static class ConfigLoader
             var error = new ConfigError(shown, 1, 1, "", $"cannot read the file: {e.Message}");
             return new ConfigLoadResult(null, [error], new ConfigLocations(shown), Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
-        return LoadText(text, shown, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return LoadText(text, shown, Path.GetDirectoryName(Path.GetFullPath(path))!, modelFolders);
     }
 
     /// <param name="fileName">How errors name the file.</param>
     /// <param name="directory">The folder relative paths in the config are resolved against.</param>
-    public static ConfigLoadResult LoadText(string text, string fileName, string directory)
+    public static ConfigLoadResult LoadText(string text, string fileName, string directory, IReadOnlyList<string>? modelFolders = null)
     {
         var locations = new ConfigLocations(fileName);
         text = text.TrimStart('\uFEFF');
@@ -81,7 +85,7 @@ public static class ConfigLoader
         var config = binder.Bind(typeof(ApplianceConfig), stream.Documents[0].RootNode, "") as ApplianceConfig;
         var errors = binder.Errors.ToList();
         if (config is not null)
-            errors.AddRange(ConfigRules.Check(config, locations, directory));
+            errors.AddRange(ConfigRules.Check(config, locations, directory, modelFolders ?? []));
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column));
         return new ConfigLoadResult(errors.Count == 0 ? config : null, errors, locations, directory);
     }

@@ -7,7 +7,7 @@ internal static class ConfigRules
     /// Runs on a partially bound config too, so that reference errors show up together with type
     /// errors: fields the binder could not fill are null here and are skipped.
     /// </remarks>
-    public static IEnumerable<ConfigError> Check(ApplianceConfig config, ConfigLocations at, string configDirectory)
+    public static IEnumerable<ConfigError> Check(ApplianceConfig config, ConfigLocations at, string configDirectory, IReadOnlyList<string> modelFolders)
     {
         var groups = config.Auth.Groups.Select(g => g.Id).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var defined = groups.Count == 0 ? "none are defined under auth.groups" : "defined: " + string.Join(", ", groups.Order());
@@ -43,8 +43,10 @@ internal static class ConfigRules
         foreach (var (name, model) in Models(config.Models))
         {
             if (model.File is null) continue;
-            if (model.Source is null && !File.Exists(ConfigPaths.ModelFile(config, model, configDirectory)))
-                yield return at.ErrorAt($"models.{name}.file", $"'{model.File}' does not exist at {ConfigPaths.ModelFile(config, model, configDirectory)} (expected an existing GGUF file, or models.{name}.source to pull it from)");
+            var onBox = ConfigPaths.ModelFile(config, model, configDirectory);
+            var looked = modelFolders.Select(f => Path.Combine(f, Path.GetFileName(model.File))).Prepend(onBox).ToList();
+            if (model.Source is null && !looked.Any(File.Exists))
+                yield return at.ErrorAt($"models.{name}.file", $"'{model.File}' does not exist at {string.Join(" or ", looked)} (expected an existing GGUF file, or models.{name}.source to pull it from)");
         }
 
         if (config.Network is not { } network) yield break;

@@ -1,0 +1,143 @@
+using System.Text;
+using Appliance.Audit.Evidence;
+using Appliance.Config;
+using Appliance.Exec;
+using Appliance.Provision.Apply;
+using Appliance.Provision.Desired;
+using Appliance.Provision.Firewall;
+using AuditControl = Appliance.Audit.Evidence.ControlResult;
+using AuditJournal = Appliance.Audit.Evidence.JournalEntry;
+
+namespace Appliance.Provision.AuditPack;
+
+/// <summary>
+/// Reads everything an audit pack needs from the live box: a fresh verify, the installed pf anchor
+/// and the flows it passes, the provisioning journal, system facts, and the evidence the agent
+/// exported into its data folder.
+/// </summary>
+public static class AuditInputsCollector
+{
+    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, CancellationToken ct)
+    {
+        var target = session.Target;
+        var config = session.Config;
+        var layout = Layout.From(config);
+
+        var verify = await session.VerifyAsync(ct);
+        var controls = verify.Results
+            .Select(r => new AuditControl(r.Control.Id, r.Control.Title, r.Control.Expected, r.Observed, r.Passed, r.CheckedAt))
+            .ToList();
+
+        var anchor = await target.ReadFileAsync(Layout.AnchorFile, ct) is { } bytes ? Encoding.UTF8.GetString(bytes) : "";
+        var pfInfo = await Run(target, Command.Of("pfctl", "-s", "info"), ct);
+        var loaded = await Run(target, PfRulesLoaded.Show(Layout.AnchorName), ct);
+        var matrix = Matrix(config, loaded);
+
+        var journal = (await Journal.ReadAsync(target, ct))
+            .SelectMany(j => j.Steps.Count == 0
+                ? [new AuditJournal(j.StartedAt, j.User, j.Host, j.Generation ?? 0, j.Action, j.Outcome + (j.Error is null ? "" : ": " + j.Error))]
+                : j.Steps.Select(s => new AuditJournal(j.StartedAt, j.User, j.Host, j.Generation ?? 0, $"{j.Action}: {s.Step}", s.Succeeded ? "ok" : "failed: " + s.Detail)))
+            .ToList();
+
+        var agentFile = layout.Data + "/" + AgentEvidence.RelativePath;
+        var agent = await target.ReadFileAsync(agentFile, ct) is { } json
+            ? AgentEvidence.Parse(Encoding.UTF8.GetString(json))
+            : AgentEvidence.None(ConfigNames.EnumValue(config.Privacy.QueryLog));
+
+        return new AuditInputs
+        {
+            Config = config,
+            System = await SystemFactsAsync(target, config, ct),
+            Models = await ModelFactsAsync(session, layout, ct),
+            Network = new NetworkFacts(anchor, pfInfo.Contains("Status: Enabled", StringComparison.Ordinal), matrix, BrokenByDesign(config)),
+            Controls = controls,
+            Journal = journal,
+            Usage = agent.Usage,
+            Erasures = agent.Erasures,
+            QueryLogExcerpt = [.. agent.QueryLog.Where(e => InPeriod(e, period))],
+            Period = period,
+            CreatedAt = createdAt,
+        };
+    }
+
+    private static IReadOnlyList<FlowVerdict> Matrix(ApplianceConfig config, string loadedRules)
+    {
+        IReadOnlyList<PfRule> rules;
+        try { rules = PfParser.Parse(loadedRules); }
+        catch (FormatException) { rules = []; }
+        return [.. FirewallMatrix.Cases(config).Select(c =>
+        {
+            var verdict = rules.Count == 0 ? null : PfEvaluator.Evaluate(rules, c.Packet);
+            var inbound = c.Packet.Direction == PfDirection.In;
+            return new FlowVerdict(inbound ? "ingress" : "egress",
+                inbound ? c.Packet.Source.ToString() : "appliance", inbound ? "appliance" : c.Packet.Destination.ToString(),
+                c.Packet.Protocol, c.Packet.DestinationPort, verdict?.Passes ?? false,
+                verdict is null ? "no appliance rules loaded" : verdict.Rule?.ToString() ?? "no rule matched (pf default: pass)");
+        })];
+    }
+
+    private static IReadOnlyList<string> BrokenByDesign(ApplianceConfig config) =>
+    [
+        "macOS software and security updates (XProtect, MRT) " + (config.Network.UpdateWindow is null ? "— no update window is configured" : "outside the update window"),
+        "OCSP and notarisation checks for newly installed software",
+        "iCloud, Find My, Apple Push Notification service, Siri",
+        "Bonjour and AirDrop beyond the LAN; time sync with Apple's servers (the LAN NTP server is used instead)",
+    ];
+
+    private static async Task<SystemFacts> SystemFactsAsync(Targets.ITarget target, ApplianceConfig config, CancellationToken ct)
+    {
+        var version = (await Run(target, Command.Of("sw_vers", "-productVersion"), ct)).Trim();
+        var model = (await Run(target, Command.Of("sysctl", "-n", "hw.model"), ct)).Trim();
+        var fileVault = (await Run(target, Command.Of("fdesetup", "status"), ct)).Trim();
+        var sip = (await Run(target, Command.Of("csrutil", "status"), ct)).Trim();
+        var hardware = $"{(model.Length == 0 ? "Mac" : model)}, {ConfigNames.EnumValue(config.Machine.Chip)}, {config.Machine.MemoryGb} GB (as configured)";
+        return new SystemFacts(hardware, version.Length == 0 ? "unknown (sw_vers gave nothing)" : "macOS " + version,
+            typeof(AuditInputsCollector).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+            fileVault.Length == 0 ? "unknown" : fileVault, sip.Length == 0 ? "unknown" : sip, target.IsSimulated,
+            "the index is rebuilt from the source folders and needs no backup; back up the data folder's query log, users and erasure log with the office's backup");
+    }
+
+    private static async Task<IReadOnlyList<ModelFacts>> ModelFactsAsync(ProvisioningSession session, Layout layout, CancellationToken ct)
+    {
+        var models = new List<(string Role, ModelSpec Spec)> { ("chat", session.Config.Models.Chat), ("embedding", session.Config.Models.Embedding) };
+        if (session.Config.Models.Reranker is { } reranker) models.Add(("reranker", reranker));
+        var facts = new List<ModelFacts>();
+        foreach (var (role, spec) in models)
+        {
+            var local = Path.Combine(session.ModelCache, Path.GetFileName(spec.File));
+            var size = File.Exists(local) ? new FileInfo(local).Length : 0;
+            var isTest = File.Exists(local) && await IsTestModelAsync(local, ct);
+            facts.Add(new ModelFacts(role, spec.Name, layout.Model(spec), spec.Sha256.Hex, spec.Source?.ToString(), spec.License, size, isTest));
+        }
+        return facts;
+    }
+
+    /// <summary>The project's generated models say so in their metadata; reading the first kilobytes is enough.</summary>
+    private static async Task<bool> IsTestModelAsync(string path, CancellationToken ct)
+    {
+        var buffer = new byte[64 * 1024];
+        await using var stream = File.OpenRead(path);
+        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+        return Encoding.UTF8.GetString(buffer, 0, read).Contains("appliance.test_model", StringComparison.Ordinal);
+    }
+
+    private static bool InPeriod(ChainEntry entry, AuditPeriod period)
+    {
+        // The payload's second element is the entry's time (the agent's canonical form); keep entries we cannot date.
+        var at = entry.Payload.Split(',', 3) is [_, var time, ..] && DateTimeOffset.TryParse(time.Trim('"'), out var t) ? t : (DateTimeOffset?)null;
+        return at is null || period.Contains(at.Value);
+    }
+
+    private static async Task<string> Run(Targets.ITarget target, Command command, CancellationToken ct)
+    {
+        try
+        {
+            var result = await target.RunAsync(command, ct);
+            return result.Succeeded ? result.StandardOutput : "";
+        }
+        catch (CommandException)
+        {
+            return "";
+        }
+    }
+}
