@@ -39,6 +39,10 @@ public sealed class LlamaModel : SafeHandle
     public int Eos => LlamaApi.llama_vocab_eos(Vocab);
     public bool IsEndOfGeneration(int token) => LlamaApi.llama_vocab_is_eog(Vocab, token) != 0;
 
+    public bool IsControl(int token) => LlamaApi.llama_vocab_is_control(Vocab, token) != 0;
+
+    public unsafe string TokenText(int token) => Marshal.PtrToStringUTF8((nint)LlamaApi.llama_vocab_get_text(Vocab, token)) ?? "";
+
     public unsafe string Description
     {
         get

@@ -11,7 +11,7 @@ public sealed class EmbeddingFixture : IAsyncLifetime
     public async Task InitializeAsync() =>
         Generator = await LlamaEmbeddingGenerator.OpenAsync(
             new ModelRequest("tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-            threads: 2, NullLoggerFactory.Instance, CancellationToken.None);
+            threads: 1, NullLoggerFactory.Instance, CancellationToken.None);
 
     public Task DisposeAsync()
     {

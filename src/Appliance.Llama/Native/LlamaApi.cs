@@ -49,6 +49,8 @@ public static unsafe class LlamaApi
     [DllImport(Llama)] public static extern int llama_vocab_bos(nint vocab);
     [DllImport(Llama)] public static extern int llama_vocab_eos(nint vocab);
     [DllImport(Llama)] public static extern byte llama_vocab_is_eog(nint vocab, int token);
+    [DllImport(Llama)] public static extern byte* llama_vocab_get_text(nint vocab, int token);
+    [DllImport(Llama)] public static extern byte llama_vocab_is_control(nint vocab, int token);
     [DllImport(Llama)] public static extern int llama_tokenize(nint vocab, byte* text, int textLen, int* tokens, int nTokensMax, byte addSpecial, byte parseSpecial);
     [DllImport(Llama)] public static extern int llama_token_to_piece(nint vocab, int token, byte* buf, int length, int lstrip, byte special);
     [DllImport(Llama)] public static extern int llama_chat_apply_template(byte* tmpl, LlamaChatMessage* chat, nuint nMsg, byte addAssistant, byte* buf, int length);
