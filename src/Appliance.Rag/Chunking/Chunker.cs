@@ -42,6 +42,11 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
                     chunks.Add(Make(chunks.Count, text, current));
                     current = samePage && sameSection && full ? Overlap(current) : [];
                     currentTokens = current.Sum(u => u.Tokens);
+                    while (current.Count > 0 && currentTokens + unit.Tokens > ChunkTokens)
+                    {
+                        currentTokens -= current[0].Tokens;
+                        current.RemoveAt(0);
+                    }
                 }
             }
             current.Add(unit);
