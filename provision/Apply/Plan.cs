@@ -38,9 +38,10 @@ public static class Planner
         await box.PrefetchStatusAsync(desired.Resources.SelectMany(r => r.PathsToStat), cancellationToken);
         var changes = new List<ResourceChange>();
         var results = new List<ControlResult>();
-        foreach (var resource in desired.Resources)
+        // Read-backs are independent: run them together (each may be a process or an ssh round trip).
+        var readings = await Task.WhenAll(desired.Resources.Select(r => r.ReadAsync(box, cancellationToken)));
+        foreach (var (resource, reading) in desired.Resources.Zip(readings))
         {
-            var reading = await resource.ReadAsync(box, cancellationToken);
             results.AddRange(reading.Results);
             var failing = reading.Results.Where(r => !r.Passed).ToList();
             var steps = reading.Passed ? [] : resource.Converge(reading);

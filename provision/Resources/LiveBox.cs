@@ -17,8 +17,12 @@ public sealed record PathStatus(string Owner, string Group, int Mode, bool IsDir
 /// </summary>
 public sealed class LiveBox(ITarget target, IReadOnlySet<string> ownedPaths)
 {
-    private readonly ConcurrentDictionary<Command, Task<CommandResult>> commands = new();
-    private readonly Dictionary<string, PathStatus?> statuses = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Command, Lazy<Task<CommandResult>>> commands = new();
+
+    // A few read-backs at once: enough to overlap process start-up and round trips, few enough for
+    // sshd's MaxSessions (10) on one multiplexed connection.
+    private readonly SemaphoreSlim parallel = new(4);
+    private readonly ConcurrentDictionary<string, PathStatus?> statuses = new(StringComparer.Ordinal);
 
     public ITarget Target => target;
 
@@ -26,14 +30,21 @@ public sealed class LiveBox(ITarget target, IReadOnlySet<string> ownedPaths)
     public bool Owns(string path) => ownedPaths.Contains(path);
 
     public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken) =>
-        commands.GetOrAdd(command, c => target.RunAsync(c, cancellationToken));
+        commands.GetOrAdd(command, c => new Lazy<Task<CommandResult>>(() => RunLimitedAsync(c, cancellationToken))).Value;
+
+    private async Task<CommandResult> RunLimitedAsync(Command command, CancellationToken cancellationToken)
+    {
+        await parallel.WaitAsync(cancellationToken);
+        try { return await target.RunAsync(command, cancellationToken); }
+        finally { parallel.Release(); }
+    }
 
     public async Task PrefetchStatusAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
     {
         var wanted = paths.Distinct().Where(p => !statuses.ContainsKey(p)).ToList();
         if (wanted.Count == 0) return;
         foreach (var p in wanted) statuses[p] = null;
-        var result = await target.RunAsync(Command.Of(MacTools.Stat, ["-f", "%N|%Su|%Sg|%Lp|%HT", .. wanted]), cancellationToken);
+        var result = await RunLimitedAsync(Command.Of(MacTools.Stat, ["-f", "%N|%Su|%Sg|%Lp|%HT", .. wanted]), cancellationToken);
         foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split('|');
@@ -45,10 +56,15 @@ public sealed class LiveBox(ITarget target, IReadOnlySet<string> ownedPaths)
     public async Task<PathStatus?> StatusAsync(string path, CancellationToken cancellationToken)
     {
         if (!statuses.ContainsKey(path)) await PrefetchStatusAsync([path], cancellationToken);
-        return statuses[path];
+        return statuses.GetValueOrDefault(path);
     }
 
-    public Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken) => target.ReadFileAsync(path, cancellationToken);
+    public async Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await parallel.WaitAsync(cancellationToken);
+        try { return await target.ReadFileAsync(path, cancellationToken); }
+        finally { parallel.Release(); }
+    }
 
     public static string Sha256Of(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -33,21 +33,17 @@ public sealed class MacState
 
     public int NextPid { get; set; } = 400;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static MacState Load(string file) =>
-        JsonSerializer.Deserialize<MacState>(File.ReadAllText(file), Json)
+        JsonSerializer.Deserialize(File.ReadAllText(file), MacStateJson.Default.MacState)
         ?? throw new InvalidDataException($"{file}: empty simulated macOS state");
+
+    public string ToJson() => JsonSerializer.Serialize(this, MacStateJson.Default.MacState);
 
     /// <summary>Written to a temporary file and renamed, so a killed command never leaves half a state.</summary>
     public void Save(string file)
     {
         var temp = file + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(temp, ToJson());
         File.Move(temp, file, overwrite: true);
     }
 
@@ -102,3 +98,8 @@ public sealed class InjectedFault
     public string StandardError { get; set; } = "";
     public int Remaining { get; set; } = 1;
 }
+
+/// <summary>Source-generated serialisation: every simulated command starts a process, so start-up time matters.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(MacState))]
+internal sealed partial class MacStateJson : JsonSerializerContext;

@@ -9,7 +9,7 @@ namespace Appliance.SimulatedMacOS;
 public sealed partial class PacketFilter(SimulatedMac mac)
 {
     private static readonly string[] RuleKeywords =
-        ["pass", "block", "anchor", "load", "set", "scrub", "table", "nat-anchor", "rdr-anchor", "dummynet-anchor", "match", "antispoof"];
+        ["pass", "block", "anchor", "load", "set", "scrub", "scrub-anchor", "table", "nat-anchor", "rdr-anchor", "dummynet-anchor", "match", "antispoof"];
 
     public int Pfctl(string[] args)
     {

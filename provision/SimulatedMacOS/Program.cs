@@ -27,7 +27,8 @@ if (string.IsNullOrEmpty(root) || !File.Exists(SimulatedMac.StateFile(root)))
 
 var stateFile = SimulatedMac.StateFile(root);
 using var stateLock = StateLock.Acquire(stateFile + ".lock");
+var before = File.ReadAllText(stateFile);
 var mac = new SimulatedMac(root, MacState.Load(stateFile), Console.Out, Console.Error);
 var exit = new Commands(mac).Run(args[0], args[1..]);
-mac.State.Save(stateFile);
+if (mac.State.ToJson() != before) mac.State.Save(stateFile);
 return exit;

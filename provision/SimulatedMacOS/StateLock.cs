@@ -11,7 +11,7 @@ internal sealed class StateLock(FileStream file) : IDisposable
             {
                 return new StateLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
             }
-            catch (IOException) when (attempt < 200)
+            catch (IOException) when (attempt < 2400)
             {
                 Thread.Sleep(25);
             }

@@ -33,8 +33,8 @@ public sealed class SandboxTarget : ITarget
         return new SandboxTarget(root, runner);
     }
 
-    public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken) =>
-        runner.RunAsync(SimulatedCommands.Map(command, CommandFolder), cancellationToken);
+    public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken) =>
+        (await runner.RunAsync(SimulatedCommands.Map(command, CommandFolder), cancellationToken)) with { Command = command };
 
     public string HostPath(string path) => Path.Combine(Root, path.TrimStart('/'));
 
