@@ -31,6 +31,7 @@ public static class Routes
         tokens.MapDelete("/{id}", TokenEndpoints.RevokeOwnAsync);
 
         var employee = app.MapGroup("/api").RequireAuthorization(RoleNames.Employee);                 // reads only what the caller's groups allow
+        employee.MapGet("/status", StatusEndpoint.Get);
         employee.MapPost("/ask", AskEndpoint.AskAsync);
         employee.MapPost("/search", DocumentEndpoints.SearchAsync);
         employee.MapGet("/collections", DocumentEndpoints.Collections);
