@@ -18,7 +18,7 @@ DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium
 DEBIAN_TOOLS_PROVISION :=
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION)
 
-.PHONY: help setup build test demo bench clean
+.PHONY: help setup test-models build test demo bench clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -31,6 +31,12 @@ setup:
 	@src/build/debian-tools.sh $(DEBIAN_TOOLS)
 	@src/Appliance.Llama/native/fetch.sh
 	@dotnet restore $(SOLUTION) --verbosity quiet
+	@$(MAKE) --no-print-directory test-models
+
+# The generated GGUF test models (random weights, fixed seeds; files with the pinned SHA-256 are kept).
+test-models:
+	@dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo -clp:NoSummary
+	@dotnet tests/Appliance.TestModels/bin/$(CONFIGURATION)/net10.0/testmodels.dll --out $(OUT)/models
 
 build: setup
 	@dotnet build $(SOLUTION) -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo

@@ -1,0 +1,111 @@
+using Appliance.Llama;
+using Appliance.Llama.Native;
+
+namespace Appliance.Inference;
+
+/// <summary>Vectors for a list of texts, and how many tokens they took.</summary>
+public sealed record EmbeddingResult(IReadOnlyList<float[]> Vectors, int InputTokens);
+
+/// <summary>
+/// Embeds many texts with as few decodes as possible: texts are packed into one batch as separate
+/// sequences. The context uses kv_unified = 1: with a split cache a longer text in a shared batch
+/// is pooled over its tail only and comes out silently wrong (LLAMA.md), which the
+/// batched-equals-solo test guards. Vectors are L2-normalised, so cosine similarity is a dot product.
+/// </summary>
+public sealed class LlamaEmbedder : IDisposable
+{
+    private readonly LlamaModel _model;
+    private readonly LlamaContext _context;
+    private readonly LlamaBatch _batch;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _maxSequences;
+
+    public LlamaEmbedder(LlamaModel model, GgufHeader header, int threads, int maxTokensPerText = 2048, int maxSequences = 16)
+    {
+        _model = model;
+        Dimensions = model.EmbeddingLength;
+        MaxTokensPerText = Math.Min(maxTokensPerText, model.TrainedContextLength);
+        _maxSequences = maxSequences;
+        var p = LlamaApi.llama_context_default_params();
+        p.n_ctx = (uint)MaxTokensPerText;
+        p.n_batch = p.n_ubatch = (uint)MaxTokensPerText;
+        p.n_seq_max = (uint)maxSequences;
+        p.n_threads = p.n_threads_batch = threads;
+        p.embeddings = 1;
+        p.kv_unified = 1;
+        // The model's own pooling when it declares one; a model without it is mean-pooled.
+        p.pooling_type = (int)(header.PoolingType is null or 0 ? LlamaPoolingType.Mean : LlamaPoolingType.Unspecified);
+        _context = LlamaContext.InitFromModel(model, p)
+                   ?? throw new ModelLoadException("llama.cpp could not create an embedding context (out of memory?)");
+        _batch = new LlamaBatch(MaxTokensPerText);
+    }
+
+    public int Dimensions { get; }
+    public int MaxTokensPerText { get; }
+
+    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken ct)
+    {
+        var tokenized = texts.Select(t => _model.Tokenize(t, addSpecial: true, parseSpecial: false)).ToList();
+        for (var i = 0; i < tokenized.Count; i++)
+            if (tokenized[i].Length > MaxTokensPerText)
+                throw new ArgumentException(
+                    $"text {i} has {tokenized[i].Length} tokens; the embedding model takes at most {MaxTokensPerText} per text (split it into smaller chunks)",
+                    nameof(texts));
+
+        var vectors = new float[texts.Count][];
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await Task.Run(() =>
+            {
+                for (var start = 0; start < tokenized.Count;)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var end = start;
+                    var tokens = 0;
+                    while (end < tokenized.Count && end - start < _maxSequences && tokens + tokenized[end].Length <= MaxTokensPerText)
+                        tokens += tokenized[end++].Length;
+                    DecodeGroup(tokenized, start, end, vectors);
+                    start = end;
+                }
+            }, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return new EmbeddingResult(vectors, tokenized.Sum(t => t.Length));
+    }
+
+    private void DecodeGroup(List<int[]> tokenized, int start, int end, float[][] vectors)
+    {
+        _context.MemoryClear();
+        _batch.Clear();
+        for (var i = start; i < end; i++)
+            for (var pos = 0; pos < tokenized[i].Length; pos++)
+                _batch.Add(tokenized[i][pos], pos, i - start, wantLogits: true);
+        var rc = _context.Decode(_batch);
+        if (rc != 0) throw new InvalidOperationException($"llama_decode failed with {rc} while embedding");
+        for (var i = start; i < end; i++)
+        {
+            var pooled = _context.EmbeddingsOfSequence(i - start, Dimensions);
+            if (pooled.IsEmpty) throw new InvalidOperationException("the embedding context returned no pooled vector");
+            vectors[i] = Normalised(pooled);
+        }
+    }
+
+    private static float[] Normalised(ReadOnlySpan<float> v)
+    {
+        var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(v));
+        var result = v.ToArray();
+        if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(result, norm, result);
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _batch.Dispose();
+        _context.Dispose();
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,77 @@
+using Appliance.Llama;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Inference;
+
+/// <summary>
+/// <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/> over an in-process llama.cpp embedding
+/// model: any .NET AI code (and the RAG ingestion) embeds through this.
+/// </summary>
+public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    private readonly LlamaEmbedder _embedder;
+    private readonly IDisposable? _owned;
+    private readonly EmbeddingGeneratorMetadata _metadata;
+
+    internal LlamaEmbeddingGenerator(LlamaEmbedder embedder, LoadedModel model, IDisposable? owned)
+    {
+        _embedder = embedder;
+        _owned = owned;
+        Model = model;
+        _metadata = new EmbeddingGeneratorMetadata("llama.cpp", null, model.Name, embedder.Dimensions);
+    }
+
+    public LoadedModel Model { get; }
+    public int Dimensions => _embedder.Dimensions;
+
+    /// <summary>Loads an embedding model on its own (for tools and tests); the generator owns it.</summary>
+    public static async Task<LlamaEmbeddingGenerator> OpenAsync(ModelRequest request, int threads, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var runtime = LlamaRuntime.Load(loggers);
+        var (handle, info, header) = await new ModelLoader(runtime).LoadAsync(request, ct);
+        try
+        {
+            var embedder = new LlamaEmbedder(handle, header, threads);
+            return new LlamaEmbeddingGenerator(embedder, info, new Owned(embedder, handle));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+        IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (options?.Dimensions is { } wanted && wanted != Dimensions)
+            throw new ArgumentException($"the embedding model '{Model.Name}' produces {Dimensions} dimensions, not {wanted}", nameof(options));
+        var texts = values as IReadOnlyList<string> ?? values.ToList();
+        var result = await _embedder.EmbedAsync(texts, cancellationToken);
+        var created = DateTimeOffset.UtcNow;
+        return new GeneratedEmbeddings<Embedding<float>>(
+            result.Vectors.Select(v => new Embedding<float>(v) { ModelId = Model.Name, CreatedAt = created }))
+        {
+            Usage = new UsageDetails { InputTokenCount = result.InputTokens, TotalTokenCount = result.InputTokens },
+        };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : serviceType == typeof(LoadedModel) ? Model
+        : null;
+
+    public void Dispose() => _owned?.Dispose();
+
+    private sealed class Owned(LlamaEmbedder embedder, LlamaModel model) : IDisposable
+    {
+        public void Dispose()
+        {
+            embedder.Dispose();
+            model.Dispose();
+        }
+    }
+}

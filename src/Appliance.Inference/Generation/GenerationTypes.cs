@@ -1,0 +1,64 @@
+namespace Appliance.Inference;
+
+/// <summary>
+/// How the next token is chosen. Temperature 0 is greedy. The chain is
+/// penalties → top_k → top_p → min_p → temperature → seeded draw, llama.cpp's usual order.
+/// </summary>
+public sealed record SamplingOptions
+{
+    public float Temperature { get; init; } = 0.8f;
+    public float TopP { get; init; } = 0.95f;
+    public int TopK { get; init; } = 40;
+    public float MinP { get; init; } = 0.05f;
+
+    /// <summary>Same seed, same prompt, same options → same output. Null draws a fresh seed.</summary>
+    public uint? Seed { get; init; }
+
+    /// <summary>1.0 is off; above 1 discourages tokens seen in the last <see cref="PenaltyLastN"/>.</summary>
+    public float RepetitionPenalty { get; init; } = 1.0f;
+    public float FrequencyPenalty { get; init; }
+    public float PresencePenalty { get; init; }
+    public int PenaltyLastN { get; init; } = 64;
+
+    public static SamplingOptions Greedy { get; } = new() { Temperature = 0 };
+}
+
+/// <summary>One generation: a tokenized prompt and when to stop.</summary>
+public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, SamplingOptions Sampling, int MaxTokens, IReadOnlyList<string> StopStrings)
+{
+    public GenerationRequest(IReadOnlyList<int> promptTokens, int maxTokens) : this(promptTokens, SamplingOptions.Greedy, maxTokens, []) { }
+}
+
+public enum FinishReason { Stop, Length, Cancelled }
+
+/// <summary>What a finished generation cost.</summary>
+/// <param name="CachedPromptTokens">prompt tokens whose KV came from a shared prefix and were not recomputed</param>
+/// <param name="DecodeTokensPerSecond">completion tokens after the first, per second between the first and the last</param>
+public sealed record GenerationUsage(
+    int PromptTokens,
+    int CachedPromptTokens,
+    int CompletionTokens,
+    TimeSpan TimeToFirstToken,
+    double DecodeTokensPerSecond,
+    TimeSpan Duration,
+    FinishReason FinishReason);
+
+/// <summary>A piece of streamed output; the last one carries <see cref="Usage"/>.</summary>
+public sealed record GenerationUpdate(string Text, GenerationUsage? Usage = null);
+
+/// <summary>Too many requests are waiting: try again after <see cref="RetryAfter"/> (HTTP 429 + Retry-After).</summary>
+public sealed class QueueFullException(int queueLimit, TimeSpan retryAfter)
+    : Exception($"the inference queue is full ({queueLimit} requests waiting); retry after {Math.Ceiling(retryAfter.TotalSeconds)} s")
+{
+    public int QueueLimit { get; } = queueLimit;
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>A snapshot of the inference load, for the status page and metrics.</summary>
+public sealed record InferenceStats(
+    int QueueDepth,
+    int ActiveSequences,
+    long PromptTokensTotal,
+    long CompletionTokensTotal,
+    double RecentDecodeTokensPerSecond,
+    long ModelMemoryBytes);

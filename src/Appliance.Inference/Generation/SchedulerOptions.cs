@@ -1,0 +1,33 @@
+namespace Appliance.Inference;
+
+/// <summary>
+/// How the chat context is shaped and shared.
+/// <para>
+/// Context split, decided: kv_unified = 0, and n_ctx = <c>ContextPerSequence × Parallel</c>, so
+/// every sequence owns a KV stream of exactly <c>ContextPerSequence</c> cells (llama.cpp splits n_ctx
+/// evenly; sizing n_ctx this way means the split never shrinks a conversation). Why not one
+/// unified pool: (1) a sequence's attention spans only its own cells, so a step's cost does not grow
+/// with the other conversations' lengths; (2) a sequence's numbers do not depend on where its
+/// cells landed among other sequences' cells, so its output is the same whether it ran alone or
+/// next to others, or another stream was cancelled (the scheduler tests rely on it; with a unified
+/// pool the summation order over cells changed with the neighbours and greedy outputs drifted
+/// apart after ~50 tokens); (3) no conversation can starve the others of cells. The price: a
+/// prefix shared between two running sequences is copied (a memory copy of one stream, which
+/// llama.cpp only does whole, then trimmed) rather than referenced; it is still not recomputed.
+/// Embeddings use a separate context with kv_unified = 1 (see <see cref="LlamaEmbedder"/>).
+/// </para>
+/// </summary>
+/// <param name="Parallel">sequences decoded together (models.chat.parallel)</param>
+/// <param name="ContextPerSequence">tokens one conversation may hold (prompt + answer)</param>
+/// <param name="QueueLimit">requests that may wait for a free sequence before new ones get <see cref="QueueFullException"/></param>
+/// <param name="BatchSize">tokens per llama_decode at most</param>
+/// <param name="PrefillChunk">prompt tokens per step while other sequences are generating, so a long prompt does not freeze them</param>
+/// <param name="PrefixReuse">reuse the KV of a shared prompt prefix instead of recomputing it</param>
+public sealed record SchedulerOptions(
+    int Parallel,
+    int ContextPerSequence,
+    int QueueLimit,
+    int Threads,
+    int BatchSize = 512,
+    int PrefillChunk = 128,
+    bool PrefixReuse = true);
