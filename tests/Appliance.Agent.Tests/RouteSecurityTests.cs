@@ -56,7 +56,7 @@ public sealed class RouteSecurityTests(AgentFixture fixture)
     [Fact]
     public async Task An_employee_reaches_no_admin_or_dpo_route()
     {
-        var guarded = Routes(_agent).Where(r => Policies(r.Endpoint).Any(p => p is RoleNames.Admin or RoleNames.Dpo)).ToList();
+        var guarded = Routes(_agent).Where(r => Policies(r.Endpoint).Any(p => p is RoleNames.Admin or RoleNames.Dpo or Appliance.Agent.Identity.Policies.Erasure)).ToList();
         Assert.Contains(guarded, r => r.Path.StartsWith("/api/admin/", StringComparison.Ordinal));
         Assert.Contains(guarded, r => r.Path.StartsWith("/api/audit/", StringComparison.Ordinal));
         using var employee = _agent.As("emil");

@@ -34,6 +34,7 @@ public sealed class RunningAgent : IAsyncDisposable
         var tokens = new Dictionary<string, string>();
         foreach (var user in office.Config.Auth.Users)
             tokens[user.Name] = (await store.IssueTokenAsync(user.Name, "tests", CancellationToken.None)).Secret;
+        await app.Services.GetRequiredService<Appliance.Rag.DocumentLibrary>().IngestAsync(null, null, CancellationToken.None);
         return new RunningAgent(app, new Uri(address), tokens);
     }
 

@@ -25,6 +25,7 @@ public sealed class TestOffice : IDisposable
         var yaml = Yaml(queryLog, ldap, lockoutAttempts);
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
+        OfficeDocuments.WriteTo(folder);
         return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
     }
 
@@ -57,6 +58,7 @@ public sealed class TestOffice : IDisposable
             parallel: 2
         inference: { queue_limit: 8 }
         rag:
+          max_upload_mb: 1
           collections:
             - { id: handbook, title: Handbook, sources: [docs/handbook], groups: [everyone] }
             - { id: clients, title: Client matters, sources: [docs/clients], groups: [lawyers], uploads: true }

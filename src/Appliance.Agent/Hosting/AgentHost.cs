@@ -1,9 +1,12 @@
+using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
 using Appliance.Agent.Metrics;
 using Appliance.Agent.Web;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Appliance.Rag;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Appliance.Agent.Hosting;
@@ -27,6 +30,11 @@ public static class AgentHost
         var queryLog = await QueryLog.OpenAsync(Path.Combine(data, "querylog.db"),
             QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
 
+        // The library and the models start before the web host exists; they log like the rest.
+        var loggers = LoggerFactory.Create(logging => ConfigureLogging(logging, options));
+        var models = ServedModels.None;
+        var library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls([.. listen.Urls]);
@@ -40,13 +48,7 @@ public static class AgentHost
         // In-flight answers get this long to finish streaming when the agent is asked to stop.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        builder.Logging.ClearProviders();
-        if (options.PlainLogs)
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        else
-            builder.Logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
-        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConfigureLogging(builder.Logging, options);
 
         var services = builder.Services;
         services.AddSingleton(config);
@@ -56,6 +58,11 @@ public static class AgentHost
         services.AddSingleton(queryLog);
         var directory = config.Auth.Ldap is { } ldap ? new LdapDirectory(ldap) : null;
         services.AddSingleton(sp => new SignIn(identity, config.Auth, directory, sp.GetRequiredService<ILogger<SignIn>>()));
+        services.AddSingleton(models);
+        services.AddSingleton(library);
+        services.AddSingleton(new SourceFiles(config, options.ConfigDirectory));
+        services.AddSingleton<Answerer>();
+        services.AddSingleton<IngestionJobs>();
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<WebPage>();
         services.AddHostedService(sp => new QueryLogRetention(queryLog, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<QueryLogRetention>>()));
@@ -65,6 +72,11 @@ public static class AgentHost
         services.AddApplianceAuthentication(config.Auth, data);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            library.Dispose();
+            loggers.Dispose();
+        });
         if (options.InitialPassword is { } initial)
         {
             var given = await identity.SetMissingPasswordsAsync(initial, ct);
@@ -79,6 +91,17 @@ public static class AgentHost
         app.UseAuthorization();
         Routes.Map(app);
         return app;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, AgentOptions options)
+    {
+        logging.ClearProviders();
+        if (options.PlainLogs)
+            logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        else
+            logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
+        logging.SetMinimumLevel(options.MinimumLogLevel);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
     }
 
     /// <summary>The addresses Kestrel actually bound (port 0 becomes a real port once started).</summary>

@@ -1,4 +1,6 @@
 using Appliance.Agent.Admin;
+using Appliance.Agent.Answers;
+using Appliance.Agent.Documents;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Identity;
 using Appliance.Agent.Metrics;
@@ -28,6 +30,23 @@ public static class Routes
         tokens.MapPost("", TokenEndpoints.IssueOwnAsync);
         tokens.MapDelete("/{id}", TokenEndpoints.RevokeOwnAsync);
 
+        var employee = app.MapGroup("/api").RequireAuthorization(RoleNames.Employee);                 // reads only what the caller's groups allow
+        employee.MapGet("/status", StatusEndpoint.Get);
+        employee.MapPost("/ask", AskEndpoint.AskAsync);
+        employee.MapPost("/search", DocumentEndpoints.SearchAsync);
+        employee.MapGet("/collections", DocumentEndpoints.Collections);
+        employee.MapGet("/documents", DocumentEndpoints.ListAsync);
+        employee.MapPost("/documents", DocumentEndpoints.UploadAsync);
+        employee.MapGet("/documents/{id}/content", DocumentEndpoints.ContentAsync);
+
+        var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo
+        erasure.MapDelete("/{id}", DocumentEndpoints.DeleteAsync);
+
+        var ingest = app.MapGroup("/api/ingest").RequireAuthorization(RoleNames.Admin);
+        ingest.MapPost("", IngestEndpoints.Start);
+        ingest.MapGet("", IngestEndpoints.Progress);
+        ingest.MapDelete("", IngestEndpoints.Cancel);
+
         var admin = app.MapGroup("/api/admin").RequireAuthorization(RoleNames.Admin);
         admin.MapGet("/users", AdminEndpoints.UsersAsync);
         admin.MapPut("/users/{name}/password", AdminEndpoints.SetPasswordAsync);
@@ -40,6 +59,7 @@ public static class Routes
         var audit = app.MapGroup("/api/audit").RequireAuthorization(RoleNames.Dpo);
         audit.MapGet("/log", AuditEndpoints.LogAsync);
         audit.MapGet("/log/verify", AuditEndpoints.VerifyAsync);
+        audit.MapGet("/erasures", DocumentEndpoints.ErasuresAsync);
 
         var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token
         operations.MapGet("/metrics", MetricsEndpoint.GetAsync);

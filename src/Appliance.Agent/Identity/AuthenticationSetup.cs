@@ -5,6 +5,13 @@ using Microsoft.AspNetCore.DataProtection;
 
 namespace Appliance.Agent.Identity;
 
+/// <summary>Policies beyond the one-per-role ones.</summary>
+public static class Policies
+{
+    /// <summary>Erasing a document: the administrator or the data protection officer.</summary>
+    public const string Erasure = "erasure";
+}
+
 /// <summary>Cookie sessions for the web page, bearer tokens for API clients, and one policy per role.</summary>
 public static class AuthenticationSetup
 {
@@ -39,7 +46,8 @@ public static class AuthenticationSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(RoleNames.Employee, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Employee))
             .AddPolicy(RoleNames.Admin, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Admin))
-            .AddPolicy(RoleNames.Dpo, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Dpo));
+            .AddPolicy(RoleNames.Dpo, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Dpo))
+            .AddPolicy(Policies.Erasure, p => p.RequireAuthenticatedUser().RequireRole(RoleNames.Admin, RoleNames.Dpo));
         return services;
     }
 

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Appliance.Agent.Audit;
+using Appliance.Agent.Identity;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Agent.Answers;
+
+/// <summary>
+/// POST /api/ask {"question": "…", "collections": ["…"]?}: an answer streamed as server-sent events —
+/// `sources` (numbered citations), `delta` (text as it is written), `done` (answer, used citations,
+/// usage, timing, notice). Logged in the query log once it ends, also when the client hangs up.
+/// </summary>
+public static class AskEndpoint
+{
+    public sealed record AskBody(string? Question, IReadOnlyList<string>? Collections);
+
+    public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, IOptions<JsonOptions> json, ILogger<Answerer> logger)
+    {
+        if (string.IsNullOrWhiteSpace(body?.Question) || body.Question.Length > 4000)
+        {
+            await TypedResults.Problem(statusCode: 400, title: "question needed", detail: "send {\"question\": \"…\"} with 1–4000 characters").ExecuteAsync(context);
+            return;
+        }
+        var caller = Caller.From(context.User);
+        var started = Stopwatch.GetTimestamp();
+        var ct = context.RequestAborted;
+        var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
+        AnswerSummary? summary = null;
+        var status = 200;
+        await using var events = answerer.AnswerAsync(body.Question, caller, body.Collections, ct).GetAsyncEnumerator(ct);
+        try
+        {
+            var any = await events.MoveNextAsync();
+            sse.Begin();
+            while (any)
+            {
+                switch (events.Current)
+                {
+                    case AnswerEvent.Sources sources:
+                        await sse.SendAsync("sources", new { citations = sources.Items }, ct);
+                        break;
+                    case AnswerEvent.Delta delta:
+                        await sse.SendAsync("delta", new { text = delta.Text }, ct);
+                        break;
+                    case AnswerEvent.Done done:
+                        summary = done.Summary;
+                        await sse.SendAsync("done", done.Summary, ct);
+                        break;
+                }
+                any = await events.MoveNextAsync();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            status = 499;  // the client went away; generation stopped with it
+            logger.LogInformation("ask by {User} cancelled by the client", caller.Name);
+        }
+        finally
+        {
+            await log.AppendAsync(new QueryRecord(caller.Name, "/api/ask", body.Question, summary?.RetrievedDocumentIds ?? [],
+                summary?.Usage.PromptTokens ?? 0, summary?.Usage.CompletionTokens ?? 0, Stopwatch.GetElapsedTime(started), status), CancellationToken.None);
+        }
+    }
+}

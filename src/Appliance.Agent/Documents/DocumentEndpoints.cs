@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Appliance.Agent.Audit;
+using Appliance.Agent.Identity;
+using Appliance.Config;
+using Appliance.Rag;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Appliance.Agent.Documents;
+
+/// <summary>/api/collections, /api/documents, /api/search: the caller's groups decide every answer.</summary>
+public static class DocumentEndpoints
+{
+    public sealed record SearchBody(string? Query, int? K, IReadOnlyList<string>? Collections);
+
+    public sealed record SearchResultView(CitationView Citation, double Score, string Text);
+
+    public static Ok<IReadOnlyList<CollectionInfo>> Collections(HttpContext context, DocumentLibrary library) =>
+        TypedResults.Ok(library.Collections(Caller.From(context.User).Groups.ToList()));
+
+    public static async Task<Ok<IReadOnlyList<DocumentInfo>>> ListAsync(HttpContext context, DocumentLibrary library, CancellationToken ct) =>
+        TypedResults.Ok(await library.ListDocumentsAsync(Caller.From(context.User).Groups.ToList(), ct));
+
+    /// <summary>POST /api/search: the chunks the caller may read that best match, with citations; logged like a question.</summary>
+    public static async Task<IResult> SearchAsync(SearchBody? body, HttpContext context, DocumentLibrary library, QueryLog log, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body?.Query) || body.Query.Length > 4000)
+            return TypedResults.Problem(statusCode: 400, title: "query needed", detail: "send {\"query\": \"…\"} with 1–4000 characters");
+        var started = Stopwatch.GetTimestamp();
+        var caller = Caller.From(context.User);
+        var hits = await library.SearchAsync(new SearchRequest(body.Query, caller.Groups.ToList(), body.K) { Collections = body.Collections }, ct);
+        await log.AppendAsync(new QueryRecord(caller.Name, "/api/search", body.Query, hits.Select(h => h.DocumentId).Distinct().ToList(),
+            0, 0, Stopwatch.GetElapsedTime(started), 200), CancellationToken.None);
+        return TypedResults.Ok(hits.Select(h => new SearchResultView(CitationView.Of(h.Citation), h.Score, h.Text)).ToList());
+    }
+
+    /// <summary>
+    /// POST /api/documents?collection=ID&amp;name=FILE with the file as the body: stored and indexed at
+    /// once, when the collection takes uploads and the caller is in one of its groups.
+    /// </summary>
+    public static async Task<IResult> UploadAsync(string? collection, string? name, HttpContext context, DocumentLibrary library, ApplianceConfig config, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(collection) || string.IsNullOrWhiteSpace(name))
+            return TypedResults.Problem(statusCode: 400, title: "collection and name needed",
+                detail: "POST /api/documents?collection=ID&name=FILE.pdf with the file as the request body");
+        var caller = Caller.From(context.User);
+        if (library.Collections(caller.Groups.ToList()).FirstOrDefault(c => c.Id == collection) is not { } target)
+            return TypedResults.Problem(statusCode: 404, title: "no such collection", detail: $"you have no collection '{collection}'");
+        if (!target.Uploads)
+            return TypedResults.Problem(statusCode: 403, title: "uploads not allowed", detail: $"collection '{collection}' does not accept uploads");
+        var limit = (long)config.Rag.MaxUploadMb * 1024 * 1024;
+        if (context.Request.ContentLength > limit)
+            return TooLarge(config);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limit + 1;
+        try
+        {
+            var document = await library.UploadAsync(collection, name, context.Request.Body, caller.Name, ct);
+            return TypedResults.Created($"/api/documents/{document.Id}", document);
+        }
+        catch (DocumentLibraryException e)
+        {
+            return e.Error == LibraryError.TooLarge ? TooLarge(config) : Refusal(e);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(config);
+        }
+    }
+
+    /// <summary>GET /api/documents/{id}/content: the original file, for citation links, if the caller may read it.</summary>
+    public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files, CancellationToken ct)
+    {
+        var document = (await library.ListDocumentsAsync(Caller.From(context.User).Groups.ToList(), ct)).FirstOrDefault(d => d.Id == id);
+        if (document is null || files.Locate(document) is not { } path)
+            return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
+        var type = SourceFiles.ContentType(path);
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        // Office files come from many hands: shown text may never run script in the agent's origin.
+        if (type != "application/pdf") context.Response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+        var inline = type == "application/pdf" || type.StartsWith("text/", StringComparison.Ordinal);
+        return TypedResults.PhysicalFile(path, type, inline ? null : Path.GetFileName(path), enableRangeProcessing: true);
+    }
+
+    /// <summary>DELETE /api/documents/{id}: erase the document's chunks, vectors and text, and record the erasure.</summary>
+    public static async Task<IResult> DeleteAsync(string id, HttpContext context, DocumentLibrary library, CancellationToken ct)
+    {
+        try
+        {
+            return TypedResults.Ok(await library.DeleteDocumentAsync(id, Caller.From(context.User).Name, ct));
+        }
+        catch (DocumentLibraryException e)
+        {
+            return Refusal(e);
+        }
+    }
+
+    public static async Task<Ok<IReadOnlyList<ErasureRecord>>> ErasuresAsync(DocumentLibrary library, DateTimeOffset? since, CancellationToken ct) =>
+        TypedResults.Ok(await library.ErasuresAsync(since, ct));
+
+    private static IResult TooLarge(ApplianceConfig config) =>
+        TypedResults.Problem(statusCode: 413, title: "file too large", detail: $"uploads are limited to {config.Rag.MaxUploadMb} MB (rag.max_upload_mb)");
+
+    internal static IResult Refusal(DocumentLibraryException e) => TypedResults.Problem(
+        statusCode: e.Error switch { LibraryError.NotFound => 404, LibraryError.Forbidden => 403, LibraryError.TooLarge => 413, _ => 400 },
+        title: e.Error switch { LibraryError.NotFound => "not found", LibraryError.Forbidden => "not allowed", LibraryError.TooLarge => "too large", _ => "refused" },
+        detail: e.Message);
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Appliance.Agent.Tests;
+
+[Collection("agent")]
+public sealed class DocumentTests(AgentFixture fixture)
+{
+    private readonly RunningAgent _agent = fixture.Agent;
+
+    private static IEnumerable<string> Ids(JsonElement array, string property) =>
+        array.EnumerateArray().Select(e => e.GetProperty(property).GetString()!);
+
+    [Fact]
+    public async Task Each_employee_sees_only_the_collections_and_documents_of_their_groups()
+    {
+        using var emil = _agent.As("emil");
+        using var lars = _agent.As("lars");
+        Assert.Equal(["handbook"], Ids(await emil.GetFromJsonAsync<JsonElement>("/api/collections"), "id"));
+        Assert.Equal(["clients", "handbook"], Ids(await lars.GetFromJsonAsync<JsonElement>("/api/collections"), "id").Order());
+        var emilsDocuments = await emil.GetFromJsonAsync<JsonElement>("/api/documents");
+        Assert.Equal(3, emilsDocuments.GetArrayLength());
+        Assert.All(Ids(emilsDocuments, "collection_id"), c => Assert.Equal("handbook", c));
+    }
+
+    [Fact]
+    public async Task Search_returns_cited_chunks_with_a_link_that_opens_the_source()
+    {
+        using var lars = _agent.As("lars");
+        using var response = await lars.PostAsJsonAsync("/api/search", new { query = "escrow arbitration merger" });
+        response.EnsureSuccessStatusCode();
+        var hits = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var top = hits[0].GetProperty("citation");
+        Assert.Equal("mueller-merger.md", top.GetProperty("path").GetString());
+        var link = top.GetProperty("link").GetString()!;
+        Assert.StartsWith("/api/documents/", link);
+        using var source = await lars.GetAsync(link.Split('#')[0]);
+        Assert.Equal(HttpStatusCode.OK, source.StatusCode);
+        Assert.Contains("Müller AG merger", await source.Content.ReadAsStringAsync());
+        Assert.Equal("sandbox; default-src 'none'", source.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public async Task A_document_outside_the_callers_groups_cannot_be_opened_by_id()
+    {
+        using var dora = _agent.As("dora");
+        var hr = (await dora.GetFromJsonAsync<JsonElement>("/api/documents")).EnumerateArray()
+            .First(d => d.GetProperty("collection_id").GetString() == "hr").GetProperty("id").GetString();
+        using var emil = _agent.As("emil");
+        Assert.Equal(HttpStatusCode.NotFound, (await emil.GetAsync($"/api/documents/{hr}/content")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await dora.GetAsync($"/api/documents/{hr}/content")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Uploads_go_only_where_the_collection_allows_them_and_the_caller_belongs()
+    {
+        var body = new StringContent("Neue Mandantin: Weber KG, retainer signed, escrow for the zeppelin purchase.");
+        using var lars = _agent.As("lars");
+        using var created = await lars.PostAsync("/api/documents?collection=clients&name=weber.txt", body);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var hits = await (await lars.PostAsJsonAsync("/api/search", new { query = "zeppelin" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("uploads/weber.txt", hits[0].GetProperty("citation").GetProperty("path").GetString());
+
+        using var emil = _agent.As("emil");
+        Assert.Equal(HttpStatusCode.NotFound, (await emil.PostAsync("/api/documents?collection=clients&name=x.txt", new StringContent("x"))).StatusCode);
+        using var anna = _agent.As("anna");
+        Assert.Equal(HttpStatusCode.Forbidden, (await anna.PostAsync("/api/documents?collection=handbook&name=x.txt", new StringContent("x"))).StatusCode);
+        using var unsupported = await lars.PostAsync("/api/documents?collection=clients&name=tool.exe", new StringContent("MZ"));
+        Assert.Equal(HttpStatusCode.BadRequest, unsupported.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_upload_above_max_upload_mb_is_refused_with_413_and_leaves_nothing()
+    {
+        using var lars = _agent.As("lars");
+        using var response = await lars.PostAsync("/api/documents?collection=clients&name=huge.txt", new ByteArrayContent(new byte[1024 * 1024 + 10]));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("max_upload_mb", await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("huge.txt", await lars.GetStringAsync("/api/documents"));
+    }
+
+    [Fact]
+    public async Task Deleting_a_document_is_for_the_DPO_or_admin_removes_it_from_search_and_leaves_an_erasure_record()
+    {
+        using var lars = _agent.As("lars");
+        await lars.PostAsync("/api/documents?collection=clients&name=to-erase.txt", new StringContent("The quokka file: client asked for erasure."));
+        var id = (await lars.GetFromJsonAsync<JsonElement>("/api/documents")).EnumerateArray()
+            .Single(d => d.GetProperty("path").GetString() == "uploads/to-erase.txt").GetProperty("id").GetString();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await lars.DeleteAsync($"/api/documents/{id}")).StatusCode);
+        using var dora = _agent.As("dora");
+        using var erased = await dora.DeleteAsync($"/api/documents/{id}");
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        Assert.Equal("dora", (await erased.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("erased_by").GetString());
+
+        var hits = await (await lars.PostAsJsonAsync("/api/search", new { query = "quokka" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.DoesNotContain("quokka", hits.ToString());
+        var erasures = await dora.GetFromJsonAsync<JsonElement>("/api/audit/erasures");
+        Assert.Contains(erasures.EnumerateArray(), e => e.GetProperty("document_id").GetString() == id);
+        Assert.Equal(HttpStatusCode.NotFound, (await dora.DeleteAsync($"/api/documents/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Ingestion_runs_in_the_background_reports_progress_and_refuses_a_second_run()
+    {
+        using var anna = _agent.As("anna");
+        File.WriteAllText(Path.Combine(fixture.Office.Folder, "docs/handbook/new-rule.md"), "# Bicycles\n\nBicycles are parked in the cellar, never in the corridor.");
+        using var started = await anna.PostAsJsonAsync("/api/ingest", new { collection = "handbook" });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var second = await anna.PostAsJsonAsync("/api/ingest", new { });
+        Assert.True(second.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Accepted);  // the first may already be done
+        JsonElement status;
+        do
+        {
+            await Task.Delay(100);
+            status = await anna.GetFromJsonAsync<JsonElement>("/api/ingest");
+        }
+        while (status.GetProperty("state").GetString() == "running");
+        Assert.Equal("done", status.GetProperty("state").GetString());
+        using var emil = _agent.As("emil");
+        var hits = await (await emil.PostAsJsonAsync("/api/search", new { query = "bicycles cellar" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("new-rule.md", hits[0].GetProperty("citation").GetProperty("path").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await anna.PostAsJsonAsync("/api/ingest", new { collection = "nope" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_search_is_written_to_the_query_log_with_the_documents_it_returned()
+    {
+        using var lars = _agent.As("lars");
+        await lars.PostAsJsonAsync("/api/search", new { query = "subpoena served" });
+        using var dora = _agent.As("dora");
+        var page = await dora.GetFromJsonAsync<JsonElement>("/api/audit/log?limit=20");
+        Assert.True(page.GetProperty("chain").GetProperty("intact").GetBoolean());
+        var entry = page.GetProperty("entries").EnumerateArray().First(e => e.GetProperty("question").GetString() == "subpoena served");
+        Assert.Equal("lars", entry.GetProperty("user").GetString());
+        Assert.Equal("/api/search", entry.GetProperty("route").GetString());
+        Assert.NotEqual(0, entry.GetProperty("document_ids").GetArrayLength());
+    }
+}
