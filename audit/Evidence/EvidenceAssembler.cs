@@ -119,9 +119,9 @@ public static class EvidenceAssembler
 
         return
         [
-            Linked("TOM-1", "Network isolation", "pf blocks all egress except LAN DNS/NTP; the agent is reachable from the office subnets only; pf is enabled at boot by a LaunchDaemon", "pf.", "firewall."),
+            Linked("TOM-1", "Network isolation", "pf blocks all egress except LAN DNS/NTP; the agent is reachable from the office subnets only; pf is enabled at boot by a LaunchDaemon; every flow in the network evidence is evaluated against the loaded rules", "pf.", "flow."),
             Linked("TOM-2", "Encryption at rest", $"FileVault expected: {ConfigNames.EnumValue(config.System.Filevault)}; swap is encrypted by macOS", "filevault", "swap"),
-            Linked("TOM-3", "Least privilege", "the agent runs as the hidden role account _appliance with no shell; data folder owned by it", "account.", "dirs.", "launchd.agent"),
+            Linked("TOM-3", "Least privilege", "the agent runs as the hidden role account _appliance with no shell; data and collection folders owned by it, readable by no one else", "account.", "dir.", "file.agent-config"),
             Linked("TOM-4", "Administrative access", $"SSH key-only: {config.System.Ssh.KeyOnly}; from admin hosts only; application firewall stealth mode", "ssh.", "appfw"),
             new Measure("TOM-5", "Access control per document collection",
                 $"every retrieval is filtered by the caller's groups before ranking; {config.Rag.Collections.Count} collections with explicit groups; {usage.AccessDenials} denials recorded in the period",
@@ -130,11 +130,12 @@ public static class EvidenceAssembler
                 [], "enforced by the agent"),
             new Measure("TOM-7", "Pseudonymised, tamper-evident query log",
                 $"question text mode: {ConfigNames.EnumValue(config.Privacy.QueryLog)}; entries hash-chained; chain {(usage.QueryLogChain.Intact ? "verified intact" : "BROKEN")} over {usage.QueryLogChain.Entries} entries",
-                [], usage.QueryLogChain.Intact ? "verified" : "FAILING: chain broken"),
+                [], usage.QueryLogChain.Intact ? "verified" : usage.QueryLogChain.Entries == 0 ? "no query-log evidence from the agent yet" : "FAILING: chain broken"),
             new Measure("TOM-8", "Storage limitation and erasure", $"query log retention {config.Privacy.RetentionDays} days; document deletion removes chunks, vectors and index rows in one transaction with secure_delete and writes an erasure record",
                 [], "enforced by the agent"),
-            Linked("TOM-9", "Availability and integrity of the service", "never sleeps, restarts after power loss, agent kept alive by launchd, memory pressure monitored, configuration drift verified nightly", "power.", "launchd.", "memory."),
-            Linked("TOM-10", "Models pinned", "model files are pinned by SHA-256 and verified before loading", "models."),
+            Linked("TOM-9", "Availability and integrity of the service", "never sleeps, restarts after power loss, agent kept alive by launchd, GPU wired limit sized to avoid swapping, memory pressure monitored, configuration drift verified nightly", "power.", "launchd.", "memory.", "gpu."),
+            Linked("TOM-10", "Models pinned", "model files are pinned by SHA-256 and verified before loading", "model."),
+            Linked("TOM-11", "Platform integrity and no indexing", "System Integrity Protection on; Spotlight does not index the data volume", "sip.", "spotlight."),
         ];
     }
 
