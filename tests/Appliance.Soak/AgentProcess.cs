@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Exec;
+
+namespace Appliance.Soak;
+
+/// <summary>The real agent, started as its own process on a free loopback port, as a user would run it.</summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+
+    private AgentProcess(Process process, Uri address, StreamWriter log, string logFile)
+    {
+        _process = process;
+        Address = address;
+        _log = log;
+        LogFile = logFile;
+    }
+
+    public Uri Address { get; }
+    public string LogFile { get; }
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    public static string AgentDll => Path.Combine(SoakBox.RepositoryRoot, "src", "Appliance.Agent", "bin", "Release", "net10.0", "appliance.dll");
+
+    /// <summary>Runs an `appliance` admin verb (ingest, users token, log verify) against the box's config.</summary>
+    public static Task<CommandResult> VerbAsync(SoakBox box, CancellationToken ct, params string[] arguments) =>
+        new LocalCommandRunner().RunAsync(Command.Of("dotnet", [AgentDll, .. arguments, "--config", box.ConfigFile])
+            .WithTimeout(TimeSpan.FromMinutes(10)).WithEnvironment("DOTNET_gcServer", "0"), ct);
+
+    public static async Task<AgentProcess> StartAsync(SoakBox box, CancellationToken ct)
+    {
+        if (!File.Exists(AgentDll)) throw new FileNotFoundException($"{AgentDll} is missing: run `make build`");
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { AgentDll, "serve", "--config", box.ConfigFile, "--urls", address.ToString().TrimEnd('/') })
+            start.ArgumentList.Add(argument);
+        var logFile = Path.Combine(box.Folder, "agent.log");
+        var log = new StreamWriter(logFile) { AutoFlush = true };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the agent did not start");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var agent = new AgentProcess(process, address, log, logFile);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"the agent exited with {process.ExitCode} while starting; see {logFile}:\n{Tail(logFile)}");
+            try
+            {
+                if ((await http.GetAsync(new Uri(address, "/healthz"), ct)).StatusCode == HttpStatusCode.OK) return agent;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
+            await Task.Delay(250, ct);
+        }
+        await agent.DisposeAsync();
+        throw new TimeoutException($"the agent did not answer /healthz within 3 minutes; see {logFile}");
+    }
+
+    /// <summary>Resident memory of the agent process, from /proc.</summary>
+    public long ResidentBytes()
+    {
+        var status = File.ReadAllLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return status is null ? 0 : long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+
+    /// <summary>Asks the agent to stop as launchd would (SIGTERM) and waits for the graceful drain.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await new LocalCommandRunner().RunAsync(Command.Of("kill", "-TERM", _process.Id.ToString()));
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try { await _process.WaitForExitAsync(wait.Token); }
+            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
+        }
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        lock (_log) _log.Dispose();
+    }
+
+    public static string Tail(string file) =>
+        File.Exists(file) ? string.Join('\n', File.ReadLines(file).TakeLast(30)) : "";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

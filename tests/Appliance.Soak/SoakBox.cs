@@ -1,0 +1,124 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Appliance.Config;
+
+namespace Appliance.Soak;
+
+/// <summary>One soak user: who they are, what they may read, and their API token once issued.</summary>
+public sealed record SoakUser(string Name, IReadOnlyList<string> Groups, IReadOnlyList<string> ReadableCollections)
+{
+    public string Token { get; set; } = "";
+}
+
+/// <summary>
+/// A scratch appliance for a soak run: the sample office's config with the generated test models,
+/// storage in a temporary folder, a small queue so overload really happens, and many users in
+/// overlapping groups.
+/// </summary>
+public sealed class SoakBox : IDisposable
+{
+    public static string RepositoryRoot { get; } = typeof(SoakBox).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .First(a => a.Key == "RepositoryRoot").Value!.TrimEnd('/');
+
+    public const string Admin = "soakadmin";
+
+    private static readonly (string Id, string[] Groups, bool Uploads)[] CollectionRules =
+    [
+        ("handbook", ["everyone"], true),
+        ("hr", ["hr"], false),
+        ("clients", ["lawyers"], true),
+    ];
+
+    public SoakBox(int users, int queueLimit, int parallel)
+    {
+        Folder = Directory.CreateTempSubdirectory("appliance-soak-").FullName;
+        ConfigFile = Path.Combine(Folder, "appliance.yaml");
+        Users = [.. Enumerable.Range(0, users).Select(i =>
+        {
+            var groups = new List<string> { "everyone" };
+            if (i % 4 == 0) groups.Add("hr");
+            if (i % 3 == 0) groups.Add("lawyers");
+            return new SoakUser($"u{i:00}", groups, Readable(groups));
+        })];
+        File.WriteAllText(ConfigFile, Config(queueLimit, parallel));
+        var loaded = ConfigLoader.Load(ConfigFile);
+        if (!loaded.IsValid) throw new InvalidOperationException("soak config is invalid:\n" + string.Join('\n', loaded.Errors));
+    }
+
+    public string Folder { get; }
+    public string ConfigFile { get; }
+    public IReadOnlyList<SoakUser> Users { get; }
+    public string AdminToken { get; set; } = "";
+
+    public static IReadOnlyList<string> Readable(IReadOnlyCollection<string> groups) =>
+        [.. CollectionRules.Where(c => c.Groups.Any(groups.Contains)).Select(c => c.Id)];
+
+    public static IReadOnlyList<string> UploadTargets(IReadOnlyCollection<string> groups) =>
+        [.. CollectionRules.Where(c => c.Uploads && c.Groups.Any(groups.Contains)).Select(c => c.Id)];
+
+    private string Config(int queueLimit, int parallel)
+    {
+        var models = Path.Combine(RepositoryRoot, ".cache", "models");
+        var office = Path.Combine(RepositoryRoot, ".cache", "sample-office");
+        string Model(string file) => Path.Combine(models, file) is var path && File.Exists(path)
+            ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)))
+            : throw new FileNotFoundException($"{path} is missing: run `make setup` (it generates the test models)");
+        if (!Directory.Exists(office)) throw new DirectoryNotFoundException($"{office} is missing: run `make setup` (it generates the sample office)");
+
+        var users = new StringBuilder();
+        users.AppendLine($"    - {{ name: {Admin}, roles: [employee, admin, dpo], groups: [everyone, hr, lawyers] }}");
+        foreach (var user in Users)
+            users.AppendLine($"    - {{ name: {user.Name}, roles: [employee], groups: [{string.Join(", ", user.Groups)}] }}");
+
+        return $"""
+            # Soak-run appliance: generated test models (meaningless text), sample office documents.
+            appliance: {"{"} name: Soak office, hostname: soak.test.lan, admin_contact: it@soak.example {"}"}
+            machine: {"{"} chip: m3-ultra, memory_gb: 256 {"}"}
+            network:
+              office_subnets: [127.0.0.0/8]
+              dns_servers: [127.0.0.1]
+              ntp_servers: [127.0.0.1]
+              tls: {"{"} enabled: false {"}"}
+            models:
+              chat:
+                name: tiny-chat (generated test model)
+                file: tiny-chat.gguf
+                sha256: {Model("tiny-chat.gguf")}
+                context_length: 4096
+                parallel: {parallel}
+              embedding:
+                name: tiny-embed (generated test model)
+                file: tiny-embed.gguf
+                sha256: {Model("tiny-embed.gguf")}
+                context_length: 512
+                parallel: 2
+            inference: {"{"} backend: llama, threads: 2, queue_limit: {queueLimit} {"}"}
+            rag:
+              chunk_tokens: 200
+              chunk_overlap_tokens: 20
+              collections:
+                - {"{"} id: handbook, title: Office handbook, sources: ["{office}/handbook"], groups: [everyone], uploads: true {"}"}
+                - {"{"} id: hr, title: Personnel matters, sources: ["{office}/hr"], groups: [hr] {"}"}
+                - {"{"} id: clients, title: Client matters, groups: [lawyers], uploads: true {"}"}
+            auth:
+              groups: [{"{"} id: everyone {"}"}, {"{"} id: hr {"}"}, {"{"} id: lawyers {"}"}]
+              users:
+            {users}
+            privacy:
+              controller: {"{"} name: Soak office, contact: office@soak.example {"}"}
+              dpo: {"{"} name: Soak DPO, contact: dpo@soak.example {"}"}
+              query_log: hashed
+              legal_basis: load testing with fictional data
+            storage:
+              root: "{Path.Combine(Folder, "box")}"
+              models: "{models}"
+            """;
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Appliance.Soak;
+
+public sealed record SoakOptions(TimeSpan Duration, int Clients = 64, int QueueLimit = 16, int Parallel = 4, int Seed = 1121, bool CheckRss = true);
+
+/// <summary>Sets up a scratch appliance, runs the load against the real agent process, and reports.</summary>
+public static class SoakRun
+{
+    public static async Task<SoakReport> RunAsync(SoakOptions options, IProgress<string>? progress, CancellationToken ct)
+    {
+        using var box = new SoakBox(options.Clients, options.QueueLimit, options.Parallel);
+        progress?.Report($"scratch appliance in {box.Folder}: {options.Clients} users, queue limit {options.QueueLimit}, {options.Parallel} parallel sequences");
+
+        var ingest = await AgentProcess.VerbAsync(box, ct, "ingest");
+        if (!ingest.Succeeded) throw new InvalidOperationException($"appliance ingest failed ({ingest.ExitCode}):\n{ingest.StandardOutput}\n{ingest.StandardError}");
+        var token = await AgentProcess.VerbAsync(box, ct, "users", "token", SoakBox.Admin, "--label", "soak");
+        if (!token.Succeeded) throw new InvalidOperationException($"appliance users token failed: {token.StandardError}");
+        box.AdminToken = token.StandardOutput.Trim();
+
+        SoakReport report;
+        await using (var agent = await AgentProcess.StartAsync(box, ct))
+        {
+            progress?.Report($"agent pid {agent.Pid} on {agent.Address}; issuing {options.Clients} API tokens");
+            await IssueTokensAsync(agent, box, ct);
+            var run = new LoadRun(agent, box, options.Duration, options.Seed);
+            await run.RunAsync(progress, ct);
+            var rssEnd = agent.HasExited ? 0 : agent.ResidentBytes();
+            var exit = await agent.StopAsync();
+            var chain = await AgentProcess.VerbAsync(box, ct, "log", "verify");
+            report = SoakReport.From(run, box, options.Duration, options.QueueLimit, options.Parallel, rssEnd,
+                chain.Succeeded, (chain.StandardOutput + chain.StandardError).Trim(), exit, options.CheckRss);
+            if (!report.Passed) progress?.Report($"agent log: {agent.LogFile}\n{AgentProcess.Tail(agent.LogFile)}");
+        }
+        return report;
+    }
+
+    private static async Task IssueTokensAsync(AgentProcess agent, SoakBox box, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = agent.Address };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
+        foreach (var user in box.Users)
+        {
+            using var response = await http.PostAsJsonAsync("/api/admin/tokens", new { user = user.Name, name = "soak" }, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"issuing a token for {user.Name} gave {(int)response.StatusCode}: {body}");
+            using var issued = JsonDocument.Parse(body);
+            user.Token = issued.RootElement.GetProperty("secret").GetString()!;
+        }
+    }
+}
