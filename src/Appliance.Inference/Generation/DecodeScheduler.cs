@@ -335,7 +335,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
 
             var token = s.Sampler!.Sample(_context, s.LogitsIndex);
             if (s.FirstToken == 0) s.FirstToken = now;
-            if (_model.IsEndOfGeneration(token))
+            if (!work.Request.IgnoreEndOfGeneration && _model.IsEndOfGeneration(token))
             {
                 Finish(s, FinishReason.Stop);
                 continue;
