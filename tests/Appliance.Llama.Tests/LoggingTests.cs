@@ -6,6 +6,8 @@ namespace Appliance.Llama.Tests;
 /// <summary>llama.cpp's own log lines reach Microsoft.Extensions.Logging: chatter below Information, failures as errors.</summary>
 public sealed class LoggingTests
 {
+    public LoggingTests() => _ = TestLogs.Runtime;
+
     [Fact]
     public void Loading_a_good_model_says_nothing_at_information_level_but_logs_details_at_debug()
     {
