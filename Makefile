@@ -19,7 +19,7 @@ DEBIAN_TOOLS_PROVISION :=
 DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT)
 
-.PHONY: help setup test-models build test demo bench clean
+.PHONY: help setup test-models build test demo bench bench-inference clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -50,9 +50,13 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES :=
+BENCHES := bench-inference
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
+
+# Engine/scheduler vs. a raw decode loop on the ~100 M F16 test model (see tests/Appliance.Inference.Bench).
+bench-inference: build
+	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll --threads 2 --runs 5 --out bench/results/inference.json
 
 clean:
 	@rm -rf bin .cache/demo

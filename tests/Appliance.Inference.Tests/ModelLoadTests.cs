@@ -92,4 +92,19 @@ public sealed class ModelLoadTests : IDisposable
             InferenceService.StartAsync(config, TestConfigs.RepositoryRoot, NullLoggerFactory.Instance, CancellationToken.None));
         Assert.Contains("model 'tiny-embed'", e.Message);
     }
+
+    [Fact]
+    public async Task A_kv_cache_that_would_not_fit_the_budget_is_refused_with_the_knobs_to_turn()
+    {
+        var config = TestConfigs.WithTestModels(parallel: 64);
+        config = config with
+        {
+            Models = config.Models with { Chat = config.Models.Chat with { ContextLength = 4096 } },
+            Inference = config.Inference with { GpuWiredLimitMb = AutoOrNumber.Of(20) },
+        };
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() =>
+            InferenceService.StartAsync(config, TestConfigs.RepositoryRoot, NullLoggerFactory.Instance, CancellationToken.None));
+        Assert.Contains("KV cache for 64 × 4096 tokens", e.Message);
+        Assert.Contains("models.chat.parallel", e.Message);
+    }
 }
