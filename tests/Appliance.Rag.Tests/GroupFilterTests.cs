@@ -42,7 +42,7 @@ public sealed class GroupFilterTests(SampleOfficeFixture office, EmbeddingModelF
                 reference.Select(h => (h.DocumentId, h.Citation.StartChar, Math.Round(h.Score, 9))),
                 seen.Select(h => (h.DocumentId, h.Citation.StartChar, Math.Round(h.Score, 9))));
         });
-        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(150), property);
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(60), property);
 
         Assert.DoesNotContain(await full.ListDocumentsAsync(staff, CancellationToken.None), d => d.CollectionId == "hr");
         Assert.Empty(await full.SearchAsync(new SearchRequest("salary band", ["nobody"]), CancellationToken.None));
