@@ -1,5 +1,8 @@
 using Appliance.Config;
+using Appliance.Inference;
 using Appliance.SampleDocs;
+using Appliance.TestModels;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Rag.Tests;
@@ -23,8 +26,25 @@ public sealed class SampleOfficeFixture : IDisposable
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }
 
+/// <summary>The generated tiny embedding model (random weights: its vectors have structure, not meaning), loaded once.</summary>
+public sealed class EmbeddingModelFixture : IAsyncLifetime
+{
+    public LlamaEmbeddingGenerator Generator { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Generator = await LlamaEmbeddingGenerator.OpenAsync(
+            new ModelRequest("tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+            threads: 2, NullLoggerFactory.Instance, CancellationToken.None);
+
+    public Task DisposeAsync()
+    {
+        Generator.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
 [CollectionDefinition(Name)]
-public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixture>
+public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixture>, ICollectionFixture<EmbeddingModelFixture>
 {
     public const string Name = "sample office";
 }
@@ -43,8 +63,8 @@ public sealed class TestBox : IDisposable
               dns_servers: [10.1.0.1]
               ntp_servers: [10.1.0.1]
             models:
-              chat: { name: chat, file: chat.gguf, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa }
-              embedding: { name: embed, file: embed.gguf, sha256: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb }
+              chat: { name: chat, file: chat.gguf, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, source: https://models.test/chat.gguf }
+              embedding: { name: embed, file: embed.gguf, sha256: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, source: https://models.test/embed.gguf }
             rag:
               chunk_tokens: {{chunkTokens}}
               chunk_overlap_tokens: {{chunkTokens / 8}}
@@ -57,7 +77,7 @@ public sealed class TestBox : IDisposable
               groups: [{ id: everyone }, { id: hr }]
               users:
                 - { name: lfischer, groups: [everyone] }
-                - { name: sweiss, groups: [everyone, hr] }
+                - { name: sweiss, roles: [employee, admin], groups: [everyone, hr] }
             privacy:
               controller: { name: Test GmbH, contact: dpo@test.example }
               dpo: { name: Test DPO, contact: dpo@test.example }
@@ -74,8 +94,9 @@ public sealed class TestBox : IDisposable
     public ApplianceConfig Config { get; }
     public string DataFolder => Path.Combine(Folder, "data");
 
-    public Task<DocumentLibrary> OpenAsync() =>
-        DocumentLibrary.OpenAsync(Config, Folder, embeddings: null, NullLoggerFactory.Instance, CancellationToken.None);
+    /// <param name="embeddings">the real tiny embedding model, or null for a lexical-only library</param>
+    public Task<DocumentLibrary> OpenAsync(IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) =>
+        DocumentLibrary.OpenAsync(Config, Folder, embeddings, NullLoggerFactory.Instance, CancellationToken.None);
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
