@@ -11,4 +11,5 @@ var root = new RootCommand("""
 root.Subcommands.Add(ConfigCommands.Create());
 foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
 root.Subcommands.Add(SizeCommand.Create());
+root.Subcommands.Add(ModelCommands.Create());
 return await root.Parse(args).InvokeAsync();
