@@ -48,8 +48,7 @@ internal static class SizeCommand
 
     private static ModelShape? Shape(string model)
     {
-        if (Catalog.Find(Path.GetFileNameWithoutExtension(model)) is { } known && !File.Exists(model)) return known;
-        if (!File.Exists(model)) return null;
+        if (!File.Exists(model)) return Catalog.Find(model);
         var bytes = new FileInfo(model).Length;
         if (Catalog.Find(Path.GetFileNameWithoutExtension(model)) is { } named)
             return named with { TotalParamsB = bytes * 8 / named.BitsPerWeight / 1e9, ActiveParamsB = named.ActiveParamsB };
