@@ -212,7 +212,11 @@ public sealed class DesiredState
                 parts.Add(lines.Contains("permitrootlogin no") ? "permitrootlogin no" : "permitrootlogin allowed");
                 return string.Join(", ", parts);
             },
-            []) { ManualFix = $"apply writes {Layout.SshDropIn}; if it still loses, look for an earlier drop-in or a Match block in /etc/ssh/sshd_config" };
+            [])
+        {
+            ManualFix = $"apply writes {Layout.SshDropIn}; if it still loses, look for an earlier drop-in or a Match block in /etc/ssh/sshd_config",
+            FollowsFrom = ["file " + Layout.SshDropIn],
+        };
     }
 
     private static IEnumerable<Resource> Models(ApplianceConfig config, Layout layout, string modelCache)
