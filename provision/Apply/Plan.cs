@@ -40,6 +40,7 @@ public static class Planner
         var results = new List<ControlResult>();
         // Read-backs are independent: run them together (each may be a process or an ssh round trip).
         var readings = await Task.WhenAll(desired.Resources.Select(r => r.ReadAsync(box, cancellationToken)));
+        var changing = desired.Resources.Zip(readings).Where(p => !p.Second.Passed && p.First.Converge(p.Second).Count > 0).Select(p => p.First.Id).ToHashSet();
         foreach (var (resource, reading) in desired.Resources.Zip(readings))
         {
             results.AddRange(reading.Results);
@@ -47,7 +48,7 @@ public static class Planner
             var steps = reading.Passed ? [] : resource.Converge(reading);
             var kind = reading.Passed ? ChangeKind.None
                 : steps.Count > 0 ? (reading.Exists ? ChangeKind.Update : ChangeKind.Create)
-                : resource.Advice is not null ? ChangeKind.Manual : ChangeKind.None;
+                : resource.Advice is not null && !resource.RepairedBy.Any(changing.Contains) ? ChangeKind.Manual : ChangeKind.None;
             changes.Add(new ResourceChange(resource.Id, kind, failing, steps)
             {
                 Diff = kind is ChangeKind.Create or ChangeKind.Update ? reading.Diff : null,

@@ -76,9 +76,7 @@ public sealed class StepRunner(ITarget target)
                 return Failure(await target.RunAsync(Command.Of(MacTools.Chown, $"{own.Owner}:{own.Group}", own.Path), ct))
                        ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Octal(own.Mode), own.Path), ct));
             case MakeDirectory dir:
-                return Failure(await target.RunAsync(Command.Of(MacTools.Mkdir, "-p", dir.Path), ct))
-                       ?? Failure(await target.RunAsync(Command.Of(MacTools.Chown, $"{dir.Owner}:{dir.Group}", dir.Path), ct))
-                       ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Octal(dir.Mode), dir.Path), ct));
+                return Failure(await target.RunAsync(Command.Of(MacTools.Install, "-d", "-o", dir.Owner, "-g", dir.Group, "-m", Octal(dir.Mode), dir.Path), ct));
             case RemovePath remove:
                 return Failure(await target.RunAsync(Command.Of(MacTools.Rm, remove.Recursive ? "-rf" : "-f", remove.Path), ct));
             case BackUpOriginal backup:

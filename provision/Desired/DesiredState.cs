@@ -81,9 +81,12 @@ public sealed class DesiredState
         return new DesiredState(resources, layout, rules);
     }
 
+    /// <summary>Names go into comment lines of generated files: a line break there would start a rule.</summary>
+    public static string OneLine(string text) => new([.. text.Select(c => char.IsControl(c) ? ' ' : c)]);
+
     private static object AnchorModel(ApplianceConfig config) => new
     {
-        applianceName = config.Appliance.Name,
+        applianceName = OneLine(config.Appliance.Name),
         ipv6 = config.Network.Ipv6,
         dnsServers = config.Network.DnsServers.Select(a => a.ToString()).ToList(),
         ntpServers = config.Network.NtpServers.Select(a => a.ToString()).ToList(),
@@ -188,7 +191,7 @@ public sealed class DesiredState
         var ssh = config.System.Ssh;
         if (!ssh.Enabled) yield break;
         yield return new ManagedFile("file.sshd-drop-in", "sshd drop-in (key-only, no root login)", "sorts before Apple's 100-macos.conf; sshd keeps the first value",
-            Layout.SshDropIn, templates.Render("sshd-appliance.conf", new { applianceName = config.Appliance.Name, keyOnly = ssh.KeyOnly, users = string.Join(", ", ssh.Users) }),
+            Layout.SshDropIn, templates.Render("sshd-appliance.conf", new { applianceName = OneLine(config.Appliance.Name), keyOnly = ssh.KeyOnly, users = string.Join(", ", ssh.Users) }),
             "root", "wheel", 0x1A4);
         foreach (var user in ssh.Users)
             yield return new Setting(
@@ -209,7 +212,11 @@ public sealed class DesiredState
                 parts.Add(lines.Contains("permitrootlogin no") ? "permitrootlogin no" : "permitrootlogin allowed");
                 return string.Join(", ", parts);
             },
-            []) { ManualFix = $"apply writes {Layout.SshDropIn}; if it still loses, look for an earlier drop-in or a Match block in /etc/ssh/sshd_config" };
+            [])
+        {
+            ManualFix = $"apply writes {Layout.SshDropIn}; if it still loses, look for an earlier drop-in or a Match block in /etc/ssh/sshd_config",
+            FollowsFrom = ["file " + Layout.SshDropIn],
+        };
     }
 
     private static IEnumerable<Resource> Models(ApplianceConfig config, Layout layout, string modelCache)

@@ -22,6 +22,9 @@ public abstract class Resource
     /// <summary>For controls apply cannot fix (SIP, FileVault): what a person has to do. Shown in plan and verify.</summary>
     public virtual string? Advice => null;
 
+    /// <summary>Resources whose changes repair this one too (sshd's effective settings follow from the drop-in).</summary>
+    public virtual IReadOnlyList<string> RepairedBy => [];
+
     public abstract Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken);
 
     /// <summary>The steps that make every control of this reading pass; empty when it cannot be fixed automatically.</summary>

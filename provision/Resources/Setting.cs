@@ -19,6 +19,9 @@ public sealed class Setting(Control control, Command readBack, Func<CommandResul
 
     public override string? Advice => ManualFix;
 
+    public IReadOnlyList<string> FollowsFrom { get; init; } = [];
+    public override IReadOnlyList<string> RepairedBy => FollowsFrom;
+
     /// <summary>When observed and expected are not compared by equality (pressure levels, thresholds).</summary>
     public Func<string, bool>? Passes { get; init; }
 

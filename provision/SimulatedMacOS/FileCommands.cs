@@ -25,6 +25,7 @@ public sealed class FileCommands(SimulatedMac mac)
             "mv" => Move(operands),
             "shasum" => Shasum(operands),
             "df" => Df(operands),
+            "install" => InstallDirectory(args),
             _ => mac.Fail(127, name + ": not simulated"),
         };
     }
@@ -107,6 +108,37 @@ public sealed class FileCommands(SimulatedMac mac)
             if (Directory.Exists(host)) { if (!parents) return mac.Fail(1, $"mkdir: {path}: File exists"); continue; }
             if (!parents && !Directory.Exists(Path.GetDirectoryName(host))) return mac.Fail(1, $"mkdir: {path}: No such file or directory");
             Directory.CreateDirectory(host);
+        }
+        return 0;
+    }
+
+    /// <summary>`install -d -o OWNER -g GROUP -m MODE dir…` (only the directory form is simulated).</summary>
+    private int InstallDirectory(string[] args)
+    {
+        string? owner = null, group = null, mode = null;
+        var directories = new List<string>();
+        var makeDirectories = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-d": makeDirectories = true; break;
+                case "-o" when i + 1 < args.Length: owner = args[++i]; break;
+                case "-g" when i + 1 < args.Length: group = args[++i]; break;
+                case "-m" when i + 1 < args.Length: mode = args[++i]; break;
+                default: directories.Add(args[i]); break;
+            }
+        }
+        if (!makeDirectories || directories.Count == 0) return mac.Fail(64, "simulated macOS: only `install -d [-o owner] [-g group] [-m mode] directory…` is simulated");
+        if (owner is not null && !mac.State.Users.ContainsKey(owner)) return mac.Fail(67, $"install: unknown user {owner}");
+        if (group is not null && !mac.State.Groups.ContainsKey(group) && !mac.State.Users.ContainsKey(group)) return mac.Fail(67, $"install: unknown group {group}");
+        foreach (var path in directories)
+        {
+            if (Refuse("install", path) is { } refused) return refused;
+            Directory.CreateDirectory(mac.HostPath(path));
+            var p = SimulatedMac.Normalize(path);
+            var current = mac.State.OwnershipOf(p, true);
+            mac.State.Files[p] = new FileOwnership(owner ?? current.Owner, group ?? current.Group, mode is null ? current.Mode : Convert.ToInt32(mode, 8));
         }
         return 0;
     }

@@ -28,4 +28,5 @@ public static class MacTools
     public const string Mv = "/bin/mv";
     public const string Shasum = "/usr/bin/shasum";
     public const string Df = "/bin/df";
+    public const string Install = "/usr/bin/install";
 }

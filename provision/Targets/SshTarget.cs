@@ -73,9 +73,10 @@ public sealed class SshTarget : ITarget
     {
         var remote = Address.SandboxRoot is null ? path : Address.SandboxRoot.TrimEnd('/') + path;
         var parent = remote[..remote.LastIndexOf('/')];
-        var mkdir = await runner.RunAsync(Ssh($"mkdir -p {ShellWord(parent)}"), cancellationToken);
+        // The real mkdir: on a simulated remote, PATH would find the simulated one, which maps paths again.
+        var mkdir = await runner.RunAsync(Ssh($"/bin/mkdir -p {ShellWord(parent)}"), cancellationToken);
         if (!mkdir.Succeeded && !IsSimulated) mkdir.EnsureSuccess();
-        var scp = Command.Of("scp", [.. options, "-q", "-P", Address.Port.ToString(), localPath, $"{Destination}:{ScpPath(remote)}"])
+        var scp = Command.Of("scp", [.. options, "-q", "-P", Address.Port.ToString(), localPath, $"{Destination}:{remote}"])
             .WithTimeout(TimeSpan.FromHours(2));
         (await runner.RunAsync(scp, cancellationToken)).EnsureSuccess();
     }
@@ -90,8 +91,6 @@ public sealed class SshTarget : ITarget
     /// <summary>ssh hands the remote shell one string: every word is single-quoted.</summary>
     private static string ShellWord(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:@,+%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
-
-    private static string ScpPath(string path) => path.Replace(" ", "\\ ");
 }
 
 public sealed class TargetUnreachableException(string target, string detail)

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Appliance.Exec;
+
+namespace Appliance.Provision.Tests;
+
+/// <summary>bin/provision as people and scripts use it: exit codes, messages, JSON.</summary>
+public sealed class CliTests
+{
+    private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "provision.dll");
+
+    private static Task<CommandResult> Provision(params string[] args) =>
+        new LocalCommandRunner().RunAsync(Command.Of("dotnet", [Program, .. args]).WithTimeout(TimeSpan.FromMinutes(5)));
+
+    [Fact]
+    public async Task Plan_on_a_new_sandbox_says_simulated_macOS_and_exits_2_and_verify_fails_with_evidence()
+    {
+        using var box = new TestBox("cli");
+        var plan = await Provision("plan", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache);
+        Assert.Equal(2, plan.ExitCode);
+        Assert.Contains("simulated macOS", plan.StandardOutput);
+        Assert.Matches(@"Plan: \d+ to create, \d+ to update, 0 to delete", plan.StandardOutput);
+
+        var evidence = Path.Combine(box.Folder, "evidence.json");
+        var verify = await Provision("verify", "-c", box.ConfigFile, "--target", box.Target, "--evidence", evidence);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("FAIL  pf.enabled  pf firewall is enabled: expected enabled, observed disabled", verify.StandardOutput);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(evidence));
+        Assert.Equal("appliance.verify-evidence/1", json.RootElement.GetProperty("schema").GetString());
+        Assert.True(json.RootElement.GetProperty("simulated").GetBoolean());
+        var control = json.RootElement.GetProperty("controls").EnumerateArray().First(c => c.GetProperty("id").GetString() == "pf.enabled");
+        Assert.Equal("fail", control.GetProperty("status").GetString());
+        Assert.Equal("disabled", control.GetProperty("observed").GetString());
+
+        var apply = await Provision("apply", "-c", box.ConfigFile, "--target", box.Target);
+        Assert.Equal(1, apply.ExitCode);
+        Assert.Contains("add --yes", apply.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_bad_config_is_reported_with_file_line_and_column_and_nothing_is_touched()
+    {
+        using var box = new TestBox("cli-bad");
+        box.WriteConfig(box.BaseConfig().Replace("agent_port: 8443", "agent_port: 84430"));
+        var plan = await Provision("apply", "-c", box.ConfigFile, "--target", box.Target, "--yes");
+        Assert.Equal(1, plan.ExitCode);
+        Assert.Matches(@"appliance\.yaml:\d+:\d+: network\.agent_port", plan.StandardOutput);
+        Assert.False(Directory.Exists(box.SandboxRoot));
+    }
+
+    [Fact]
+    public async Task The_local_target_is_refused_off_macOS_with_advice()
+    {
+        using var box = new TestBox("cli-local");
+        var plan = await Provision("plan", "-c", box.ConfigFile, "--target", "local");
+        Assert.Equal(1, plan.ExitCode);
+        Assert.Contains("--target local provisions the Mac it runs on", plan.StandardOutput);
+        Assert.DoesNotContain("   at ", plan.StandardOutput + plan.StandardError);
+    }
+
+    [Fact]
+    public async Task Size_exits_0_when_it_fits_and_2_when_it_does_not()
+    {
+        var fits = await Provision("size", "--chip", "m3-ultra", "--memory", "256", "--model", "qwen3-30b-a3b", "--users", "12");
+        Assert.Equal(0, fits.ExitCode);
+        Assert.Contains("per person at 12 at once", fits.StandardOutput);
+        var tight = await Provision("size", "--chip", "m4-max", "--memory", "64", "--model", "llama-3.3-70b", "--users", "12");
+        Assert.Equal(2, tight.ExitCode);
+    }
+}

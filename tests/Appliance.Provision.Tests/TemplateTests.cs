@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text;
+using System.Xml.Linq;
+using Appliance.Config;
+using Appliance.Provision.Desired;
+using Appliance.Provision.Resources;
+using Appliance.Provision.Templates;
+
+namespace Appliance.Provision.Tests;
+
+/// <summary>Every generated file: pinned byte for byte, deterministic, and plists readable by an independent parser.</summary>
+public sealed class TemplateTests
+{
+    private static readonly string ExampleConfig = Path.Combine(TestBox.RepositoryRoot, "appliance.yaml");
+
+    public static IReadOnlyDictionary<string, byte[]> Generated()
+    {
+        var config = ConfigLoader.Load(ExampleConfig).Require();
+        var desired = DesiredState.From(config, File.ReadAllText(ExampleConfig), TemplateSet.Load(), "/nonexistent");
+        var files = new Dictionary<string, byte[]>();
+        foreach (var resource in desired.Resources)
+        {
+            if (resource is LaunchDaemon job) files[Path.GetFileName(job.PlistPath)] = job.PlistContent;
+            else if (resource is ManagedFile file && file.Path != desired.Layout.ConfigFile) files[Path.GetFileName(file.Path)] = file.Content;
+        }
+        return files;
+    }
+
+    public static TheoryData<string> Names() => [.. Generated().Keys.Order()];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Generated_file_matches_its_approved_snapshot(string name) =>
+        Snapshot.Match(name, Encoding.UTF8.GetString(Generated()[name]));
+
+    [Fact]
+    public void Every_template_is_used_and_rendering_is_deterministic()
+    {
+        var first = Generated();
+        var second = Generated();
+        Assert.Equal(first.Keys.Order(), second.Keys.Order());
+        Assert.All(first, f => Assert.Equal(f.Value, second[f.Key]));
+        Assert.Equal(6, first.Count);
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*.hbs").Length);
+    }
+
+    /// <summary>Debian's plistutil (libplist) converts each plist to binary and back: it must keep every key and value.</summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task Plists_survive_a_round_trip_through_plistutil(string name)
+    {
+        if (!name.EndsWith(".plist", StringComparison.Ordinal)) return;
+        var folder = Directory.CreateTempSubdirectory("plist-").FullName;
+        try
+        {
+            var xml = Path.Combine(folder, name);
+            await File.WriteAllBytesAsync(xml, Generated()[name]);
+            await Run("plistutil", "-i", xml, "-o", xml + ".bin");
+            await Run("plistutil", "-i", xml + ".bin", "-o", xml + ".back");
+            Assert.True(new FileInfo(xml + ".bin").Length > 40);
+            Assert.Equal(Canonical(XDocument.Load(xml)), Canonical(XDocument.Load(xml + ".back")));
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
+    public void The_wired_limit_leaves_macOS_a_reserve()
+    {
+        var config = ConfigLoader.Load(ExampleConfig).Require();
+        var limit = MemoryBudget.WiredLimitMb(config);
+        Assert.Equal(222208, limit);
+        Assert.InRange(limit / (256.0 * 1024), 0.80, 0.90);
+        Assert.Equal(8192, MemoryBudget.ReserveMb(32));
+    }
+
+    private static string Canonical(XDocument document) =>
+        string.Join('\n', document.Root!.Descendants().Where(e => !e.HasElements).Select(e => $"{e.Name.LocalName}={e.Value}"));
+
+    private static async Task Run(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} failed: {error}");
+    }
+}
