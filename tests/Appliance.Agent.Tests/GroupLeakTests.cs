@@ -55,7 +55,7 @@ public sealed class GroupLeakTests(AgentFixture fixture)
             using var client = _agent.As(user);
             foreach (var question in RandomQuestions(seed: user.Length * 31, count: 15))
             {
-                using var response = await client.PostAsJsonAsync("/api/ask", new { question });
+                using var response = await client.PostAsJsonAsync("/api/ask", new { question, max_tokens = 4 });
                 var events = await ServerSentEventReader.ReadAllAsync(response);
                 var cited = events.Where(e => e.Event == "sources").SelectMany(e => e.Data.GetProperty("citations").EnumerateArray())
                     .Concat(events.Where(e => e.Event == "done").SelectMany(e => e.Data.GetProperty("citations").EnumerateArray()));

@@ -1,4 +1,5 @@
 using Appliance.Config;
+using Appliance.TestModels;
 
 namespace Appliance.Agent.Tests;
 
@@ -45,15 +46,13 @@ public sealed class TestOffice : IDisposable
           chat:
             name: tiny-chat
             file: tiny-chat.gguf
-            sha256: 0000000000000000000000000000000000000000000000000000000000000001
-            source: https://models.example/tiny-chat.gguf
+            sha256: {{TestModelSpec.TinyChat.ExpectedSha256}}
             context_length: 2048
             parallel: 4
           embedding:
             name: tiny-embed
             file: tiny-embed.gguf
-            sha256: 0000000000000000000000000000000000000000000000000000000000000002
-            source: https://models.example/tiny-embed.gguf
+            sha256: {{TestModelSpec.TinyEmbed.ExpectedSha256}}
             context_length: 512
             parallel: 2
         inference: { queue_limit: 8 }
@@ -83,7 +82,7 @@ public sealed class TestOffice : IDisposable
           legal_basis: "Art. 6(1)(f) GDPR"
         storage:
           root: .
-          models: models
+          models: "{{TestModels.TestModels.Folder}}"
           data: data.noindex
         """;
 

@@ -18,10 +18,11 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models)
 {
     public const string AiNotice = "This answer was written by an AI from the documents cited; check the sources before relying on it.";
     public const string TestModelNotice = "TEST MODEL: the answer text comes from a generated model with random weights and is meaningless; the retrieved sources are real.";
-    private const int MaxAnswerTokens = 384;
+    public const int DefaultMaxAnswerTokens = 384;
+    public const int MaxAnswerTokensCeiling = 2048;
 
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(string question, Caller caller, IReadOnlyCollection<string>? collections,
-        [EnumeratorCancellation] CancellationToken ct)
+        int? maxTokens, [EnumeratorCancellation] CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var hits = await library.SearchAsync(new SearchRequest(question, caller.Groups.ToList()) { Collections = collections }, ct);
@@ -42,7 +43,7 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models)
 
         var prompt = AnswerComposer.BuildPrompt(question, hits);
         var messages = new List<ChatMessage> { new(ChatRole.System, prompt.System), new(ChatRole.User, prompt.User) };
-        var options = new ChatOptions { MaxOutputTokens = MaxAnswerTokens, Temperature = 0.2f };
+        var options = new ChatOptions { MaxOutputTokens = maxTokens ?? DefaultMaxAnswerTokens, Temperature = 0.2f };
         var text = new StringBuilder();
         var pieces = 0;
         UsageDetails? usage = null;

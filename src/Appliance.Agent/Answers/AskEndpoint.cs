@@ -13,7 +13,8 @@ namespace Appliance.Agent.Answers;
 /// </summary>
 public static class AskEndpoint
 {
-    public sealed record AskBody(string? Question, IReadOnlyList<string>? Collections);
+    /// <param name="MaxTokens">a cap on the answer's length (default 384, at most 2048)</param>
+    public sealed record AskBody(string? Question, IReadOnlyList<string>? Collections, int? MaxTokens);
 
     public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, IOptions<JsonOptions> json, ILogger<Answerer> logger)
     {
@@ -22,13 +23,18 @@ public static class AskEndpoint
             await TypedResults.Problem(statusCode: 400, title: "question needed", detail: "send {\"question\": \"…\"} with 1–4000 characters").ExecuteAsync(context);
             return;
         }
+        if (body.MaxTokens is < 1 or > Answerer.MaxAnswerTokensCeiling)
+        {
+            await TypedResults.Problem(statusCode: 400, title: "max_tokens out of range", detail: $"max_tokens must be between 1 and {Answerer.MaxAnswerTokensCeiling}").ExecuteAsync(context);
+            return;
+        }
         var caller = Caller.From(context.User);
         var started = Stopwatch.GetTimestamp();
         var ct = context.RequestAborted;
         var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
         AnswerSummary? summary = null;
         var status = 200;
-        await using var events = answerer.AnswerAsync(body.Question, caller, body.Collections, ct).GetAsyncEnumerator(ct);
+        await using var events = answerer.AnswerAsync(body.Question, caller, body.Collections, body.MaxTokens, ct).GetAsyncEnumerator(ct);
         try
         {
             var any = await events.MoveNextAsync();
@@ -55,6 +61,11 @@ public static class AskEndpoint
         {
             status = 499;  // the client went away; generation stopped with it
             logger.LogInformation("ask by {User} cancelled by the client", caller.Name);
+        }
+        catch (Exception e) when (OpenAi.Overload.RetryAfter(e) is { } retryAfter && !context.Response.HasStarted)
+        {
+            status = 429;
+            await OpenAi.Overload.RefuseAsync(context, retryAfter, openAiShape: false);
         }
         finally
         {

@@ -6,6 +6,7 @@ using Appliance.Agent.Metrics;
 using Appliance.Agent.Web;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Appliance.Inference;
 using Appliance.Rag;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -32,7 +33,17 @@ public static class AgentHost
 
         // The library and the models start before the web host exists; they log like the rest.
         var loggers = LoggerFactory.Create(logging => ConfigureLogging(logging, options));
-        var models = ServedModels.None;
+        InferenceService inference;
+        try
+        {
+            inference = await InferenceService.StartAsync(config, options.ConfigDirectory, loggers, ct);
+        }
+        catch (ModelLoadException e)
+        {
+            loggers.Dispose();
+            throw new AgentStartException($"cannot load the models: {e.Message}");
+        }
+        var models = ServedModels.From(inference);
         var library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -74,7 +85,9 @@ public static class AgentHost
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
+            // Streams have drained by now (Kestrel waited for them); the models can go.
             library.Dispose();
+            inference.DisposeAsync().AsTask().GetAwaiter().GetResult();
             loggers.Dispose();
         });
         if (options.InitialPassword is { } initial)

@@ -4,6 +4,7 @@ using Appliance.Agent.Documents;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Identity;
 using Appliance.Agent.Metrics;
+using Appliance.Agent.OpenAi;
 using Appliance.Agent.Sessions;
 using Appliance.Agent.Web;
 
@@ -29,6 +30,11 @@ public static class Routes
         tokens.MapGet("", TokenEndpoints.ListOwnAsync);
         tokens.MapPost("", TokenEndpoints.IssueOwnAsync);
         tokens.MapDelete("/{id}", TokenEndpoints.RevokeOwnAsync);
+
+        var openAi = app.MapGroup("/v1").RequireAuthorization(RoleNames.Employee);                    // OpenAI wire format
+        openAi.MapGet("/models", OpenAiEndpoints.ModelsAsync);
+        openAi.MapPost("/chat/completions", OpenAiEndpoints.ChatCompletionsAsync);
+        openAi.MapPost("/embeddings", OpenAiEndpoints.EmbeddingsAsync);
 
         var employee = app.MapGroup("/api").RequireAuthorization(RoleNames.Employee);                 // reads only what the caller's groups allow
         employee.MapGet("/status", StatusEndpoint.Get);

@@ -181,7 +181,7 @@ $('ask-form').addEventListener('submit', async (event) => {
         $('answer-text').textContent = text;
       } else if (name === 'done') {
         renderAnswer(data.answer, sources.length ? sources : data.citations);
-        if (data.citations.length) $('sources').replaceChildren(...sources.filter((s) => data.citations.some((c) => c.number === s.number)).map(sourceItem));
+        for (const cited of data.citations) { const item = $('source-' + cited.number); if (item) item.classList.add('cited'); }
         const t = data.timing;
         $('answer-meta').textContent = data.notice + ' — first words after ' + Math.round(t.first_token_ms) + ' ms'
           + (t.tokens_per_second ? ', ' + t.tokens_per_second.toFixed(1) + ' tokens/s' : '');
