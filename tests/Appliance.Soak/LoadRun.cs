@@ -75,7 +75,7 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
                 else if (pick < 90) await ChatAsync(http, user, model, question, clock);
                 else if (uploads.Count > 0) await UploadAsync(http, user, uploads[random.Next(uploads.Count)], n++, clock);
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or InvalidOperationException or KeyNotFoundException)
             {
                 _problems.Enqueue($"{user.Name}: {e.GetType().Name}: {e.Message}");
                 _samples.Enqueue(new Sample("transport", 0, 0, null, null, false, clock.Elapsed.TotalSeconds));
@@ -191,6 +191,7 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
 
     private void CheckCitations(SoakUser user, string route, JsonElement citations)
     {
+        if (citations.ValueKind != JsonValueKind.Array) return;
         foreach (var citation in citations.EnumerateArray()) CheckCitation(user, route, citation);
     }
 
