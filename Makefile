@@ -17,7 +17,8 @@ DEBIAN_TOOLS_RAG := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium
 DEBIAN_TOOLS_PROVISION := libplist-utils openssh-server openssh-client
 DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
-DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT)
+DEBIAN_TOOLS_RELIABILITY := strace
+DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT) $(DEBIAN_TOOLS_RELIABILITY)
 
 .PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag soak clean
 

@@ -21,7 +21,10 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public Uri Address { get; }
     public string LogFile { get; }
-    public int Pid => _process.Id;
+
+    /// <summary>The agent's own process id, also when it runs under a wrapper such as strace.</summary>
+    public int Pid => _wrapped ? WrappedChild() : _process.Id;
+    private bool _wrapped;
     public bool HasExited => _process.HasExited;
 
     public static string AgentDll => Path.Combine(SoakBox.RepositoryRoot, "src", "Appliance.Agent", "bin", "Release", "net10.0", "appliance.dll");
@@ -31,14 +34,15 @@ public sealed class AgentProcess : IAsyncDisposable
         new LocalCommandRunner().RunAsync(Command.Of("dotnet", [AgentDll, .. arguments, "--config", box.ConfigFile])
             .WithTimeout(TimeSpan.FromMinutes(10)).WithEnvironment("DOTNET_gcServer", "0"), ct);
 
-    public static async Task<AgentProcess> StartAsync(SoakBox box, CancellationToken ct)
+    /// <param name="wrapper">a program and its arguments that run the agent, e.g. strace; the agent's command line follows them</param>
+    public static async Task<AgentProcess> StartAsync(SoakBox box, CancellationToken ct, IReadOnlyList<string>? wrapper = null)
     {
         if (!File.Exists(AgentDll)) throw new FileNotFoundException($"{AgentDll} is missing: run `make build`");
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { AgentDll, "serve", "--config", box.ConfigFile, "--urls", address.ToString().TrimEnd('/') })
-            start.ArgumentList.Add(argument);
+        string[] command = [.. wrapper ?? [], "dotnet", AgentDll, "serve", "--config", box.ConfigFile, "--urls", address.ToString().TrimEnd('/')];
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in command[1..]) start.ArgumentList.Add(argument);
         var logFile = Path.Combine(box.Folder, "agent.log");
         var log = new StreamWriter(logFile) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException("the agent did not start");
@@ -46,7 +50,7 @@ public sealed class AgentProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var agent = new AgentProcess(process, address, log, logFile);
+        var agent = new AgentProcess(process, address, log, logFile) { _wrapped = wrapper is { Count: > 0 } };
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -66,10 +70,16 @@ public sealed class AgentProcess : IAsyncDisposable
         throw new TimeoutException($"the agent did not answer /healthz within 3 minutes; see {logFile}");
     }
 
+    private int WrappedChild()
+    {
+        var children = File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return children.Length == 1 ? int.Parse(children[0]) : throw new InvalidOperationException($"expected one child under the wrapper, found {children.Length}");
+    }
+
     /// <summary>Resident memory of the agent process, from /proc.</summary>
     public long ResidentBytes()
     {
-        var status = File.ReadAllLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var status = File.ReadAllLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return status is null ? 0 : long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
@@ -78,7 +88,7 @@ public sealed class AgentProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            await new LocalCommandRunner().RunAsync(Command.Of("kill", "-TERM", _process.Id.ToString()));
+            await new LocalCommandRunner().RunAsync(Command.Of("kill", "-TERM", Pid.ToString()));
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             try { await _process.WaitForExitAsync(wait.Token); }
             catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }

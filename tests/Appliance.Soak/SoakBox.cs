@@ -28,10 +28,13 @@ public sealed class SoakBox : IDisposable
         ("handbook", ["everyone"], true),
         ("hr", ["hr"], false),
         ("clients", ["lawyers"], true),
+        ("memos", ["everyone"], false),
     ];
 
-    public SoakBox(int users, int queueLimit, int parallel)
+    /// <param name="memos">an extra folder ingested as collection "memos" (readable by everyone), for fault runs</param>
+    public SoakBox(int users, int queueLimit, int parallel, string? memos = null)
     {
+        Memos = memos;
         Folder = Directory.CreateTempSubdirectory("appliance-soak-").FullName;
         ConfigFile = Path.Combine(Folder, "appliance.yaml");
         Users = [.. Enumerable.Range(0, users).Select(i =>
@@ -46,7 +49,9 @@ public sealed class SoakBox : IDisposable
         if (!loaded.IsValid) throw new InvalidOperationException("soak config is invalid:\n" + string.Join('\n', loaded.Errors));
     }
 
+    public string? Memos { get; }
     public string Folder { get; }
+    public string DataFolder => Path.Combine(Folder, "box", "data.noindex");
     public string ConfigFile { get; }
     public IReadOnlyList<SoakUser> Users { get; }
     public string AdminToken { get; set; } = "";
@@ -101,6 +106,7 @@ public sealed class SoakBox : IDisposable
                 - {"{"} id: handbook, title: Office handbook, sources: ["{office}/handbook"], groups: [everyone], uploads: true {"}"}
                 - {"{"} id: hr, title: Personnel matters, sources: ["{office}/hr"], groups: [hr] {"}"}
                 - {"{"} id: clients, title: Client matters, groups: [lawyers], uploads: true {"}"}
+            {(Memos is null ? "" : $"    - {{ id: memos, title: Memos, sources: [\"{Memos}\"], groups: [everyone] }}\n")}
             auth:
               groups: [{"{"} id: everyone {"}"}, {"{"} id: hr {"}"}, {"{"} id: lawyers {"}"}]
               users:

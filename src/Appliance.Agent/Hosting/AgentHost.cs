@@ -97,6 +97,7 @@ public static class AgentHost
                 app.Logger.LogWarning("gave {Count} configured users without a password the initial password from APPLIANCE_INITIAL_PASSWORD (demo only)", given);
         }
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ErrorBodies.WriteAsync });
+        app.UseStatusCodePages(ErrorBodies.WriteStatusAsync);
         app.UseRouting();
         app.Use(app.Services.GetRequiredService<RequestMetrics>().Middleware);
         app.UseAuthentication();

@@ -28,4 +28,25 @@ public static class ErrorBodies
             : TypedResults.Problem(statusCode: status, title: status >= 500 ? "internal error" : "bad request", detail: message);
         await result.ExecuteAsync(context);
     }
+
+    /// <summary>
+    /// Gives an answer that has a status but no body (405 wrong method, 415 wrong content type, a bare
+    /// 404) the same JSON shape as every other refusal, so clients can always parse an error.
+    /// </summary>
+    public static async Task WriteStatusAsync(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        var code = context.Response.StatusCode;
+        var message = code switch
+        {
+            StatusCodes.Status404NotFound => "there is nothing here, or nothing you may see",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed here",
+            StatusCodes.Status415UnsupportedMediaType => "send the body as application/json",
+            _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code),
+        };
+        var result = context.Request.Path.StartsWithSegments("/v1")
+            ? OpenAiErrors.Result(code, message)
+            : TypedResults.Problem(statusCode: code, title: Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code).ToLowerInvariant(), detail: message);
+        await result.ExecuteAsync(context);
+    }
 }

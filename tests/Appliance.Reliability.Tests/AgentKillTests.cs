@@ -1,0 +1,146 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Appliance.Soak;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace Appliance.Reliability.Tests;
+
+/// <summary>
+/// Someone pulls the power cord: the agent is killed with SIGKILL at 20 random moments while it
+/// ingests 1,000 documents and logs queries. After every restart the index holds each document
+/// whole or not at all, the query-log chain verifies, and ingestion picks up and finishes.
+/// </summary>
+public sealed class AgentKillTests(ITestOutputHelper output)
+{
+    private const int Documents = 1000;
+    private const int Kills = 20;
+
+    [Fact]
+    public async Task Twenty_kill_9s_during_ingest_and_query_logging_leave_a_consistent_index_and_an_intact_chain()
+    {
+        var memos = Directory.CreateTempSubdirectory("memos").FullName;
+        for (var i = 0; i < Documents; i++)
+            File.WriteAllText(Path.Combine(memos, $"memo-{i:D4}.md"),
+                $"# Memo {i}\n\n## Scope\n\nMemo {i} sets out procedure code{i}z for the office.\n\n## Details\n\n" +
+                string.Join("\n\n", Enumerable.Range(0, 6).Select(p => $"Paragraph {p} of memo {i}: steps, owners and deadlines for code{i}z.")) + "\n");
+        using var box = new SoakBox(users: 4, queueLimit: 16, parallel: 2, memos: memos);
+        box.AdminToken = (await AgentProcess.VerbAsync(box, CancellationToken.None, "users", "token", SoakBox.Admin, "--label", "faults")).EnsureSuccess().StandardOutput.Trim();
+        var random = new Random(20261121);
+        var previousReady = 0;
+
+        for (var kill = 1; kill <= Kills; kill++)
+        {
+            await using var agent = await AgentProcess.StartAsync(box, CancellationToken.None);
+            using var http = Client(agent, box.AdminToken);
+            (await http.PostAsJsonAsync("/api/ingest", new { collection = "memos" })).EnsureSuccessStatusCode();
+            using var load = new CancellationTokenSource();
+            var queries = QueryUntilCancelledAsync(http, random.Next(), load.Token);
+
+            // Kill only once this run has written documents, at a random moment after that: mid-ingest, not before it.
+            var progressed = DateTime.UtcNow.AddMinutes(2);
+            while (ReadyDocuments(box) <= previousReady && DateTime.UtcNow < progressed) await Task.Delay(50);
+            await Task.Delay(random.Next(0, 1500));
+            KillHard(agent.Pid);
+            load.Cancel();
+            await queries;
+
+            var ready = AssertIndexConsistent(box);
+            var chain = await AgentProcess.VerbAsync(box, CancellationToken.None, "log", "verify");
+            Assert.True(chain.Succeeded, $"after kill {kill}: {chain.StandardOutput}{chain.StandardError}");
+            Assert.True(ready > previousReady, $"after kill {kill}: {ready} ready documents, {previousReady} before: ingestion did not resume");
+            output.WriteLine($"kill {kill,2}: {ready,4} documents ready, {chain.StandardOutput.Trim()}");
+            previousReady = ready;
+        }
+
+        // A last, uninterrupted run finishes the job.
+        (await AgentProcess.VerbAsync(box, CancellationToken.None, "ingest", "--collection", "memos")).EnsureSuccess();
+        Assert.Equal(Documents, AssertIndexConsistent(box, collection: "memos"));
+        var search = (await AgentProcess.VerbAsync(box, CancellationToken.None, "search", "code777z", "--groups", "everyone", "--k", "1", "--json")).EnsureSuccess();
+        Assert.Contains("memo-0777.md", search.StandardOutput);
+        Directory.Delete(memos, recursive: true);
+    }
+
+    private static async Task QueryUntilCancelledAsync(HttpClient http, int seed, CancellationToken stop)
+    {
+        var random = new Random(seed);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await http.PostAsJsonAsync("/api/search", new { query = $"code{random.Next(Documents)}z", k = 3 }, stop);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+            {
+                // The agent died under us: that is the point of the test.
+            }
+        }
+    }
+
+    private static int ReadyDocuments(SoakBox box)
+    {
+        try
+        {
+            using var db = new SqliteConnection($"Data Source={Path.Combine(box.DataFolder, "library.db")};Mode=ReadOnly;Pooling=False");
+            db.Open();
+            return Convert.ToInt32(Scalar(db, "SELECT count(*) FROM documents WHERE status = 'ready'"));
+        }
+        catch (SqliteException)
+        {
+            return 0; // not created yet, or busy: try again
+        }
+    }
+
+    private static HttpClient Client(AgentProcess agent, string token)
+    {
+        var http = new HttpClient { BaseAddress = agent.Address, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static void KillHard(int pid)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(pid);
+        process.Kill(entireProcessTree: false); // SIGKILL: no shutdown hooks, no flush
+        process.WaitForExit();
+    }
+
+    /// <summary>Independent of the library's own checks: raw SQL over the index file. Returns the ready documents.</summary>
+    private static int AssertIndexConsistent(SoakBox box, string? collection = null)
+    {
+        var database = Path.Combine(box.DataFolder, "library.db");
+        using var db = new SqliteConnection($"Data Source={database};Pooling=False");
+        db.Open();
+        Assert.Equal("ok", Scalar(db, "PRAGMA integrity_check"));
+        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM chunks c LEFT JOIN documents d ON d.id = c.document_id WHERE d.id IS NULL OR d.status <> 'ready'"));
+        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM documents d WHERE d.status = 'ready' AND d.chunk_count <> (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)"));
+        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM vectors v LEFT JOIN chunks c ON c.id = v.chunk_id WHERE c.id IS NULL"));
+        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.embedding_model IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)"));
+        foreach (var table in Column(db, "SELECT fts_table FROM collections"))
+        {
+            using var check = db.CreateCommand();
+            check.CommandText = $"INSERT INTO {table}({table}) VALUES('integrity-check')";
+            check.ExecuteNonQuery(); // throws SQLITE_CORRUPT_VTAB when the full-text index and the chunks disagree
+        }
+        var filter = collection is null ? "" : $" AND collection_id = '{collection}'";
+        return Convert.ToInt32(Scalar(db, "SELECT count(*) FROM documents WHERE status = 'ready'" + filter));
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static IEnumerable<string> Column(SqliteConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read()) values.Add(reader.GetString(0));
+        return values;
+    }
+}
