@@ -45,8 +45,23 @@ public sealed class LlamaRuntime
                 ["ggml"] = folder.GgmlLibrary,
                 ["ggml-base"] = folder.GgmlBaseLibrary,
             };
+            // Say which file is missing, in words, before the loader says it with a stack trace.
+            var missing = libraries.Values.Where(path => !File.Exists(path)).Select(Path.GetFileName).ToList();
+            if (missing.Count > 0)
+                throw new NativeLibraryMissingException(
+                    $"{string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not in {folder.Path} (run `make setup`, or point APPLIANCE_NATIVE_DIR at the folder that holds the pinned build)");
             NativeLibrary.SetDllImportResolver(typeof(LlamaApi).Assembly, (name, _, _) =>
-                libraries.TryGetValue(name, out var path) ? NativeLibrary.Load(path) : 0);
+            {
+                if (!libraries.TryGetValue(name, out var path)) return 0;
+                try
+                {
+                    return NativeLibrary.Load(path);
+                }
+                catch (DllNotFoundException e)
+                {
+                    throw new NativeLibraryMissingException($"{path} does not load: {e.Message.Split('\n')[0]}");
+                }
+            });
 
             var sink = new LlamaLogSink(loggers.CreateLogger("llama.cpp"));
             // The sink lives as long as the process: llama.cpp may log from any later call.

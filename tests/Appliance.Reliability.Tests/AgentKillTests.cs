@@ -46,7 +46,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
             load.Cancel();
             await queries;
 
-            var ready = AssertIndexConsistent(box);
+            var ready = IndexChecks.AssertConsistent(box);
             var chain = await AgentProcess.VerbAsync(box, CancellationToken.None, "log", "verify");
             Assert.True(chain.Succeeded, $"after kill {kill}: {chain.StandardOutput}{chain.StandardError}");
             Assert.True(ready > previousReady, $"after kill {kill}: {ready} ready documents, {previousReady} before: ingestion did not resume");
@@ -56,7 +56,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
 
         // A last, uninterrupted run finishes the job.
         (await AgentProcess.VerbAsync(box, CancellationToken.None, "ingest", "--collection", "memos")).EnsureSuccess();
-        Assert.Equal(Documents, AssertIndexConsistent(box, collection: "memos"));
+        Assert.Equal(Documents, IndexChecks.AssertConsistent(box, collection: "memos"));
         var search = (await AgentProcess.VerbAsync(box, CancellationToken.None, "search", "code777z", "--groups", "everyone", "--k", "1", "--json")).EnsureSuccess();
         Assert.Contains("memo-0777.md", search.StandardOutput);
         Directory.Delete(memos, recursive: true);
@@ -84,7 +84,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
         {
             using var db = new SqliteConnection($"Data Source={Path.Combine(box.DataFolder, "library.db")};Mode=ReadOnly;Pooling=False");
             db.Open();
-            return Convert.ToInt32(Scalar(db, "SELECT count(*) FROM documents WHERE status = 'ready'"));
+            return Convert.ToInt32(IndexChecks.Scalar(db, "SELECT count(*) FROM documents WHERE status = 'ready'"));
         }
         catch (SqliteException)
         {
@@ -104,43 +104,5 @@ public sealed class AgentKillTests(ITestOutputHelper output)
         using var process = System.Diagnostics.Process.GetProcessById(pid);
         process.Kill(entireProcessTree: false); // SIGKILL: no shutdown hooks, no flush
         process.WaitForExit();
-    }
-
-    /// <summary>Independent of the library's own checks: raw SQL over the index file. Returns the ready documents.</summary>
-    private static int AssertIndexConsistent(SoakBox box, string? collection = null)
-    {
-        var database = Path.Combine(box.DataFolder, "library.db");
-        using var db = new SqliteConnection($"Data Source={database};Pooling=False");
-        db.Open();
-        Assert.Equal("ok", Scalar(db, "PRAGMA integrity_check"));
-        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM chunks c LEFT JOIN documents d ON d.id = c.document_id WHERE d.id IS NULL OR d.status <> 'ready'"));
-        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM documents d WHERE d.status = 'ready' AND d.chunk_count <> (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)"));
-        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM vectors v LEFT JOIN chunks c ON c.id = v.chunk_id WHERE c.id IS NULL"));
-        Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.embedding_model IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)"));
-        foreach (var table in Column(db, "SELECT fts_table FROM collections"))
-        {
-            using var check = db.CreateCommand();
-            check.CommandText = $"INSERT INTO {table}({table}) VALUES('integrity-check')";
-            check.ExecuteNonQuery(); // throws SQLITE_CORRUPT_VTAB when the full-text index and the chunks disagree
-        }
-        var filter = collection is null ? "" : $" AND collection_id = '{collection}'";
-        return Convert.ToInt32(Scalar(db, "SELECT count(*) FROM documents WHERE status = 'ready'" + filter));
-    }
-
-    private static object? Scalar(SqliteConnection db, string sql)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
-
-    private static IEnumerable<string> Column(SqliteConnection db, string sql)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var values = new List<string>();
-        while (reader.Read()) values.Add(reader.GetString(0));
-        return values;
     }
 }

@@ -35,7 +35,9 @@ public sealed class AgentProcess : IAsyncDisposable
             .WithTimeout(TimeSpan.FromMinutes(10)).WithEnvironment("DOTNET_gcServer", "0"), ct);
 
     /// <param name="wrapper">a program and its arguments that run the agent, e.g. strace; the agent's command line follows them</param>
-    public static async Task<AgentProcess> StartAsync(SoakBox box, CancellationToken ct, IReadOnlyList<string>? wrapper = null)
+    /// <param name="environment">variables set for the agent (e.g. APPLIANCE_NATIVE_DIR)</param>
+    public static async Task<AgentProcess> StartAsync(SoakBox box, CancellationToken ct, IReadOnlyList<string>? wrapper = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(AgentDll)) throw new FileNotFoundException($"{AgentDll} is missing: run `make build`");
         var port = FreePort();
@@ -43,6 +45,7 @@ public sealed class AgentProcess : IAsyncDisposable
         string[] command = [.. wrapper ?? [], "dotnet", AgentDll, "serve", "--config", box.ConfigFile, "--urls", address.ToString().TrimEnd('/')];
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in command[1..]) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var logFile = Path.Combine(box.Folder, "agent.log");
         var log = new StreamWriter(logFile) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException("the agent did not start");

@@ -32,10 +32,19 @@ public sealed class SoakBox : IDisposable
     ];
 
     /// <param name="memos">an extra folder ingested as collection "memos" (readable by everyone), for fault runs</param>
-    public SoakBox(int users, int queueLimit, int parallel, string? memos = null)
+    /// <param name="ownModels">copy the test models into the box, so a test may damage them</param>
+    public SoakBox(int users, int queueLimit, int parallel, string? memos = null, bool ownModels = false)
     {
         Memos = memos;
         Folder = Directory.CreateTempSubdirectory("appliance-soak-").FullName;
+        ModelsFolder = Path.Combine(RepositoryRoot, ".cache", "models");
+        if (ownModels)
+        {
+            var copy = Directory.CreateDirectory(Path.Combine(Folder, "models")).FullName;
+            foreach (var file in new[] { "tiny-chat.gguf", "tiny-embed.gguf" })
+                File.Copy(Path.Combine(ModelsFolder, file), Path.Combine(copy, file));
+            ModelsFolder = copy;
+        }
         ConfigFile = Path.Combine(Folder, "appliance.yaml");
         Users = [.. Enumerable.Range(0, users).Select(i =>
         {
@@ -50,6 +59,7 @@ public sealed class SoakBox : IDisposable
     }
 
     public string? Memos { get; }
+    public string ModelsFolder { get; }
     public string Folder { get; }
     public string DataFolder => Path.Combine(Folder, "box", "data.noindex");
     public string ConfigFile { get; }
@@ -64,7 +74,7 @@ public sealed class SoakBox : IDisposable
 
     private string Config(int queueLimit, int parallel)
     {
-        var models = Path.Combine(RepositoryRoot, ".cache", "models");
+        var models = ModelsFolder;
         var office = Path.Combine(RepositoryRoot, ".cache", "sample-office");
         string Model(string file) => Path.Combine(models, file) is var path && File.Exists(path)
             ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)))

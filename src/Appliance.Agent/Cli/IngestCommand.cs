@@ -43,12 +43,28 @@ internal static class IngestCommand
                 Console.Error.WriteLine("cancelled: documents finished so far are indexed; run ingest again to continue");
                 return 130;
             }
+            catch (Exception e) when (DiskFull(e))
+            {
+                // SQLite rolled the document in flight back: what is indexed is whole, the rest waits for space.
+                Console.Error.WriteLine($"error: the disk holding {Path.GetDirectoryName(library.DatabasePath)} is full; " +
+                                        "documents finished so far are indexed and nothing half-written was kept. Free space and run ingest again: it continues where it stopped.");
+                return 1;
+            }
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(report, LibraryCommandLine.Json));
             else Print(report);
             return 0;
         });
         return command;
     }
+
+    /// <summary>SQLITE_FULL from the index, or ENOSPC from a file write, possibly wrapped by the parallel loop.</summary>
+    private static bool DiskFull(Exception e) => e switch
+    {
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 } => true,
+        IOException io when io.HResult == 28 || io.Message.Contains("No space left", StringComparison.Ordinal) => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(DiskFull),
+        _ => e.InnerException is { } inner && DiskFull(inner),
+    };
 
     private static async Task<IngestReport> WithProgressBarAsync(DocumentLibrary library, string? collection, CancellationToken cancellationToken)
     {

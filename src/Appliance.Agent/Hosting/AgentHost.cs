@@ -1,3 +1,4 @@
+using Appliance.Llama;
 using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Documents;
@@ -42,6 +43,11 @@ public static class AgentHost
         {
             loggers.Dispose();
             throw new AgentStartException($"cannot load the models: {e.Message}");
+        }
+        catch (NativeLibraryMissingException e)
+        {
+            loggers.Dispose();
+            throw new AgentStartException($"cannot load llama.cpp: {e.Message}");
         }
         var models = ServedModels.From(inference);
         var library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
