@@ -509,5 +509,11 @@ internal sealed class LibraryIndex : IDisposable
         foreach (var value in values) command.Parameters.AddWithValue($"$in{i++}", value!);
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        // Pooled connections would keep the file open after the library is gone (and a deleted
+        // data folder's file alive); the next Open starts clean.
+        using (var connection = new SqliteConnection(_connectionString)) SqliteConnection.ClearPool(connection);
+        _writer.Dispose();
+    }
 }
