@@ -37,7 +37,9 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         }
         if (embedder is not null && !request.LexicalOnly && weights.Vector > 0 && vectors.Count > 0)
         {
-            var query = await embedder.EmbedQueryAsync(request.Query, cancellationToken);
+            var query = request.QueryEmbedding is { } given
+                ? VectorIndex.Normalize(given.Span)
+                : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
             var nearest = vectors.Search(query, [.. readable.Select(c => c.Id)], candidates);
             for (var rank = 0; rank < nearest.Count; rank++)
                 fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + weights.Vector / (FusionConstant + rank + 1);
