@@ -28,5 +28,6 @@ public sealed class ShortSoakTests(ITestOutputHelper output)
         Assert.Contains(report.Routes, r => r.Route == "/v1/chat/completions" && r.ByStatus.ContainsKey("200"));
         Assert.Contains(report.Routes, r => r.Route == "/api/documents (upload)" && r.ByStatus.ContainsKey("201"));
         Assert.Equal(0, report.Hung);
+        Assert.DoesNotContain(report.Violations, v => v.Contains("agent log") || v.Contains("readable or writable"));
     }
 }

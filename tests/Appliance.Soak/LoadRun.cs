@@ -22,7 +22,7 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
 {
     public static readonly TimeSpan RequestLimit = TimeSpan.FromMinutes(2);
 
-    private static readonly string[] Questions =
+    public static readonly string[] Questions =
     [
         "How many days of annual leave do I get?", "What is the deadline for expense reports?", "Who do I call when the printer is broken?",
         "When is the office closed over the holidays?", "What are the salary bands for associates?", "How do I report a lost laptop?",

@@ -32,9 +32,33 @@ public static class SoakRun
             var chain = await AgentProcess.VerbAsync(box, ct, "log", "verify");
             report = SoakReport.From(run, box, options.Duration, options.QueueLimit, options.Parallel, rssEnd,
                 chain.Succeeded, (chain.StandardOutput + chain.StandardError).Trim(), exit, options.CheckRss);
+            if (!OperatingSystem.IsWindows())
+                report = report with { Violations = [.. report.Violations, .. LogAndFileChecks(box, agent.LogFile)] };
             if (!report.Passed) progress?.Report($"agent log: {agent.LogFile}\n{AgentProcess.Tail(agent.LogFile)}");
         }
         return report;
+    }
+
+    /// <summary>
+    /// With query_log: hashed no question may appear in the agent's own log, and no API token ever;
+    /// the agent's secrets (query-log key, session keys) must be readable by its owner only.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static IEnumerable<string> LogAndFileChecks(SoakBox box, string logFile)
+    {
+        var log = File.ReadAllText(logFile);
+        foreach (var question in LoadRun.Questions.Where(q => q.Length > 12 && log.Contains(q, StringComparison.Ordinal)))
+            yield return $"question text appears in the agent log although query_log is hashed: \"{question}\"";
+        foreach (var user in box.Users.Where(u => u.Token.Length > 0 && log.Contains(u.Token, StringComparison.Ordinal)))
+            yield return $"the API token of {user.Name} appears in the agent log";
+        if (box.AdminToken.Length > 0 && log.Contains(box.AdminToken, StringComparison.Ordinal))
+            yield return "the admin's API token appears in the agent log";
+        foreach (var secret in Directory.EnumerateFileSystemEntries(box.DataFolder).Where(p => Path.GetFileName(p) is "querylog.key" or "session-keys"))
+        {
+            var mode = File.GetUnixFileMode(secret);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+                yield return $"{Path.GetFileName(secret)} is readable or writable by others (mode {Convert.ToString((int)mode, 8)})";
+        }
     }
 
     private static async Task IssueTokensAsync(AgentProcess agent, SoakBox box, CancellationToken ct)
