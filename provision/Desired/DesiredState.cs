@@ -30,12 +30,14 @@ public sealed class DesiredState
 
     /// <param name="configText">The config file's text, installed for the agent as appliance.yaml.</param>
     /// <param name="modelCache">The provisioning machine's folder of model files to ship.</param>
-    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache)
+    /// <param name="bundle">A bundle folder from `provision bundle` to install in bin, or null.</param>
+    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache, string? bundle = null)
     {
         var layout = Layout.From(config);
         var resources = new List<Resource>();
         resources.AddRange(Account());
         resources.AddRange(Folders(config, layout));
+        if (bundle is not null) resources.Add(new Bundle.AgentProgram(bundle, layout.Bin));
         resources.Add(new ManagedFile("file.agent-config", "the agent's appliance.yaml", "the agent reads its whole configuration from this copy",
             layout.ConfigFile, Encoding.UTF8.GetBytes(configText), "root", Layout.Account, 0x1A0));
 

@@ -1,5 +1,8 @@
 using Appliance.Exec;
+using Appliance.Provision.Apply;
 using Appliance.Provision.Bundle;
+using Appliance.Provision.Resources;
+using Appliance.Provision.Targets;
 
 namespace Appliance.Provision.Tests;
 
@@ -25,6 +28,21 @@ public sealed class BundleTests
                 .WithWorkingDirectory(output));
             Assert.True(check.Succeeded, check.StandardOutput + check.StandardError);
             Assert.Contains(Path.Combine(output, "native", "linux-x64"), check.StandardOutput + check.StandardError);
+
+            // Installed on a (simulated) box: one archive, unpacked into bin, identified by the manifest's hash.
+            using var box = new TestBox("bundle");
+            await using var target = await SandboxTarget.OpenAsync(box.SandboxRoot, 64, new LocalCommandRunner(), CancellationToken.None);
+            const string bin = "/Library/Application Support/Appliance/bin";
+            (await target.RunAsync(Command.Of(MacTools.Install, "-d", "-o", "root", "-g", "wheel", "-m", "755", bin), CancellationToken.None)).EnsureSuccess();
+            var program = new AgentProgram(output, bin);
+            var before = await program.ReadAsync(new LiveBox(target, new HashSet<string>()), CancellationToken.None);
+            Assert.Equal("not installed", before.Results[0].Observed);
+            var step = Assert.Single(program.Converge(before));
+            var result = await new StepRunner(target).RunAsync(step, CancellationToken.None);
+            Assert.True(result.Succeeded, result.Detail);
+            var after = await program.ReadAsync(new LiveBox(target, new HashSet<string>()), CancellationToken.None);
+            Assert.True(after.Passed, after.Results[0].Observed);
+            Assert.Equal(await File.ReadAllBytesAsync(bundle.AgentProgram), await File.ReadAllBytesAsync(box.HostPath(bin + "/appliance")));
         }
         finally
         {
