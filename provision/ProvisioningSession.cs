@@ -24,7 +24,7 @@ public sealed class ProvisioningSession : IAsyncDisposable
         Target = target;
         Templates = templates;
         ModelCache = modelCache;
-        Desired = DesiredState.From(config, configText, templates, modelCache, bundle);
+        Desired = DesiredState.From(config, configText, templates, modelCache, bundle, Path.GetDirectoryName(configFile));
     }
 
     public string ConfigFile { get; }

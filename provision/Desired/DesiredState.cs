@@ -31,13 +31,23 @@ public sealed class DesiredState
     /// <param name="configText">The config file's text, installed for the agent as appliance.yaml.</param>
     /// <param name="modelCache">The provisioning machine's folder of model files to ship.</param>
     /// <param name="bundle">A bundle folder from `provision bundle` to install in bin, or null.</param>
-    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache, string? bundle = null)
+    /// <param name="configDirectory">Where the config lives: provided TLS files are relative to it, a self-signed pair is kept in .cache/tls there.</param>
+    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache, string? bundle = null, string? configDirectory = null)
     {
         var layout = Layout.From(config);
         var resources = new List<Resource>();
         resources.AddRange(Account());
         resources.AddRange(Folders(config, layout));
         if (bundle is not null) resources.Add(new Bundle.AgentProgram(bundle, layout.Bin));
+        if (config.Network.Tls.Enabled && configDirectory is not null)
+        {
+            var pair = Tls.AgentCertificate.For(config, configDirectory);
+            resources.Add(new ManagedDirectory("dir.tls", "TLS folder", "only root and the agent may read the key", layout.Tls, "root", Layout.Account, 0x1E8));
+            resources.Add(new ManagedFile("file.tls-certificate", "agent TLS certificate", "staff browsers reach the agent over HTTPS only",
+                layout.Tls + "/agent.crt", Tls.AgentCertificate.Bytes(pair.CertificatePem), "root", Layout.Account, 0x1A4));
+            resources.Add(new ManagedFile("file.tls-key", "agent TLS private key (root and _appliance only)", "whoever holds the key can impersonate the agent",
+                layout.Tls + "/agent.key", Tls.AgentCertificate.Bytes(pair.KeyPem), "root", Layout.Account, 0x1A0) { Secret = true });
+        }
         resources.Add(new ManagedFile("file.agent-config", "the agent's appliance.yaml", "the agent reads its whole configuration from this copy",
             layout.ConfigFile, Encoding.UTF8.GetBytes(configText), "root", Layout.Account, 0x1A0));
 
