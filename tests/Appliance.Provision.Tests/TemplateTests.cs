@@ -40,8 +40,8 @@ public sealed class TemplateTests
         var second = Generated();
         Assert.Equal(first.Keys.Order(), second.Keys.Order());
         Assert.All(first, f => Assert.Equal(f.Value, second[f.Key]));
-        Assert.Equal(6, first.Count);
-        Assert.Equal(6, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*.hbs").Length);
+        Assert.Equal(9, first.Count);
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*.hbs").Length);
     }
 
     /// <summary>Debian's plistutil (libplist) converts each plist to binary and back: it must keep every key and value.</summary>
