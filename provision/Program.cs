@@ -12,5 +12,6 @@ root.Subcommands.Add(ConfigCommands.Create());
 foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
 root.Subcommands.Add(SizeCommand.Create());
 root.Subcommands.Add(ModelCommands.Create());
+root.Subcommands.Add(BundleCommand.Create());
 root.Subcommands.Add(AuditCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -15,15 +15,16 @@ namespace Appliance.Provision;
 /// </summary>
 public sealed class ProvisioningSession : IAsyncDisposable
 {
-    private ProvisioningSession(string configFile, string configText, ApplianceConfig config, ITarget target, TemplateSet templates, string modelCache)
+    private ProvisioningSession(string configFile, string configText, ApplianceConfig config, ITarget target, TemplateSet templates, string modelCache, string? bundle)
     {
+        Bundle = bundle;
         ConfigFile = configFile;
         ConfigText = configText;
         Config = config;
         Target = target;
         Templates = templates;
         ModelCache = modelCache;
-        Desired = DesiredState.From(config, configText, templates, modelCache);
+        Desired = DesiredState.From(config, configText, templates, modelCache, bundle, Path.GetDirectoryName(configFile));
     }
 
     public string ConfigFile { get; }
@@ -33,6 +34,9 @@ public sealed class ProvisioningSession : IAsyncDisposable
     public TemplateSet Templates { get; }
     public string ModelCache { get; }
     public DesiredState Desired { get; }
+
+    /// <summary>The agent bundle folder to install (from `provision bundle`), or null to leave the program alone.</summary>
+    public string? Bundle { get; }
 
     /// <summary>Where models wait on the provisioning machine: .cache/models beside the config unless told otherwise.</summary>
     public static string DefaultModelCache(string configFile) =>
@@ -46,7 +50,7 @@ public sealed class ProvisioningSession : IAsyncDisposable
         var text = await File.ReadAllTextAsync(configFile, cancellationToken);
         var opened = await OpenTargetAsync(TargetAddress.Parse(target), config.Machine.MemoryGb, options, cancellationToken);
         return new ProvisioningSession(Path.GetFullPath(configFile), text, config, opened, options.Templates ?? TemplateSet.Load(),
-            modelCache);
+            modelCache, options.Bundle);
     }
 
     public static async Task<ITarget> OpenTargetAsync(TargetAddress address, int memoryGb, SessionOptions options, CancellationToken cancellationToken)
@@ -90,7 +94,7 @@ public sealed class ProvisioningSession : IAsyncDisposable
         var generation = record.Generations.FirstOrDefault(g => g.Number == wanted)
             ?? throw new RollbackException($"there is no generation {wanted}; the box has {string.Join(", ", record.Generations.Select(g => g.Number))}");
         var loaded = ConfigLoader.LoadText(generation.ConfigText, $"generation {wanted} ({generation.ConfigFile})", Path.GetDirectoryName(generation.ConfigFile)!);
-        return (new ProvisioningSession(generation.ConfigFile, generation.ConfigText, loaded.Require(), Target, Templates, ModelCache), generation);
+        return (new ProvisioningSession(generation.ConfigFile, generation.ConfigText, loaded.Require(), Target, Templates, ModelCache, Bundle), generation);
     }
 
     public async Task<ApplyOutcome> RollbackAsync(int generation, Plan plan, IProgress<StepResult>? progress, CancellationToken cancellationToken)
@@ -109,6 +113,7 @@ public sealed record SessionOptions
     public string? SshConfig { get; init; }
     public string? ModelCache { get; init; }
     public TemplateSet? Templates { get; init; }
+    public string? Bundle { get; init; }
 }
 
 public sealed class TargetRefusedException(string message) : Exception(message);

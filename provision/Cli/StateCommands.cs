@@ -16,10 +16,11 @@ internal static class StateCommands
     public const int ChangesPending = 2;
 
     private sealed record Options(Option<FileInfo> Config, Option<string> Target, Option<bool> Json, Option<bool> Yes,
-        Option<FileInfo?> SshConfig, Option<DirectoryInfo?> ModelsFrom)
+        Option<FileInfo?> SshConfig, Option<DirectoryInfo?> ModelsFrom, Option<DirectoryInfo?> Bundle)
     {
         public static Options Create() => new(CommonOptions.ConfigFile(), CommonOptions.Target(), CommonOptions.Json(), CommonOptions.Yes(),
-            CommonOptions.SshConfig(), CommonOptions.ModelsFrom());
+            CommonOptions.SshConfig(), CommonOptions.ModelsFrom(),
+            new Option<DirectoryInfo?>("--bundle") { Description = "also install this agent bundle (from `provision bundle`) in the appliance's bin folder" });
 
         public void AddTo(Command command)
         {
@@ -28,12 +29,14 @@ internal static class StateCommands
             command.Options.Add(Json);
             command.Options.Add(SshConfig);
             command.Options.Add(ModelsFrom);
+            command.Options.Add(Bundle);
         }
 
         public SessionOptions Session(ParseResult parse) => new()
         {
             SshConfig = parse.GetValue(SshConfig)?.FullName,
             ModelCache = parse.GetValue(ModelsFrom)?.FullName,
+            Bundle = parse.GetValue(Bundle)?.FullName,
         };
     }
 

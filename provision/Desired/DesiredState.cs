@@ -30,12 +30,24 @@ public sealed class DesiredState
 
     /// <param name="configText">The config file's text, installed for the agent as appliance.yaml.</param>
     /// <param name="modelCache">The provisioning machine's folder of model files to ship.</param>
-    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache)
+    /// <param name="bundle">A bundle folder from `provision bundle` to install in bin, or null.</param>
+    /// <param name="configDirectory">Where the config lives: provided TLS files are relative to it, a self-signed pair is kept in .cache/tls there.</param>
+    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache, string? bundle = null, string? configDirectory = null)
     {
         var layout = Layout.From(config);
         var resources = new List<Resource>();
         resources.AddRange(Account());
         resources.AddRange(Folders(config, layout));
+        if (bundle is not null) resources.Add(new Bundle.AgentProgram(bundle, layout.Bin));
+        if (config.Network.Tls.Enabled && configDirectory is not null)
+        {
+            var pair = Tls.AgentCertificate.For(config, configDirectory);
+            resources.Add(new ManagedDirectory("dir.tls", "TLS folder", "only root and the agent may read the key", layout.Tls, "root", Layout.Account, 0x1E8));
+            resources.Add(new ManagedFile("file.tls-certificate", "agent TLS certificate", "staff browsers reach the agent over HTTPS only",
+                layout.Tls + "/agent.crt", Tls.AgentCertificate.Bytes(pair.CertificatePem), "root", Layout.Account, 0x1A4));
+            resources.Add(new ManagedFile("file.tls-key", "agent TLS private key (root and _appliance only)", "whoever holds the key can impersonate the agent",
+                layout.Tls + "/agent.key", Tls.AgentCertificate.Bytes(pair.KeyPem), "root", Layout.Account, 0x1A0) { Secret = true });
+        }
         resources.Add(new ManagedFile("file.agent-config", "the agent's appliance.yaml", "the agent reads its whole configuration from this copy",
             layout.ConfigFile, Encoding.UTF8.GetBytes(configText), "root", Layout.Account, 0x1A0));
 
@@ -49,6 +61,7 @@ public sealed class DesiredState
         resources.Add(new PfRulesLoaded(Layout.AnchorName, rules));
         resources.Add(PfEnabled());
         resources.Add(new FirewallProof(Layout.AnchorName, FirewallMatrix.Cases(config)));
+        resources.AddRange(UpdateWindow(config, templates));
 
         var wired = MemoryBudget.WiredLimitMb(config);
         resources.Add(new LaunchDaemon(Layout.WiredLimitLabel, "GPU wired limit at boot", "iogpu.wired_limit_mb is lost at every reboot",
@@ -93,7 +106,37 @@ public sealed class DesiredState
         officeSubnets = config.Network.OfficeSubnets.Select(n => n.ToString()).ToList(),
         adminHosts = config.Network.AdminHosts.Select(n => n.PrefixLength is 32 or 128 ? n.BaseAddress.ToString() : n.ToString()).ToList(),
         agentPort = config.Network.AgentPort,
+        updateWindow = config.Network.UpdateWindow is { } w ? Describe(w) : null,
     };
+
+    private static string Describe(Appliance.Config.UpdateWindow w) =>
+        $"{ConfigNames.EnumValue(w.Day)} {w.Start:HH\\:mm}, {w.DurationMinutes} minutes";
+
+    /// <summary>
+    /// The weekly window in which egress to :80/:443 opens for macOS updates: a rules file for the
+    /// sub-anchor and two calendar jobs that load and flush it. Outside the window the sub-anchor is empty.
+    /// </summary>
+    private static IEnumerable<Resource> UpdateWindow(ApplianceConfig config, TemplateSet templates)
+    {
+        if (config.Network.UpdateWindow is not { } window) yield break;
+        var described = Describe(window);
+        const string rules = "/etc/pf.anchors/com.appliance.update-window";
+        const string sub = Layout.AnchorName + "/update-window";
+        yield return new ManagedFile("file.pf-update-window", "update-window rules (loaded only during the window)", "macOS updates need egress; only then",
+            rules, templates.Render("pf-update-window.conf", new { updateWindow = described }), "root", "wheel", 0x1A4);
+        var start = window.Start;
+        var end = start.AddMinutes(window.DurationMinutes, out var wrapped);
+        // launchd: Weekday 0 and 7 are Sunday; config days run Monday = 0 … Sunday = 6.
+        var day = ((int)window.Day + 1) % 7;
+        var endDay = wrapped > 0 ? (day + 1) % 7 : day;
+        foreach (var (label, purpose, arguments, weekday, at) in new[]
+                 {
+                     ("com.appliance.update-window.open", "opens", new[] { "/sbin/pfctl", "-a", sub, "-f", rules }, day, start),
+                     ("com.appliance.update-window.close", "closes", new[] { "/sbin/pfctl", "-a", sub, "-F", "rules" }, endDay, end),
+                 })
+            yield return new LaunchDaemon(label, $"update window {purpose.TrimEnd('s')}", "egress for macOS updates, only in the configured window",
+                templates.Render("launchd-update-window.plist", new { label, purpose, updateWindow = described, arguments, weekday, hour = at.Hour, minute = at.Minute }));
+    }
 
     public static byte[] RenderAnchor(ApplianceConfig config, TemplateSet templates) => templates.Render("pf-anchor.conf", AnchorModel(config));
 

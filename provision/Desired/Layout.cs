@@ -20,6 +20,7 @@ public sealed record Layout(string Root, string Models, string Data)
 
     public string Bin => Root + "/bin";
     public string Logs => Root + "/logs";
+    public string Tls => Root + "/tls";
     public string ConfigFile => Root + "/appliance.yaml";
     public string Evidence => Data + "/evidence";
     public string Collections => Data + "/collections";

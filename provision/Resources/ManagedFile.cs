@@ -9,6 +9,9 @@ public sealed class ManagedFile(string controlId, string title, string why, stri
     : Resource
 {
     public string Path { get; } = path;
+
+    /// <summary>Key material: plans never show its content.</summary>
+    public bool Secret { get; init; }
     public byte[] Content { get; } = content;
     public string Sha256 { get; } = LiveBox.Sha256Of(content);
     public string Owner { get; } = owner;
@@ -29,13 +32,13 @@ public sealed class ManagedFile(string controlId, string title, string why, stri
         var current = status is null ? null : await box.ReadFileAsync(Path, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         if (status is null || current is null)
-            return new Reading([new ControlResult(Control, "absent", false, now)], Exists: false) { Diff = LineDiff.Of("", Text(Content)) };
+            return new Reading([new ControlResult(Control, "absent", false, now)], Exists: false) { Diff = Secret ? SecretDiff : LineDiff.Of("", Text(Content)) };
         var hash = LiveBox.Sha256Of(current);
         var observed = $"{status} sha256:{hash[..16]}";
         var sameContent = hash == Sha256;
         return new Reading([new ControlResult(Control, observed, observed == Control.Expected, now)], Exists: true)
         {
-            Diff = sameContent ? null : LineDiff.Of(Text(current), Text(Content)),
+            Diff = sameContent ? null : Secret ? SecretDiff : LineDiff.Of(Text(current), Text(Content)),
             Conflict = sameContent || box.Owns(Path) ? null
                 : $"{Path} exists but was not written by provision (sha256 {hash[..16]}…). Move it away (or back it up as {Path}.before-appliance) and apply again.",
             Detail = new FileFacts(status, sameContent),
@@ -49,6 +52,8 @@ public sealed class ManagedFile(string controlId, string title, string why, stri
             return [new SetOwnership(Path, Owner, Group, Mode) { Resource = Id }];
         return [new WriteFile(Path, Content, Owner, Group, Mode) { Resource = Id }];
     }
+
+    private const string SecretDiff = "(secret: content not shown)\n";
 
     private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 

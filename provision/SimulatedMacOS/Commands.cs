@@ -7,7 +7,7 @@ public sealed class Commands(SimulatedMac mac)
     [
         "launchctl", "pfctl", "sysctl", "pmset", "mdutil", "dscl", "sysadminctl", "dseditgroup", "id",
         "socketfilterfw", "csrutil", "fdesetup", "plutil", "sw_vers", "uname", "defaults", "sshd",
-        "chown", "chmod", "stat", "mkdir", "rm", "mv", "shasum", "df", "install", "reboot", "simulated-fault",
+        "chown", "chmod", "stat", "mkdir", "rm", "mv", "shasum", "df", "install", "tar", "reboot", "simulated-fault",
     ];
 
     public int Run(string name, string[] args)
@@ -40,7 +40,7 @@ public sealed class Commands(SimulatedMac mac)
             "defaults" => new Security(mac).Defaults(args),
             "sshd" => new SshDaemon(mac).Sshd(args),
             "plutil" => new PropertyLists(mac).Plutil(args),
-            "chown" or "chmod" or "stat" or "mkdir" or "rm" or "mv" or "shasum" or "df" or "install" => new FileCommands(mac).Run(name, args),
+            "chown" or "chmod" or "stat" or "mkdir" or "rm" or "mv" or "shasum" or "df" or "install" or "tar" => new FileCommands(mac).Run(name, args),
             "reboot" => new Boot(mac).Reboot(),
             "simulated-fault" => AddFault(args),
             _ => mac.Fail(127, $"simulated macOS: {name}: command not simulated"),

@@ -26,6 +26,7 @@ public sealed class FileCommands(SimulatedMac mac)
             "shasum" => Shasum(operands),
             "df" => Df(operands),
             "install" => InstallDirectory(args),
+            "tar" => Untar(args),
             _ => mac.Fail(127, name + ": not simulated"),
         };
     }
@@ -140,6 +141,19 @@ public sealed class FileCommands(SimulatedMac mac)
             var current = mac.State.OwnershipOf(p, true);
             mac.State.Files[p] = new FileOwnership(owner ?? current.Owner, group ?? current.Group, mode is null ? current.Mode : Convert.ToInt32(mode, 8));
         }
+        return 0;
+    }
+
+    /// <summary>`tar -xzf ARCHIVE -C DIR`: unpack a gzip'd tar inside the sandbox (only extraction is simulated).</summary>
+    private int Untar(string[] args)
+    {
+        if (args is not ["-xzf", var archive, "-C", var folder]) return mac.Fail(64, "simulated macOS: only `tar -xzf ARCHIVE -C DIR` is simulated");
+        if (!File.Exists(mac.HostPath(archive))) return mac.Fail(1, $"tar: Error opening archive: Failed to open '{archive}'");
+        if (Refuse("tar", folder) is { } refused) return refused;
+        Directory.CreateDirectory(mac.HostPath(folder));
+        using var file = File.OpenRead(mac.HostPath(archive));
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+        System.Formats.Tar.TarFile.ExtractToDirectory(gzip, mac.HostPath(folder), overwriteFiles: true);
         return 0;
     }
 

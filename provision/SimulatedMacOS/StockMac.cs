@@ -32,7 +32,7 @@ public static class StockMac
                      "/Library/Preferences", "/var/db", "/var/log", "/Users/Shared", "/System/Library/LaunchDaemons", "/usr/sbin", "/tmp",
                  })
             Directory.CreateDirectory(mac.HostPath(folder));
-        File.WriteAllText(mac.HostPath("/etc/pf.conf"), StockPfConf.Replace("scrub-anchor", "scrub-anchor"));
+        File.WriteAllText(mac.HostPath("/etc/pf.conf"), StockPfConf);
         File.WriteAllText(mac.HostPath("/etc/pf.anchors/com.apple"), "#\n# com.apple anchor point\n#\nanchor \"200.AirDrop/*\"\nanchor \"250.ApplicationFirewall/*\"\n");
         File.WriteAllText(mac.HostPath("/etc/ssh/sshd_config"), "# stock macOS sshd_config (abridged)\nInclude /etc/ssh/sshd_config.d/*\nAuthorizedKeysFile .ssh/authorized_keys\nSubsystem sftp /usr/libexec/sftp-server\n");
         File.WriteAllText(mac.HostPath("/etc/ssh/sshd_config.d/100-macos.conf"), "# Apple's defaults (abridged)\nPasswordAuthentication yes\nKbdInteractiveAuthentication yes\nUsePAM yes\nAcceptEnv LANG LC_*\n");

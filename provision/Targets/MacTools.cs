@@ -29,4 +29,5 @@ public static class MacTools
     public const string Shasum = "/usr/bin/shasum";
     public const string Df = "/bin/df";
     public const string Install = "/usr/bin/install";
+    public const string Tar = "/usr/bin/tar";
 }

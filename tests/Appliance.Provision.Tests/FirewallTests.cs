@@ -64,6 +64,23 @@ public sealed class FirewallTests
         Assert.All(rules, r => Assert.True(r.Quick, $"not quick: {r}"));
     }
 
+    [Fact]
+    public void During_the_update_window_only_web_egress_opens_and_DNS_stays_on_the_LAN()
+    {
+        var config = Example;
+        var desired = DesiredState.From(config, "", Templates, "/nonexistent");
+        var window = (Resources.ManagedFile)desired.Resources.Single(r => r.Id == "file /etc/pf.anchors/com.appliance.update-window");
+        var closed = RulesFor(config);
+        // The sub-anchor sits just before the final block, where the open job loads the window's rules.
+        IReadOnlyList<PfRule> open = [.. closed.Take(closed.Count - 1), .. PfParser.Parse(Encoding.UTF8.GetString(window.Content)), closed[^1]];
+        var update = FirewallMatrix.Out("tcp", IPAddress.Parse("192.168.10.2"), IPAddress.Parse("17.253.144.10"), 443);
+        var dns = FirewallMatrix.Out("udp", IPAddress.Parse("192.168.10.2"), FirewallMatrix.PublicDns, 53);
+        Assert.False(PfEvaluator.Evaluate(closed, update).Passes);
+        Assert.True(PfEvaluator.Evaluate(open, update).Passes);
+        Assert.False(PfEvaluator.Evaluate(open, dns).Passes);
+        Assert.Contains(desired.Resources, r => r.Id == "launchd com.appliance.update-window.close");
+    }
+
     public sealed record Office(IReadOnlyList<IPNetwork> Subnets, IReadOnlyList<IPAddress> Dns, IReadOnlyList<IPAddress> Ntp, IReadOnlyList<IPNetwork> Admins, int Port);
     public sealed record Probe(string Protocol, IPAddress Destination, int SourcePort, int Port);
 

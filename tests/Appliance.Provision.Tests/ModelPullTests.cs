@@ -28,7 +28,7 @@ public sealed class FlakyModelServer : IAsyncDisposable
     public List<string?> RangesAsked { get; } = [];
 
     /// <param name="dropAfter">cut the first response after this many bytes (null: never).</param>
-    /// <param name="claimedLength">announce this Content-Length instead of the real one, then hang up.</param>
+    /// <param name="claimedLength">announce this Content-Length instead of the real one and send nothing.</param>
     public static async Task<FlakyModelServer> StartAsync(int size, long? dropAfter, long? claimedLength = null)
     {
         var content = new byte[size];
@@ -45,8 +45,11 @@ public sealed class FlakyModelServer : IAsyncDisposable
             server.RangesAsked.Add(range.Length == 0 ? null : range);
             if (claimedLength is { } claimed)
             {
+                // Headers only, then wait for the client to give up: it must decide from the headers alone.
                 context.Response.ContentLength = claimed;
                 await context.Response.Body.FlushAsync();
+                try { await Task.Delay(TimeSpan.FromMinutes(1), context.RequestAborted); }
+                catch (OperationCanceledException) { }
                 context.Abort();
                 return;
             }

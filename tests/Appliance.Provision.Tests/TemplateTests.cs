@@ -40,8 +40,8 @@ public sealed class TemplateTests
         var second = Generated();
         Assert.Equal(first.Keys.Order(), second.Keys.Order());
         Assert.All(first, f => Assert.Equal(f.Value, second[f.Key]));
-        Assert.Equal(6, first.Count);
-        Assert.Equal(6, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*.hbs").Length);
+        Assert.Equal(9, first.Count);
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*.hbs").Length);
     }
 
     /// <summary>Debian's plistutil (libplist) converts each plist to binary and back: it must keep every key and value.</summary>
@@ -87,5 +87,28 @@ public sealed class TemplateTests
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"{program} failed: {error}");
+    }
+}
+
+/// <summary>The agent's TLS certificate: made once per host name, then the same bytes on every plan.</summary>
+public sealed class CertificateTests
+{
+    [Fact]
+    public async Task A_self_signed_certificate_is_kept_and_its_key_never_shown_in_a_plan()
+    {
+        using var box = new TestBox("tls");
+        await using var first = await box.OpenAsync();
+        await using var second = await box.OpenAsync();
+        var key = (Resources.ManagedFile)first.Desired.Resources.Single(r => r.Id.EndsWith("/tls/agent.key", StringComparison.Ordinal));
+        var again = (Resources.ManagedFile)second.Desired.Resources.Single(r => r.Id.EndsWith("/tls/agent.key", StringComparison.Ordinal));
+        Assert.Equal(key.Content, again.Content);
+        var certificate = (Resources.ManagedFile)first.Desired.Resources.Single(r => r.Id.EndsWith("/tls/agent.crt", StringComparison.Ordinal));
+        using var parsed = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(certificate.Content));
+        Assert.Equal("ai-box.berger.lan", parsed.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.DnsName, false));
+
+        var plan = await first.PlanAsync(CancellationToken.None);
+        var change = plan.Changes.Single(c => c.Resource == key.Id);
+        Assert.Equal("(secret: content not shown)\n", change.Diff);
+        Assert.DoesNotContain("PRIVATE KEY", Appliance.Provision.Cli.PlanPrinter.Json(plan));
     }
 }
