@@ -19,18 +19,18 @@ public sealed class TestOffice : IDisposable
 
     /// <param name="queryLog">full, hashed or off.</param>
     /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
-    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3)
+    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8)
     {
         var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var yaml = Yaml(queryLog, ldap, lockoutAttempts);
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit);
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
         OfficeDocuments.WriteTo(folder);
         return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
     }
 
-    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts) => $$"""
+    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit) => $$"""
         appliance:
           name: "Test office"
           hostname: ai-box.test.lan
@@ -48,14 +48,14 @@ public sealed class TestOffice : IDisposable
             file: tiny-chat.gguf
             sha256: {{TestModelSpec.TinyChat.ExpectedSha256}}
             context_length: 2048
-            parallel: 4
+            parallel: {{parallel}}
           embedding:
             name: tiny-embed
             file: tiny-embed.gguf
             sha256: {{TestModelSpec.TinyEmbed.ExpectedSha256}}
             context_length: 512
             parallel: 2
-        inference: { queue_limit: 8 }
+        inference: { queue_limit: {{queueLimit}} }
         rag:
           max_upload_mb: 1
           collections:
