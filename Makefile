@@ -13,12 +13,12 @@ OUT := $(CURDIR)/.cache
 # Debian tools the tests and the demo call, one line per area. Installed only when missing.
 DEBIAN_TOOLS_BASE := openssl ca-certificates
 DEBIAN_TOOLS_INFERENCE :=
-DEBIAN_TOOLS_RAG :=
+DEBIAN_TOOLS_RAG := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium
 DEBIAN_TOOLS_PROVISION :=
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION)
 
-.PHONY: help setup test-models build test demo bench clean
+.PHONY: help setup test-models sample-office build test demo bench bench-rag clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -32,11 +32,17 @@ setup:
 	@src/Appliance.Llama/native/fetch.sh
 	@dotnet restore $(SOLUTION) --verbosity quiet
 	@$(MAKE) --no-print-directory test-models
+	@$(MAKE) --no-print-directory sample-office
 
 # The generated GGUF test models (random weights, fixed seeds; files with the pinned SHA-256 are kept).
 test-models:
 	@dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo -clp:NoSummary
 	@dotnet tests/Appliance.TestModels/bin/$(CONFIGURATION)/net10.0/testmodels.dll --out $(OUT)/models
+
+# The sample office's documents: text sources copied, PDF/DOCX/XLSX/PPTX rendered (never committed).
+sample-office:
+	@dotnet build tests/Appliance.SampleDocs -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo -clp:NoSummary
+	@dotnet tests/Appliance.SampleDocs/bin/$(CONFIGURATION)/net10.0/Appliance.SampleDocs.dll
 
 build: setup
 	@dotnet build $(SOLUTION) -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo
@@ -49,9 +55,14 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES :=
+BENCHES := bench-rag
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
+
+# Retrieval quality against Xapian on the Python 3.11 manual, ingestion throughput, search latency.
+bench-rag: build
+	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc
+	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --out bench/results/rag.json
 
 clean:
 	@rm -rf bin .cache/demo

@@ -12,4 +12,7 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(LogCommand.Create());
 root.Subcommands.Add(SelfCheckCommand.Create());
+root.Subcommands.Add(IngestCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(DocumentsCommand.Create());
 return await root.Parse(args).InvokeAsync();

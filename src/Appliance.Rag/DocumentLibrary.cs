@@ -71,7 +71,8 @@ public sealed class DocumentLibrary : IDisposable
         {
             var metadata = embeddings.GetService<EmbeddingGeneratorMetadata>();
             var spec = config.Models.Embedding;
-            embedder = new Embedder(embeddings, metadata?.DefaultModelId ?? $"{spec.Name}@{spec.Sha256.Hex[..12]}");
+            // The configured digest pins the weights: a new model under the same name still re-embeds.
+            embedder = new Embedder(embeddings, $"{metadata?.DefaultModelId ?? spec.Name}@{spec.Sha256.Hex[..12]}");
             await Task.Run(() =>
             {
                 foreach (var group in index.Vectors(embedder.ModelId).Chunk(4096))

@@ -63,4 +63,7 @@ public sealed record SearchRequest(string Query, IReadOnlyCollection<string> Cal
 
     /// <summary>Use BM25 only, even when vectors are available.</summary>
     public bool LexicalOnly { get; init; }
+
+    /// <summary>The query's vector from the library's embedding model, when the caller already has it (saves a model call).</summary>
+    public ReadOnlyMemory<float>? QueryEmbedding { get; init; }
 }

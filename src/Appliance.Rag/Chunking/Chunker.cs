@@ -13,14 +13,16 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
     public int ChunkTokens { get; } = chunkTokens;
     public int OverlapTokens { get; } = Math.Min(overlapTokens, chunkTokens / 2);
 
-    private sealed record Unit(int Start, int End, int? Page, string Section, int Tokens, int Block);
+    private sealed record Unit(int Start, int End, int? Page, string Section, string TopSection, int Tokens, int Block);
 
     public IReadOnlyList<Chunk> Split(ExtractedDocument document)
     {
         var text = DocumentText(document, out var starts);
         var units = new List<Unit>();
+        // Under a single document heading (the title as H1), the top-level sections are one level down.
+        var top = document.Blocks.Where(b => b.Sections.Count > 0).Select(b => b.Sections[0]).Distinct().Count() == 1 ? 1 : 0;
         for (var b = 0; b < document.Blocks.Count; b++)
-            Units(document.Blocks[b], b, starts[b], units);
+            Units(document.Blocks[b], b, starts[b], top, units);
 
         var chunks = new List<Chunk>();
         var current = new List<Unit>();
@@ -31,13 +33,20 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
             {
                 var samePage = unit.Page == current[0].Page;
                 var sameSection = unit.Section == current[^1].Section;
+                var sameTop = unit.TopSection == current[^1].TopSection;
                 var full = currentTokens + unit.Tokens > ChunkTokens;
-                var small = currentTokens < ChunkTokens / 4;
-                if (!samePage || full || (!sameSection && !small))
+                // A heading with a line under it belongs with what follows; real sections stay apart.
+                var mayJoin = sameSection || (sameTop ? currentTokens < ChunkTokens / 4 : currentTokens < ChunkTokens / 16);
+                if (!samePage || full || !mayJoin)
                 {
                     chunks.Add(Make(chunks.Count, text, current));
                     current = samePage && sameSection && full ? Overlap(current) : [];
                     currentTokens = current.Sum(u => u.Tokens);
+                    while (current.Count > 0 && currentTokens + unit.Tokens > ChunkTokens)
+                    {
+                        currentTokens -= current[0].Tokens;
+                        current.RemoveAt(0);
+                    }
                 }
             }
             current.Add(unit);
@@ -78,21 +87,32 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
     {
         var start = units[0].Start;
         var end = units[^1].End;
-        var section = units.GroupBy(u => u.Section).MaxBy(g => g.Sum(u => u.Tokens))!.Key;
+        var section = CommonSection(units.Select(u => u.Section).Distinct().ToList())
+            ?? units.GroupBy(u => u.Section).MaxBy(g => g.Sum(u => u.Tokens))!.Key;
         return new Chunk(ordinal, text[start..end], units[0].Page, section, start, end, units.Sum(u => u.Tokens));
     }
 
+    /// <summary>The heading path all of a chunk's parts share ("Leave › Annual leave" for two of its subsections).</summary>
+    private static string? CommonSection(List<string> sections)
+    {
+        if (sections.Count == 1) return sections[0];
+        var paths = sections.Select(s => s.Split(" › ")).ToList();
+        var shared = paths[0].TakeWhile((name, i) => paths.All(p => p.Length > i && p[i] == name)).ToList();
+        return shared.Count > 0 ? string.Join(" › ", shared) : null;
+    }
+
     /// <summary>Sentences (or lines) of one block; a sentence longer than a chunk is cut between words.</summary>
-    private void Units(TextBlock block, int index, int offset, List<Unit> units)
+    private void Units(TextBlock block, int index, int offset, int topLevel, List<Unit> units)
     {
         var section = block.SectionPath;
+        var topSection = string.Join(" › ", block.Sections.Take(topLevel + 1));
         foreach (var (start, end) in Sentences(block.Text))
         {
             var sentence = block.Text[start..end];
             var count = tokens.CountTokens(sentence);
             if (count <= ChunkTokens)
             {
-                units.Add(new Unit(offset + start, offset + end, block.Page, section, count, index));
+                units.Add(new Unit(offset + start, offset + end, block.Page, section, topSection, count, index));
                 continue;
             }
             // Cut at word boundaries into pieces of about a chunk's worth of characters.
@@ -108,7 +128,7 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
                 }
                 var part = sentence[at..stop].TrimEnd();
                 if (part.Length > 0)
-                    units.Add(new Unit(offset + start + at, offset + start + at + part.Length, block.Page, section,
+                    units.Add(new Unit(offset + start + at, offset + start + at + part.Length, block.Page, section, topSection,
                         Math.Min(ChunkTokens, tokens.CountTokens(part)), index));
                 at = stop;
                 while (at < sentence.Length && sentence[at] == ' ') at++;

@@ -6,7 +6,8 @@ namespace Appliance.Rag.Extraction;
 /// PDF through poppler's `pdftotext`: it separates pages with form feeds, which is where the page
 /// numbers in citations come from. `pdfinfo` supplies the title and tells encrypted files apart.
 /// </summary>
-public sealed class PdfExtractor(ICommandRunner runner) : IDocumentExtractor
+/// <param name="pdftotext">the program to run (e.g. a Homebrew path on the Mac)</param>
+public sealed class PdfExtractor(ICommandRunner runner, string pdftotext = "pdftotext", string pdfinfo = "pdfinfo") : IDocumentExtractor
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
@@ -14,7 +15,7 @@ public sealed class PdfExtractor(ICommandRunner runner) : IDocumentExtractor
 
     public async Task<ExtractedDocument> ExtractAsync(string path, CancellationToken cancellationToken)
     {
-        var info = await RunAsync(Command.Of("pdfinfo", path).WithTimeout(Timeout), cancellationToken);
+        var info = await RunAsync(Command.Of(pdfinfo, path).WithTimeout(Timeout), cancellationToken);
         if (!info.Succeeded) throw new ExtractionException(Reason(info));
         var fields = info.StandardOutput.Split('\n')
             .Select(line => line.Split(':', 2))
@@ -22,7 +23,7 @@ public sealed class PdfExtractor(ICommandRunner runner) : IDocumentExtractor
             .GroupBy(pair => pair[0].Trim())
             .ToDictionary(g => g.Key, g => g.First()[1].Trim());
 
-        var text = await RunAsync(Command.Of("pdftotext", "-enc", "UTF-8", "-eol", "unix", path, "-").WithTimeout(Timeout), cancellationToken);
+        var text = await RunAsync(Command.Of(pdftotext, "-enc", "UTF-8", "-eol", "unix", path, "-").WithTimeout(Timeout), cancellationToken);
         if (!text.Succeeded) throw new ExtractionException(Reason(text));
 
         var pages = text.StandardOutput.Split('\f');

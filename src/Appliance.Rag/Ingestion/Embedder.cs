@@ -16,12 +16,37 @@ internal sealed class Embedder(IEmbeddingGenerator<string, Embedding<float>> gen
         for (var start = 0; start < texts.Count; start += BatchSize)
         {
             var batch = texts.Skip(start).Take(BatchSize).ToList();
-            var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken);
+            IReadOnlyList<Embedding<float>> embeddings;
+            try
+            {
+                embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken);
+            }
+            catch (ArgumentException)
+            {
+                // A text longer than the model's window (chunks are sized by an estimate when the
+                // model's tokenizer is not at hand): embed one by one, shortening only the offenders.
+                embeddings = [.. await Task.WhenAll(batch.Select(t => EmbedShortenedAsync(t, cancellationToken)))];
+            }
             if (embeddings.Count != batch.Count)
                 throw new InvalidOperationException($"the embedding model returned {embeddings.Count} vectors for {batch.Count} texts");
             for (var i = 0; i < batch.Count; i++) vectors[start + i] = VectorIndex.Normalize(embeddings[i].Vector.Span);
         }
         return vectors;
+    }
+
+    private async Task<Embedding<float>> EmbedShortenedAsync(string text, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return (await generator.GenerateAsync([text], cancellationToken: cancellationToken))[0];
+            }
+            catch (ArgumentException) when (attempt < 12 && text.Length > 16)
+            {
+                text = text[..(text.Length * 3 / 4)];
+            }
+        }
     }
 
     public async Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken) =>

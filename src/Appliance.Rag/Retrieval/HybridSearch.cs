@@ -5,8 +5,8 @@ using Appliance.Rag.Ingestion;
 namespace Appliance.Rag.Retrieval;
 
 /// <summary>
-/// BM25 and vector candidates from the readable collections only, fused by weighted reciprocal
-/// rank, near-duplicates dropped, optionally reranked, cut to k. The group filter is not a step
+/// BM25 (per collection) and vector candidates from the readable collections only, fused by
+/// weighted reciprocal rank, near-duplicates dropped, optionally reranked, cut to k. The group filter is not a step
 /// here: the caller passes only collections the requester may read, and both the FTS tables and
 /// the vector blocks are per collection, so nothing else is ever scored.
 /// </summary>
@@ -25,14 +25,21 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         using var connection = index.Connect();
         if (FtsQuery.Match(request.Query) is { } match && weights.Lexical > 0)
         {
-            var lexical = readable.SelectMany(c => index.Lexical(connection, c.FtsTable, match, candidates))
-                .OrderBy(h => h.Bm25).Take(candidates).ToList();
-            for (var rank = 0; rank < lexical.Count; rank++)
-                fused[lexical[rank].ChunkId] = weights.Lexical / (FusionConstant + rank + 1);
+            // BM25 statistics are per collection (so unreadable text never weighs in), which makes raw
+            // scores incomparable across collections: each collection's ranking enters the fusion
+            // as a list of its own.
+            foreach (var collection in readable)
+            {
+                var lexical = index.Lexical(connection, collection.FtsTable, match, candidates);
+                for (var rank = 0; rank < lexical.Count; rank++)
+                    fused[lexical[rank].ChunkId] = weights.Lexical / (FusionConstant + rank + 1);
+            }
         }
         if (embedder is not null && !request.LexicalOnly && weights.Vector > 0 && vectors.Count > 0)
         {
-            var query = await embedder.EmbedQueryAsync(request.Query, cancellationToken);
+            var query = request.QueryEmbedding is { } given
+                ? VectorIndex.Normalize(given.Span)
+                : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
             var nearest = vectors.Search(query, [.. readable.Select(c => c.Id)], candidates);
             for (var rank = 0; rank < nearest.Count; rank++)
                 fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + weights.Vector / (FusionConstant + rank + 1);

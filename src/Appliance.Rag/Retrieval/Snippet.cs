@@ -5,6 +5,7 @@ internal static class Snippet
 {
     public static string For(string text, IReadOnlyList<string> terms, int length = 240)
     {
+        text = text.Replace('\n', ' ');
         if (text.Length <= length) return text;
         var at = terms
             .Select(t => text.IndexOf(t.Length > 5 ? t[..5] : t, StringComparison.OrdinalIgnoreCase))
@@ -13,6 +14,6 @@ internal static class Snippet
         if (start > 0) { var space = text.IndexOf(' ', start); start = space >= 0 && space < at ? space + 1 : start; }
         var end = Math.Min(text.Length, start + length);
         if (end < text.Length) { var space = text.LastIndexOf(' ', end - 1, end - start); end = space > start ? space : end; }
-        return (start > 0 ? "…" : "") + text[start..end].Replace('\n', ' ') + (end < text.Length ? "…" : "");
+        return (start > 0 ? "…" : "") + text[start..end] + (end < text.Length ? "…" : "");
     }
 }

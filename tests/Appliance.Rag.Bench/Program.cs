@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Appliance.Config;
+using Appliance.Exec;
+using Appliance.Inference;
+using Appliance.Rag;
+using Appliance.Rag.Bench;
+using Appliance.TestModels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// make bench-rag. Usage: rag-bench [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--quick]
+var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a, x => x.i + 1 < args.Length ? args[x.i + 1] : "");
+string Option(string name, string fallback) => options.TryGetValue(name, out var v) && !v.StartsWith("--") && v.Length > 0 ? v : fallback;
+var root = RepositoryRoot();
+var source = Option("--corpus", "/usr/share/doc/python3.11/html");
+var work = Path.GetFullPath(Option("--work", Path.Combine(root, ".cache", "bench-rag")));
+var output = Path.GetFullPath(Option("--out", Path.Combine(root, "bench", "results", "rag.json")));
+var rounds = int.Parse(Option("--rounds", "3"));
+var quick = options.ContainsKey("--quick");
+var ct = CancellationToken.None;
+Directory.CreateDirectory(work);
+
+Console.WriteLine($"corpus: {source} (HTML pages only)");
+var corpus = PrepareCorpus(source, Path.Combine(work, "corpus"));
+var corpusFiles = Directory.GetFiles(corpus, "*.html", SearchOption.AllDirectories);
+var corpusBytes = corpusFiles.Sum(f => new FileInfo(f).Length);
+var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
+Console.WriteLine($"  {corpusFiles.Length} pages, {corpusBytes / 1048576.0:0.0} MB; {questions.Count} questions");
+
+// ---- Xapian anchor -------------------------------------------------------------------------
+var xapian = new XapianAnchor(new LocalCommandRunner(), Path.Combine(work, "xapian"));
+var xapianIndexTimes = new List<double>();
+for (var r = 0; r < (quick ? 1 : rounds); r++) xapianIndexTimes.Add((await xapian.IndexAsync(corpus, ct)).TotalSeconds);
+var xapianRaw = new List<IReadOnlyList<string>>();
+var xapianTerms = new List<IReadOnlyList<string>>();
+foreach (var q in questions)
+{
+    xapianRaw.Add(await xapian.SearchAsync(q.Text, 10, ct));
+    xapianTerms.Add(await xapian.SearchAsync(string.Join(' ', Appliance.Rag.Retrieval.FtsQuery.Terms(q.Text)), 10, ct));
+}
+var xapianRawScore = Metrics.Score(questions, xapianRaw);
+var xapianTermScore = Metrics.Score(questions, xapianTerms);
+
+// ---- lexical ingestion and quality ---------------------------------------------------------
+using var embedding = await LlamaEmbeddingGenerator.OpenAsync(
+    new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+    threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
+
+var lexicalIngest = new List<(double Seconds, Appliance.Rag.Ingestion.IngestReport Report)>();
+string lexicalBox = "";
+for (var r = 0; r < (quick ? 1 : rounds); r++)
+{
+    lexicalBox = FreshBox(work, "lexical", corpus);
+    using var library = await OpenAsync(lexicalBox, null);
+    var clock = Stopwatch.StartNew();
+    var report = await library.IngestAsync(null, null, ct);
+    lexicalIngest.Add((clock.Elapsed.TotalSeconds, report));
+    Console.WriteLine($"  lexical ingest round {r + 1}: {clock.Elapsed.TotalSeconds:0.0} s, {report.Chunks} chunks, {report.Skipped.Count} skipped");
+}
+var chunks = lexicalIngest[0].Report.Chunks;
+IReadOnlyList<IReadOnlyList<string>> ours;
+using (var library = await OpenAsync(lexicalBox, null))
+    ours = await RankAsync(library, questions, lexicalOnly: true);
+var oursScore = Metrics.Score(questions, ours);
+
+// ---- ingestion with embeddings (tiny model), on a slice of the corpus ---------------------------
+// The tiny test model tokenizes most words letter by letter (~4x the tokens of a real model), so the
+// whole corpus would take an hour here: a slice of pages gives the rate honestly and in minutes.
+var slicePages = int.Parse(Option("--embed-pages", "20"));
+var slice = Slice(corpus, Path.Combine(work, "corpus-slice"), slicePages);
+var sliceBytes = Directory.GetFiles(slice, "*.html", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+var embedBox = FreshBox(work, "embedded", slice);
+double embedSeconds;
+Appliance.Rag.Ingestion.IngestReport embedReport;
+using (var library = await OpenAsync(embedBox, embedding))
+{
+    var clock = Stopwatch.StartNew();
+    embedReport = await library.IngestAsync(null, null, ct);
+    embedSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"  ingest with embeddings ({slicePages} pages): {embedSeconds:0.0} s, {embedReport.Embedded} vectors");
+}
+var sliceLexical = FreshBox(work, "slice-lexical", slice);
+double sliceLexicalSeconds;
+using (var library = await OpenAsync(sliceLexical, null))
+{
+    var clock = Stopwatch.StartNew();
+    await library.IngestAsync(null, null, ct);
+    sliceLexicalSeconds = clock.Elapsed.TotalSeconds;
+}
+
+// ---- search latency at 10k and 100k chunks -------------------------------------------------
+var latency = new List<object>();
+foreach (var size in quick ? new[] { 10_000 } : new[] { 10_000, 100_000 })
+{
+    var box = ScaledBox(work, lexicalBox, size, TestModelSpec.TinyEmbed.EmbeddingLength);
+    using var library = await OpenAsync(box, embedding);
+    var hybrid = await LatencyAsync(library, questions, lexicalOnly: false, rounds, null);
+    var lexical = await LatencyAsync(library, questions, lexicalOnly: true, rounds, null);
+    var vectors = new Dictionary<string, ReadOnlyMemory<float>>();
+    foreach (var q in questions) vectors[q.Text] = (await embedding.GenerateAsync([q.Text]))[0].Vector;
+    var retrieval = await LatencyAsync(library, questions, lexicalOnly: false, rounds, vectors);
+    var embedTimes = new List<double>();
+    foreach (var q in questions) { var c = Stopwatch.StartNew(); await embedding.GenerateAsync([q.Text]); embedTimes.Add(c.Elapsed.TotalMilliseconds); }
+    Console.WriteLine($"  {size} chunks: hybrid p50 {hybrid.P50:0.0} ms p95 {hybrid.P95:0.0} ms (of which retrieval after the query vector: p50 {retrieval.P50:0.0} p95 {retrieval.P95:0.0}); lexical p50 {lexical.P50:0.0} ms p95 {lexical.P95:0.0} ms; query embedding p50 {Metrics.Percentile(embedTimes, 50):0.0} ms");
+    latency.Add(new
+    {
+        chunks = size, hybrid_p50_ms = Math.Round(hybrid.P50, 2), hybrid_p95_ms = Math.Round(hybrid.P95, 2),
+        hybrid_given_query_vector_p50_ms = Math.Round(retrieval.P50, 2), hybrid_given_query_vector_p95_ms = Math.Round(retrieval.P95, 2),
+        lexical_p50_ms = Math.Round(lexical.P50, 2), lexical_p95_ms = Math.Round(lexical.P95, 2),
+        query_embedding_p50_ms = Math.Round(Metrics.Percentile(embedTimes, 50), 2), query_embedding_p95_ms = Math.Round(Metrics.Percentile(embedTimes, 95), 2),
+        vector_dimensions = TestModelSpec.TinyEmbed.EmbeddingLength,
+    });
+}
+
+// ---- report --------------------------------------------------------------------------------
+var lexicalSeconds = Metrics.Median(lexicalIngest.Select(x => x.Seconds));
+var xapianSeconds = Metrics.Median(xapianIndexTimes);
+var result = new
+{
+    corpus = new { source, pages = corpusFiles.Length, megabytes = Math.Round(corpusBytes / 1048576.0, 1), chunks, questions = questions.Count },
+    quality = new
+    {
+        appliance_bm25 = new { recall_at_5 = Math.Round(oursScore.Recall5, 3), mrr_at_10 = Math.Round(oursScore.Mrr10, 3) },
+        note = "quality is measured on the BM25 path: the only embedding model available here has random weights, so hybrid quality would measure noise",
+        xapian_quest_raw_question = new { recall_at_5 = Math.Round(xapianRawScore.Recall5, 3), mrr_at_10 = Math.Round(xapianRawScore.Mrr10, 3) },
+        xapian_quest_same_terms = new { recall_at_5 = Math.Round(xapianTermScore.Recall5, 3), mrr_at_10 = Math.Round(xapianTermScore.Mrr10, 3) },
+    },
+    ingestion = new
+    {
+        lexical_seconds_median = Math.Round(lexicalSeconds, 2),
+        lexical_files_per_second = Math.Round(corpusFiles.Length / lexicalSeconds, 1),
+        lexical_mb_per_second = Math.Round(corpusBytes / 1048576.0 / lexicalSeconds, 2),
+        xapian_omindex_seconds_median = Math.Round(xapianSeconds, 2),
+        lexical_vs_omindex_time_ratio = Math.Round(lexicalSeconds / xapianSeconds, 2),
+        with_embeddings = new
+        {
+            pages = slicePages,
+            megabytes = Math.Round(sliceBytes / 1048576.0, 2),
+            seconds = Math.Round(embedSeconds, 2),
+            files_per_second = Math.Round(slicePages / embedSeconds, 2),
+            mb_per_second = Math.Round(sliceBytes / 1048576.0 / embedSeconds, 3),
+            vectors = embedReport.Embedded,
+            vectors_per_second = Math.Round(embedReport.Embedded / embedSeconds, 1),
+            same_slice_lexical_seconds = Math.Round(sliceLexicalSeconds, 2),
+            model = "tiny-embed (generated, 128 dimensions, random weights)",
+        },
+        rounds = lexicalIngest.Count,
+    },
+    search_latency = latency,
+    machine = new { cores = Environment.ProcessorCount, load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, at = DateTimeOffset.UtcNow },
+};
+Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+File.WriteAllText(output, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+
+Console.WriteLine();
+Console.WriteLine($"| retrieval ({questions.Count} questions, document level) | recall@5 | MRR@10 |");
+Console.WriteLine("| --- | --- | --- |");
+Console.WriteLine($"| appliance BM25 | {oursScore.Recall5:0.000} | {oursScore.Mrr10:0.000} |");
+Console.WriteLine($"| Xapian quest, raw question | {xapianRawScore.Recall5:0.000} | {xapianRawScore.Mrr10:0.000} |");
+Console.WriteLine($"| Xapian quest, same terms as ours | {xapianTermScore.Recall5:0.000} | {xapianTermScore.Mrr10:0.000} |");
+Console.WriteLine();
+Console.WriteLine($"ingestion: lexical {lexicalSeconds:0.0} s ({corpusFiles.Length / lexicalSeconds:0.0} files/s, {corpusBytes / 1048576.0 / lexicalSeconds:0.00} MB/s; omindex {xapianSeconds:0.0} s, ratio {lexicalSeconds / xapianSeconds:0.00}); " +
+                  $"with embeddings (tiny model, {slicePages} pages) {embedSeconds:0.0} s ({slicePages / embedSeconds:0.00} files/s, {embedReport.Embedded / embedSeconds:0.0} vectors/s; same pages lexical {sliceLexicalSeconds:0.0} s)");
+Console.WriteLine($"wrote {output}");
+return 0;
+
+static async Task<IReadOnlyList<IReadOnlyList<string>>> RankAsync(DocumentLibrary library, IReadOnlyList<Question> questions, bool lexicalOnly)
+{
+    var rankings = new List<IReadOnlyList<string>>();
+    foreach (var q in questions)
+    {
+        var hits = await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], 50) { LexicalOnly = lexicalOnly }, CancellationToken.None);
+        rankings.Add([.. hits.Select(h => h.Path).Distinct().Take(10)]);
+    }
+    return rankings;
+}
+
+static async Task<(double P50, double P95)> LatencyAsync(DocumentLibrary library, IReadOnlyList<Question> questions, bool lexicalOnly, int rounds,
+    Dictionary<string, ReadOnlyMemory<float>>? vectors)
+{
+    SearchRequest Request(Question q) => new(q.Text, ["everyone"])
+    {
+        LexicalOnly = lexicalOnly,
+        QueryEmbedding = vectors is null ? null : vectors[q.Text],
+    };
+    foreach (var q in questions.Take(5)) await library.SearchAsync(Request(q), CancellationToken.None);
+    var p50 = new List<double>();
+    var p95 = new List<double>();
+    for (var r = 0; r < rounds; r++)
+    {
+        var times = new List<double>();
+        foreach (var q in questions)
+        {
+            var clock = Stopwatch.StartNew();
+            await library.SearchAsync(Request(q), CancellationToken.None);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        p50.Add(Metrics.Percentile(times, 50));
+        p95.Add(Metrics.Percentile(times, 95));
+    }
+    return (Metrics.Median(p50), Metrics.Median(p95));
+}
+
+static Task<DocumentLibrary> OpenAsync(string box, IEmbeddingGenerator<string, Embedding<float>>? embeddings)
+{
+    var config = ConfigLoader.Load(Path.Combine(box, "appliance.yaml")).Require();
+    return DocumentLibrary.OpenAsync(config, box, embeddings, NullLoggerFactory.Instance, CancellationToken.None);
+}
+
+static string FreshBox(string work, string name, string corpus)
+{
+    var box = Path.Combine(work, "box-" + name);
+    if (Directory.Exists(box)) Directory.Delete(box, recursive: true);
+    Directory.CreateDirectory(box);
+    File.WriteAllText(Path.Combine(box, "appliance.yaml"), $$"""
+        appliance: { name: Bench, hostname: bench.test.lan, admin_contact: it@bench.example }
+        machine: { chip: m4-max, memory_gb: 128 }
+        network: { office_subnets: [10.1.0.0/16], dns_servers: [10.1.0.1], ntp_servers: [10.1.0.1] }
+        models:
+          chat: { name: chat, file: chat.gguf, sha256: {{new string('a', 64)}}, source: https://models.test/chat.gguf }
+          embedding: { name: tiny-embed, file: tiny-embed.gguf, sha256: {{TestModelSpec.TinyEmbed.ExpectedSha256}}, source: https://models.test/e.gguf }
+        rag:
+          collections:
+            - { id: docs, title: Python documentation, sources: ["{{corpus}}"], groups: [everyone] }
+        auth:
+          groups: [{ id: everyone }]
+          users: [{ name: admin, roles: [employee, admin], groups: [everyone] }]
+        privacy:
+          controller: { name: Bench, contact: dpo@bench.example }
+          dpo: { name: Bench, contact: dpo@bench.example }
+          legal_basis: benchmark
+        storage: { root: "{{box}}", models: models, data: data }
+        """);
+    return box;
+}
+
+// A copy of the lexical index grown (or cut) to `size` chunks by repeating its chunks, with
+// random unit vectors of the embedding model's width: latency depends on counts and widths, and
+// embedding 100k chunks with the tiny model is not what is measured here.
+static string ScaledBox(string work, string lexicalBox, int size, int dimensions)
+{
+    var box = Path.Combine(work, $"box-{size}");
+    if (Directory.Exists(box)) Directory.Delete(box, recursive: true);
+    Directory.CreateDirectory(Path.Combine(box, "data"));
+    File.WriteAllText(Path.Combine(box, "appliance.yaml"),
+        File.ReadAllText(Path.Combine(lexicalBox, "appliance.yaml")).Replace(lexicalBox, box));
+    using (var source = new SqliteConnection($"Data Source={Path.Combine(lexicalBox, "data", DocumentLibrary.DatabaseFileName)}"))
+    {
+        source.Open();
+        using var backup = new SqliteConnection($"Data Source={Path.Combine(box, "data", DocumentLibrary.DatabaseFileName)}");
+        source.BackupDatabase(backup);
+    }
+    using var db = new SqliteConnection($"Data Source={Path.Combine(box, "data", DocumentLibrary.DatabaseFileName)}");
+    db.Open();
+    void Run(string sql) { using var c = db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery(); }
+    using (var tx = db.BeginTransaction())
+    {
+        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = """
+            CREATE TEMP TABLE base AS SELECT * FROM chunks;
+            DELETE FROM vectors; DELETE FROM chunks;
+            """; c.ExecuteNonQuery(); }
+        var inserted = 0;
+        while (inserted < size)
+        {
+            using var c = db.CreateCommand();
+            c.Transaction = tx;
+            c.CommandText = $"""
+                INSERT INTO chunks(document_id, collection_id, ordinal, page, section, start_char, end_char, tokens, title, text)
+                SELECT document_id, collection_id, ordinal, page, section, start_char, end_char, tokens, title, text FROM base LIMIT {size - inserted}
+                """;
+            inserted += c.ExecuteNonQuery();
+        }
+        var fts = "";
+        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "SELECT fts_table FROM collections"; fts = (string)c.ExecuteScalar()!; }
+        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = $"INSERT INTO {fts}({fts}) VALUES('rebuild')"; c.ExecuteNonQuery(); }
+        var random = new Random(7);
+        using (var ids = db.CreateCommand())
+        using (var insert = db.CreateCommand())
+        {
+            ids.Transaction = tx;
+            ids.CommandText = "SELECT id FROM chunks";
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO vectors(chunk_id, model, data) VALUES ($id, $m, $d)";
+            var pid = insert.Parameters.Add("$id", SqliteType.Integer);
+            insert.Parameters.AddWithValue("$m", $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}");
+            var pd = insert.Parameters.Add("$d", SqliteType.Blob);
+            var all = new List<long>();
+            using (var reader = ids.ExecuteReader()) while (reader.Read()) all.Add(reader.GetInt64(0));
+            foreach (var id in all)
+            {
+                var v = new float[dimensions];
+                for (var i = 0; i < v.Length; i++) v[i] = (float)(random.NextDouble() * 2 - 1);
+                var norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
+                System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
+                pid.Value = id;
+                pd.Value = System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
+                insert.ExecuteNonQuery();
+            }
+        }
+        tx.Commit();
+    }
+    Run("PRAGMA wal_checkpoint(TRUNCATE)");
+    return box;
+}
+
+static string Slice(string corpus, string target, int pages)
+{
+    if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+    foreach (var page in Directory.GetFiles(corpus, "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(pages))
+    {
+        var destination = Path.Combine(target, Path.GetRelativePath(corpus, page));
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        File.Copy(page, destination);
+    }
+    return target;
+}
+
+static string PrepareCorpus(string source, string target)
+{
+    var pages = Directory.GetFiles(source, "*.html", SearchOption.AllDirectories)
+        .Where(f => !Path.GetRelativePath(source, f).StartsWith('_')).ToList();
+    if (Directory.Exists(target) && Directory.GetFiles(target, "*.html", SearchOption.AllDirectories).Length == pages.Count) return target;
+    if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+    foreach (var page in pages)
+    {
+        var destination = Path.Combine(target, Path.GetRelativePath(source, page));
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        File.Copy(page, destination);
+    }
+    return target;
+}
+
+static string RepositoryRoot()
+{
+    for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        if (File.Exists(Path.Combine(folder.FullName, "Appliance.slnx"))) return folder.FullName;
+    throw new InvalidOperationException("cannot find the repository root");
+}
