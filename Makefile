@@ -18,7 +18,7 @@ DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium
 DEBIAN_TOOLS_PROVISION :=
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION)
 
-.PHONY: help setup test-models sample-office build test demo bench bench-rag clean
+.PHONY: help setup test-models sample-office build test demo bench bench-rag bench-inference clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -55,7 +55,7 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES := bench-rag
+BENCHES := bench-rag bench-inference
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
 
@@ -63,6 +63,10 @@ bench: build $(BENCHES)
 bench-rag: build
 	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --out bench/results/rag.json
+
+# Engine/scheduler vs. a raw decode loop on the ~100 M F16 test model (see tests/Appliance.Inference.Bench).
+bench-inference: build
+	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll --threads 2 --runs 5 --out bench/results/inference.json
 
 clean:
 	@rm -rf bin .cache/demo

@@ -73,6 +73,12 @@ public sealed class InferenceService : IAsyncDisposable
             cleanup.Insert(0, () => { embedder.Dispose(); return ValueTask.CompletedTask; });
 
             var perSequence = Math.Min(chatSpec.ContextLength, chatModel.ContextLength);
+            var kvBytes = chatHandle.KvCacheBytes((long)perSequence * chatSpec.Parallel);
+            if (chatModel.SizeBytes + embedModel.SizeBytes + kvBytes > budget)
+                throw new ModelLoadException(
+                    $"model '{chatSpec.Name}': the weights ({chatModel.SizeBytes / 1048576.0:F0} MiB), the embedding model ({embedModel.SizeBytes / 1048576.0:F0} MiB) " +
+                    $"and the KV cache for {chatSpec.Parallel} × {perSequence} tokens ({kvBytes / 1048576.0:F0} MiB) exceed the memory budget of " +
+                    $"{budget / 1048576.0:F0} MiB (lower models.chat.parallel or context_length, or raise inference.gpu_wired_limit_mb)");
             var scheduler = new DecodeScheduler(chatHandle,
                 new SchedulerOptions(chatSpec.Parallel, perSequence, config.Inference.QueueLimit, threads),
                 loggers.CreateLogger<DecodeScheduler>());
@@ -84,7 +90,8 @@ public sealed class InferenceService : IAsyncDisposable
             log.LogInformation("inference: chat {Chat} ({ChatMiB:F0} MiB, {Parallel} sequences × {Context} tokens), embeddings {Embed}, {Threads} threads{TestNote}",
                 chatModel.Name, chatModel.SizeBytes / 1048576.0, chatSpec.Parallel, perSequence, embedModel.Name, threads,
                 chatModel.IsTestModel ? " — TEST MODEL with random weights: its output is meaningless" : "");
-            return new InferenceService(chat, embeddings, chatModel, embedModel, () => scheduler.Stats, () => DisposeAll(cleanup));
+            var weights = chatHandle.SizeBytes + embedHandle.SizeBytes;
+            return new InferenceService(chat, embeddings, chatModel, embedModel, () => scheduler.Stats with { ModelMemoryBytes = weights }, () => DisposeAll(cleanup));
         }
         catch
         {

@@ -33,6 +33,14 @@ public sealed class LlamaModel : SafeHandle
     public int VocabSize => LlamaApi.llama_vocab_n_tokens(Vocab);
     public int TrainedContextLength => LlamaApi.llama_model_n_ctx_train(handle);
     public int EmbeddingLength => LlamaApi.llama_model_n_embd(handle);
+    public int LayerCount => LlamaApi.llama_model_n_layer(handle);
+    public int HeadCount => LlamaApi.llama_model_n_head(handle);
+    public int HeadCountKv => LlamaApi.llama_model_n_head_kv(handle);
+
+    /// <summary>Bytes of an F16 K+V cache for this many tokens (what a context of that size allocates).</summary>
+    public long KvCacheBytes(long tokens) =>
+        HeadCount == 0 ? 0 : 2L * 2 * LayerCount * tokens * (EmbeddingLength / HeadCount * (long)HeadCountKv);
+
     public long SizeBytes => (long)LlamaApi.llama_model_size(handle);
     public long ParameterCount => (long)LlamaApi.llama_model_n_params(handle);
     public int Bos => LlamaApi.llama_vocab_bos(Vocab);

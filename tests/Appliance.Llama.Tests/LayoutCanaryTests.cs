@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Appliance.Llama.Native;
 using Appliance.TestModels;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Llama.Tests;
 
@@ -11,7 +10,7 @@ namespace Appliance.Llama.Tests;
 /// </summary>
 public sealed class LayoutCanaryTests
 {
-    public LayoutCanaryTests() => LlamaRuntime.Load(NullLoggerFactory.Instance);
+    public LayoutCanaryTests() => _ = TestLogs.Runtime;
 
     private static byte[] Bytes<T>(T value) where T : struct
     {

@@ -1,14 +1,13 @@
 using System.Security.Cryptography;
 using Appliance.Llama.Native;
 using Appliance.TestModels;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Llama.Tests;
 
 /// <summary>The generated GGUF models load in llama.cpp, are marked as test models, and are byte-for-byte reproducible.</summary>
 public sealed class TestModelTests
 {
-    public TestModelTests() => LlamaRuntime.Load(NullLoggerFactory.Instance);
+    public TestModelTests() => _ = TestLogs.Runtime;
 
     [Fact]
     public void Generating_twice_gives_the_pinned_bytes()

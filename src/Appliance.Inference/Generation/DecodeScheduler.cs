@@ -32,6 +32,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
     private long _completionTokensTotal;
     private double _averageRequestSeconds = 5;
     private long _nextAdmission;
+    private volatile Exception? _broken;
 
     public DecodeScheduler(LlamaModel model, SchedulerOptions options, ILogger log)
     {
@@ -87,7 +88,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
             {
                 yield return update;
             }
-            if (work.Failure is { } failure) throw failure;
+            if (work.Failure is { } failure) throw new InvalidOperationException(failure.Message, failure);
             ct.ThrowIfCancellationRequested();
         }
         finally
@@ -100,6 +101,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
     internal Work Enqueue(GenerationRequest request)
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        if (_broken is { } broken) throw new InvalidOperationException($"the inference engine stopped after an error: {broken.Message}", broken);
         if (request.PromptTokens.Count == 0) throw new ArgumentException("the prompt is empty", nameof(request));
         if (request.PromptTokens.Count >= _options.ContextPerSequence)
             throw new ArgumentException(
@@ -168,6 +170,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
         catch (Exception e)
         {
             _log.LogError(e, "the decode loop stopped");
+            _broken = e;
             FailEverything(e);
         }
     }
@@ -198,6 +201,8 @@ public sealed class DecodeScheduler : IAsyncDisposable
                 work = _waiting.First.Value;
                 _waiting.RemoveFirst();
                 work.Node = null;
+                // Reserved under the lock so admission never counts a taken sequence as free.
+                target.Work = work;
             }
             Start(target, work);
         }
@@ -335,7 +340,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
 
             var token = s.Sampler!.Sample(_context, s.LogitsIndex);
             if (s.FirstToken == 0) s.FirstToken = now;
-            if (_model.IsEndOfGeneration(token))
+            if (!work.Request.IgnoreEndOfGeneration && _model.IsEndOfGeneration(token))
             {
                 Finish(s, FinishReason.Stop);
                 continue;

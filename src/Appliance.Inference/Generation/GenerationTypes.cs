@@ -24,7 +24,8 @@ public sealed record SamplingOptions
 }
 
 /// <summary>One generation: a tokenized prompt and when to stop.</summary>
-public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, SamplingOptions Sampling, int MaxTokens, IReadOnlyList<string> StopStrings)
+/// <param name="IgnoreEndOfGeneration">keep going past end-of-generation tokens (benchmarks: a fixed amount of work)</param>
+public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, SamplingOptions Sampling, int MaxTokens, IReadOnlyList<string> StopStrings, bool IgnoreEndOfGeneration = false)
 {
     public GenerationRequest(IReadOnlyList<int> promptTokens, int maxTokens) : this(promptTokens, SamplingOptions.Greedy, maxTokens, []) { }
 }

@@ -37,6 +37,8 @@ public static unsafe class LlamaApi
     [DllImport(Llama)] public static extern int llama_model_n_ctx_train(nint model);
     [DllImport(Llama)] public static extern int llama_model_n_embd(nint model);
     [DllImport(Llama)] public static extern int llama_model_n_layer(nint model);
+    [DllImport(Llama)] public static extern int llama_model_n_head(nint model);
+    [DllImport(Llama)] public static extern int llama_model_n_head_kv(nint model);
     [DllImport(Llama)] public static extern ulong llama_model_size(nint model);
     [DllImport(Llama)] public static extern ulong llama_model_n_params(nint model);
     [DllImport(Llama)] public static extern int llama_model_desc(nint model, byte* buf, nuint bufSize);

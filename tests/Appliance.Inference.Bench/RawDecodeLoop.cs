@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Appliance.Llama;
+using Appliance.Llama.Native;
+
+namespace Appliance.Inference.Bench;
+
+/// <summary>
+/// The floor: llama.cpp's examples/simple loop straight on the binding, no scheduler, greedy,
+/// n sequences advanced together in one llama_decode per step.
+/// </summary>
+internal sealed class RawDecodeLoop(LlamaModel model, int threads)
+{
+    /// <summary>Tokens per second summed over all sequences, for steady-state decoding after the prompt.</summary>
+    public double DecodeTokensPerSecond(IReadOnlyList<int> prompt, int sequences, int steps)
+    {
+        using var ctx = CreateContext(sequences, prompt.Count + steps + 8);
+        using var batch = new LlamaBatch(Math.Max(prompt.Count * sequences, sequences));
+        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().Add(LlamaApi.llama_sampler_init_greedy())).ToArray();
+        try
+        {
+            for (var s = 0; s < sequences; s++)
+                for (var i = 0; i < prompt.Count; i++)
+                    batch.Add(prompt[i], i, s, wantLogits: i == prompt.Count - 1);
+            Check(ctx.Decode(batch));
+            var next = new int[sequences];
+            var index = 0;
+            for (var s = 0; s < sequences; s++)
+            {
+                index += prompt.Count;
+                next[s] = samplers[s].Sample(ctx, index - 1);
+            }
+
+            var clock = Stopwatch.StartNew();
+            for (var step = 0; step < steps; step++)
+            {
+                batch.Clear();
+                for (var s = 0; s < sequences; s++) batch.Add(next[s], prompt.Count + step, s, wantLogits: true);
+                Check(ctx.Decode(batch));
+                for (var s = 0; s < sequences; s++) next[s] = samplers[s].Sample(ctx, s);
+            }
+            return steps * sequences / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            foreach (var sampler in samplers) sampler.Dispose();
+        }
+    }
+
+    /// <summary>Prompt tokens per second for one prompt, in batches of 512.</summary>
+    public double PrefillTokensPerSecond(IReadOnlyList<int> prompt)
+    {
+        using var ctx = CreateContext(1, prompt.Count + 8);
+        using var batch = new LlamaBatch(512);
+        var clock = Stopwatch.StartNew();
+        for (var start = 0; start < prompt.Count; start += 512)
+        {
+            batch.Clear();
+            var end = Math.Min(prompt.Count, start + 512);
+            for (var i = start; i < end; i++) batch.Add(prompt[i], i, 0, wantLogits: i == prompt.Count - 1);
+            Check(ctx.Decode(batch));
+        }
+        LlamaApi.llama_synchronize(ctx.Pointer);
+        return prompt.Count / clock.Elapsed.TotalSeconds;
+    }
+
+    private LlamaContext CreateContext(int sequences, int perSequence)
+    {
+        var p = LlamaApi.llama_context_default_params();
+        p.n_seq_max = (uint)sequences;
+        p.n_ctx = (uint)(((perSequence + 255) / 256 * 256) * sequences);
+        p.n_batch = p.n_ubatch = 512;
+        p.n_threads = p.n_threads_batch = threads;
+        p.kv_unified = 0;
+        return LlamaContext.InitFromModel(model, p) ?? throw new InvalidOperationException("no context");
+    }
+
+    private static void Check(int rc)
+    {
+        if (rc != 0) throw new InvalidOperationException($"llama_decode returned {rc}");
+    }
+}
