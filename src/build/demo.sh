@@ -26,10 +26,73 @@ step "3. Native llama.cpp self-check (pinned npm build, integrity verified, load
 echo "\$ bin/appliance selfcheck"
 bin/appliance selfcheck 2>/dev/null
 
+step "The agent: the office's documents, asked over HTTP, answered with citations"
+# A demo box derived from appliance.yaml: the generated test models instead of the real ones, the
+# sample office documents as collections, storage under .cache/demo, plain HTTP on loopback.
+demo=$root/.cache/demo
+box=$demo/box
+port=${DEMO_PORT:-8080}
+password=${DEMO_PASSWORD:-demo-password-2026}
+rm -rf "$box" && mkdir -p "$box"
+sed -e "s#enabled: true                          \# no certificate/key.*#enabled: false#" \
+    -e "s#name: qwen3-30b-a3b#name: tiny-chat#" -e "s#file: Qwen3-30B-A3B-Q4_K_M.gguf#file: tiny-chat.gguf#" \
+    -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000001#sha256: $(sha256sum .cache/models/tiny-chat.gguf | cut -d' ' -f1)#" \
+    -e "s#name: bge-m3#name: tiny-embed#" -e "s#file: bge-m3-Q8_0.gguf#file: tiny-embed.gguf#" \
+    -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000002#sha256: $(sha256sum .cache/models/tiny-embed.gguf | cut -d' ' -f1)#" \
+    -e "/^    source: https/d" \
+    -e "s#\"/Users/Shared/Kanzlei/Handbuch\"#\"$root/.cache/sample-office/handbook\"#" \
+    -e "s#\"/Users/Shared/Kanzlei/Mandate\"#\"$root/.cache/sample-office/clients\"#" \
+    -e "s#\"/Users/Shared/Kanzlei/Personal\"#\"$root/.cache/sample-office/hr\"#" \
+    -e "s#root: \"/Library/Application Support/Appliance\"#root: \"$box\"#" \
+    -e "s#^  models: models#  models: \"$root/.cache/models\"#" appliance.yaml > "$demo/appliance.yaml"
+echo "\$ bin/provision config validate -c .cache/demo/appliance.yaml   # appliance.yaml with test models and sample documents"
+bin/provision config validate -c "$demo/appliance.yaml"
+
+echo "\$ bin/appliance serve -c .cache/demo/appliance.yaml --urls http://127.0.0.1:$port &"
+APPLIANCE_INITIAL_PASSWORD=$password bin/appliance serve -c "$demo/appliance.yaml" --urls "http://127.0.0.1:$port" --plain-logs \
+  > "$demo/agent.log" 2>&1 &
+agent=$!
+stop_agent() { kill "$agent" 2>/dev/null && wait "$agent" 2>/dev/null; true; }
+trap stop_agent EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  kill -0 "$agent" 2>/dev/null || { echo "the agent did not start:"; cat "$demo/agent.log"; exit 1; }
+  sleep 0.5
+done
+grep -m1 "inference:" "$demo/agent.log" | sed 's/^[0-9:]* info: [A-Za-z.]*\[[0-9]*\] /  /' || true
+
+admin=$(bin/appliance users token mberger --label demo-admin -c "$demo/appliance.yaml")
+employee=$(bin/appliance users token lfischer --label demo -c "$demo/appliance.yaml")
+echo "\$ curl -X POST /api/ingest   # as mberger (admin): index the sample office documents"
+curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$port/api/ingest" >/dev/null
+while :; do
+  progress=$(curl -sf -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/api/ingest")
+  case "$progress" in *'"state":"running"'*) sleep 0.5 ;; *) break ;; esac
+done
+echo "  $(printf '%s' "$progress" | grep -o '"added":[0-9]*,"updated":[0-9]*,"unchanged":[0-9]*' | tr -d '"' | tr ',' ' ')  ($(printf '%s' "$progress" | grep -o '"state":"[a-z]*"' | tr -d '"'))"
+
+question="How many days of annual leave do employees get, and how do I request it?"
+echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$question\"   # as lfischer (employee)"
+bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$question"
+
+echo
+echo "The page: http://127.0.0.1:$port/  — sign in as mberger (admin), sweiss (DPO), tkoch or lfischer,"
+echo "password: $password. API token of lfischer for OpenAI clients (base URL http://127.0.0.1:$port/v1): $employee"
+echo "Agent log: .cache/demo/agent.log"
+if [ -t 0 ] && [ "${CI:-}" != "true" ]; then
+  echo "Press Ctrl-C to stop the agent."
+  trap 'echo; echo "stopping the agent"; stop_agent; exit 0' INT TERM
+  wait "$agent" || true
+else
+  echo "(no terminal or CI=true: stopping the agent instead of waiting)"
+  stop_agent
+fi
+trap - EXIT
+
 step "What the demo cannot show yet"
 cat <<'TXT'
-Not built yet (open issues): loading models and generating text (inference core), ingesting the
-office documents and cited search (Appliance.Rag), the agent's web page and OpenAI-compatible API,
-provisioning a simulated macOS box (plan/apply/verify), and the signed audit pack. Each will extend
-this demo as it lands.
+Not built yet (open issues): provisioning a simulated macOS box (plan/apply/verify) and the signed
+audit pack. The answers above come from a generated test model with random weights: their text is
+meaningless (the page says so in a banner); retrieval, citations, streaming, auth and the query log
+are the real thing. With a real model pulled by `provision models pull` the same path gives real answers.
 TXT
