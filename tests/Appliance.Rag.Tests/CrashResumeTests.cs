@@ -51,6 +51,31 @@ public sealed class CrashResumeTests(SampleOfficeFixture office)
         }
     }
 
+    [Fact]
+    public async Task A_cancelled_ingest_reports_what_it_committed_and_the_next_run_adds_the_rest()
+    {
+        var folder = Directory.CreateTempSubdirectory("cancel").FullName;
+        for (var i = 0; i < 300; i++)
+            File.WriteAllText(Path.Combine(folder, $"note-{i:D3}.md"), $"# Note {i}\n\nReminder number {i} about the printer on floor {i % 4}.\n");
+        using var box = new TestBox(folder, office.Hr);
+        using var library = await box.OpenAsync();
+        using var stop = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p => { if (p.FilesDone >= 30) stop.Cancel(); });
+        var first = await library.IngestAsync("handbook", progress, stop.Token);
+        Assert.True(first.Cancelled);
+        Assert.InRange(first.Added, 30, 299);
+        Assert.Equal(first.Added, (await library.ListDocumentsAsync(["everyone"], CancellationToken.None)).Count);
+        Assert.Empty(library.CheckIntegrity());
+        var second = await library.IngestAsync("handbook", null, CancellationToken.None);
+        Assert.Equal((300 - first.Added, first.Added, false), (second.Added, second.Unchanged, second.Cancelled));
+    }
+
+    /// <summary>Reports on the worker's thread, so the test can cancel at an exact count.</summary>
+    private sealed class SynchronousProgress(Action<Ingestion.IngestProgress> report) : IProgress<Ingestion.IngestProgress>
+    {
+        public void Report(Ingestion.IngestProgress value) => report(value);
+    }
+
     private static Process StartIngest(string config)
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)); // bin/<Configuration>/net10.0

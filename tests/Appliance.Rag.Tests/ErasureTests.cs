@@ -73,6 +73,13 @@ public sealed class ErasureTests(SampleOfficeFixture office, EmbeddingModelFixtu
         Assert.False(File.Exists(stored));
         var missing = await Assert.ThrowsAsync<DocumentLibraryException>(() => library.DeleteDocumentAsync(upload.Id, "lfischer", CancellationToken.None));
         Assert.Equal(LibraryError.NotFound, missing.Error);
+
+        // Uploading the same file again is a deliberate act: it is indexed, and later syncs keep it.
+        var again = await library.UploadAsync("handbook", "memo.md", new MemoryStream("# Memo\n\nThe shredder is on floor two."u8.ToArray()), "lfischer", CancellationToken.None);
+        Assert.Equal(DocumentStatus.Ready, again.Status);
+        var sync = await library.IngestAsync("handbook", null, CancellationToken.None);
+        Assert.DoesNotContain(sync.Skipped, s => s.Path == "uploads/memo.md");
+        Assert.Contains(await library.ListDocumentsAsync(["everyone"], CancellationToken.None), d => d.Path == "uploads/memo.md");
     }
 
     private static byte[] ReadDatabase(DocumentLibrary library)

@@ -99,6 +99,20 @@ public sealed class ExtractionTests(SampleOfficeFixture office)
     }
 
     [Fact]
+    public async Task Utf16_text_from_windows_editors_is_read_and_latin1_prose_is_accepted()
+    {
+        var folder = Directory.CreateTempSubdirectory("encodings").FullName;
+        var utf16 = Path.Combine(folder, "notes.txt");
+        await File.WriteAllTextAsync(utf16, "Büroschlüssel\n\nDer Schlüssel liegt am Empfang.", System.Text.Encoding.Unicode);
+        var latin1 = Path.Combine(folder, "old.txt");
+        await File.WriteAllBytesAsync(latin1, System.Text.Encoding.Latin1.GetBytes("Grüße\n\nDie Kantine öffnet um 12 Uhr."));
+        var first = await new PlainTextExtractor().ExtractAsync(utf16, CancellationToken.None);
+        Assert.Equal(("Büroschlüssel", "Der Schlüssel liegt am Empfang."), (first.Title, first.Blocks[1].Text));
+        var second = await new PlainTextExtractor().ExtractAsync(latin1, CancellationToken.None);
+        Assert.Equal("Die Kantine öffnet um 12 Uhr.", second.Blocks[1].Text);
+    }
+
+    [Fact]
     public async Task Chunk_offsets_point_at_the_chunk_text_in_the_document_text()
     {
         foreach (var file in office.Files)

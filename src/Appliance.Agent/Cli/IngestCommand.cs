@@ -45,6 +45,11 @@ internal static class IngestCommand
             }
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(report, LibraryCommandLine.Json));
             else Print(report);
+            if (report.Cancelled)
+            {
+                Console.Error.WriteLine("cancelled: documents finished so far are indexed; run ingest again to continue");
+                return 130;
+            }
             return 0;
         });
         return command;

@@ -10,6 +10,11 @@ internal static class TextFile
     public static async Task<string> ReadAsync(string path, CancellationToken cancellationToken)
     {
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        // Windows editors still save "Unicode" text as UTF-16 with a byte-order mark.
+        if (bytes.AsSpan().StartsWith(stackalloc byte[] { 0xFF, 0xFE }))
+            return Normalize(Encoding.Unicode.GetString(bytes, 2, bytes.Length - 2));
+        if (bytes.AsSpan().StartsWith(stackalloc byte[] { 0xFE, 0xFF }))
+            return Normalize(Encoding.BigEndianUnicode.GetString(bytes, 2, bytes.Length - 2));
         var probe = bytes.AsSpan(0, Math.Min(bytes.Length, 64 * 1024));
         if (probe.IndexOf((byte)0) >= 0)
             throw new ExtractionException("binary content (NUL bytes) in a file named as text");

@@ -282,7 +282,7 @@ internal sealed class LibraryIndex : IDisposable
     }
 
     /// <summary>Erases a document everywhere in one transaction and logs the erasure; null when no such document.</summary>
-    /// <param name="exclude">keep the file out of later syncs while its content is unchanged</param>
+    /// <param name="exclude">keep a source folder's file out of later syncs while its content is unchanged</param>
     public async Task<(ErasureRecord Record, long[] ChunkIds, string Origin)?> EraseDocumentAsync(string documentId, string erasedBy, string reason,
         bool exclude, CancellationToken cancellationToken)
     {
@@ -312,7 +312,7 @@ internal sealed class LibraryIndex : IDisposable
                 """, transaction, ("$d", documentId), ("$c", collectionId), ("$p", path), ("$h", hash), ("$n", chunkIds.Length),
                 ("$by", erasedBy), ("$reason", reason), ("$at", at.ToString("O"))))
                 id = (long)log.ExecuteScalar()!;
-            if (exclude)
+            if (exclude && origin == "source")
                 using (var exclusion = Sql(connection, """
                     INSERT INTO exclusions(collection_id, path, content_hash, erasure_id) VALUES ($c, $p, $h, $e)
                     ON CONFLICT DO UPDATE SET content_hash = excluded.content_hash, erasure_id = excluded.erasure_id
@@ -509,5 +509,11 @@ internal sealed class LibraryIndex : IDisposable
         foreach (var value in values) command.Parameters.AddWithValue($"$in{i++}", value!);
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        // Pooled connections would keep the file open after the library is gone (and a deleted
+        // data folder's file alive); the next Open starts clean.
+        using (var connection = new SqliteConnection(_connectionString)) SqliteConnection.ClearPool(connection);
+        _writer.Dispose();
+    }
 }

@@ -3,7 +3,7 @@ namespace Appliance.Rag.Ingestion;
 /// <summary>A file that was not indexed, and why.</summary>
 public sealed record SkippedFile(string CollectionId, string Path, string Reason);
 
-/// <summary>What one ingestion run did.</summary>
+/// <summary>What one ingestion run did; a cancelled run reports what it committed before it stopped.</summary>
 public sealed record IngestReport(
     int Added,
     int Updated,

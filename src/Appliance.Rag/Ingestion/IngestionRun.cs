@@ -75,7 +75,8 @@ internal sealed class IngestionRun(
             vanished.AddRange(known.Values.Where(k => !seen.Contains(k.Path) && completeOrigins.Contains(ParseOrigin(k.Origin))));
         }
 
-        await IngestFilesAsync(work, progress, uploadedBy, cancellationToken);
+        var files = await IngestFilesAsync(work, progress, uploadedBy, cancellationToken);
+        if (files.Cancelled) return files with { Duration = clock.Elapsed };
 
         foreach (var gone in vanished)
         {
@@ -105,17 +106,26 @@ internal sealed class IngestionRun(
         var clock = Stopwatch.StartNew();
         var total = work.Count;
         var totalBytes = work.Sum(w => w.File.Bytes);
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (item, ct) =>
-            {
-                await IngestFileAsync(item, uploadedBy, ct);
-                var done = Interlocked.Increment(ref _filesDone);
-                var bytes = Interlocked.Add(ref _bytesDone, item.File.Bytes);
-                progress?.Report(new IngestProgress(IngestPhase.Indexing, done, total, bytes, totalBytes, item.File.Path));
-            });
+        var cancelled = false;
+        try
+        {
+            await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                async (item, ct) =>
+                {
+                    await IngestFileAsync(item, uploadedBy, ct);
+                    var done = Interlocked.Increment(ref _filesDone);
+                    var bytes = Interlocked.Add(ref _bytesDone, item.File.Bytes);
+                    progress?.Report(new IngestProgress(IngestPhase.Indexing, done, total, bytes, totalBytes, item.File.Path));
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Every document committed so far stays; the next run skips them by hash.
+            cancelled = true;
+        }
         return new IngestReport(_added, _updated, _unchanged, _erased,
             [.. _skipped.OrderBy(s => s.CollectionId).ThenBy(s => s.Path, StringComparer.Ordinal)],
-            _unsupported, _bytes, _chunks, _embedded, embedder?.ModelId, clock.Elapsed, Cancelled: false);
+            _unsupported, _bytes, _chunks, _embedded, embedder?.ModelId, clock.Elapsed, cancelled);
     }
 
     private async Task IngestFileAsync(WorkItem item, string? uploadedBy, CancellationToken cancellationToken)
