@@ -36,7 +36,7 @@ setup:
 
 # The generated GGUF test models (random weights, fixed seeds; files with the pinned SHA-256 are kept).
 test-models:
-	@dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo -clp:NoSummary
+	@out=$$(dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo 2>&1) || { echo "$$out"; exit 1; }
 	@dotnet tests/Appliance.TestModels/bin/$(CONFIGURATION)/net10.0/testmodels.dll --out $(OUT)/models
 
 # The sample office's documents: text sources copied, PDF/DOCX/XLSX/PPTX rendered (never committed).
