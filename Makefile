@@ -14,7 +14,7 @@ OUT := $(CURDIR)/.cache
 DEBIAN_TOOLS_BASE := openssl ca-certificates
 DEBIAN_TOOLS_INFERENCE :=
 DEBIAN_TOOLS_RAG := poppler-utils fonts-dejavu-core
-DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium
+DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium curl
 DEBIAN_TOOLS_PROVISION :=
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION)
 
