@@ -119,7 +119,7 @@ internal static class AskCommand
             var section = source.GetProperty("section").GetString() is { Length: > 0 } s ? $", {s}" : "";
             var number = source.GetProperty("number").GetInt32();
             Console.WriteLine($" {(cited.Contains(number) ? '*' : ' ')}[{number}] {source.GetProperty("title").GetString()}{page}{section} ({source.GetProperty("collection_id").GetString()}/{source.GetProperty("path").GetString()})");
-            Console.WriteLine($"      {new Uri(http.BaseAddress!, source.GetProperty("link").GetString())}");
+            Console.WriteLine($"      {new Uri(http.BaseAddress!, source.GetProperty("link").GetString()).AbsoluteUri}");
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Measured over HTTP: time to first token {firstDelta ?? 0:0} ms, {completion} tokens, {tokensPerSecond:0.0} tokens/s"));
