@@ -14,7 +14,7 @@ OUT := $(CURDIR)/.cache
 DEBIAN_TOOLS_BASE := openssl ca-certificates
 DEBIAN_TOOLS_INFERENCE :=
 DEBIAN_TOOLS_RAG := poppler-utils fonts-dejavu-core
-DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium
+DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium curl
 DEBIAN_TOOLS_PROVISION := libplist-utils openssh-server openssh-client
 DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace
@@ -38,7 +38,7 @@ setup:
 
 # The generated GGUF test models (random weights, fixed seeds; files with the pinned SHA-256 are kept).
 test-models:
-	@dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo -clp:NoSummary
+	@out=$$(dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo 2>&1) || { echo "$$out"; exit 1; }
 	@dotnet tests/Appliance.TestModels/bin/$(CONFIGURATION)/net10.0/testmodels.dll --out $(OUT)/models
 
 # The sample office's documents: text sources copied, PDF/DOCX/XLSX/PPTX rendered (never committed).

@@ -4,11 +4,13 @@ using Appliance.Agent.Cli;
 var root = new RootCommand("""
     appliance — the office AI appliance's agent and its admin verbs.
 
-    `appliance serve` runs the agent (web page, OpenAI-compatible API, document API).
+    `appliance serve` runs the agent (web page, OpenAI-compatible API, document API);
+    `appliance ask "…"` asks a running agent over HTTP.
     `appliance users passwd NAME` sets a password; `appliance log verify` checks the query log.
     `appliance selfcheck` checks that the pinned llama.cpp build is present, intact and loads.
     """);
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(AskCommand.Create());
 root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(LogCommand.Create());
 root.Subcommands.Add(SelfCheckCommand.Create());

@@ -27,30 +27,104 @@ echo "\$ bin/appliance selfcheck"
 bin/appliance selfcheck 2>/dev/null
 
 step "4. Provision a simulated macOS box: plan, then apply (sandbox target — a test double, not a Mac)"
-box=.cache/demo/provision
-rm -rf "$box" && mkdir -p "$box/.cache/models"
+pbox=.cache/demo/provision
+rm -rf "$pbox" && mkdir -p "$pbox/.cache/models"
 # Stand-in model files: random bytes pinned by SHA-256 (not real weights; nothing here runs them).
-head -c 2097152 /dev/urandom > "$box/.cache/models/chat.gguf"
-head -c 1048576 /dev/urandom > "$box/.cache/models/embed.gguf"
+head -c 2097152 /dev/urandom > "$pbox/.cache/models/chat.gguf"
+head -c 1048576 /dev/urandom > "$pbox/.cache/models/embed.gguf"
 sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/file: bge-m3-Q8_0.gguf/file: embed.gguf/" \
-    -e "s/0\{63\}1/$(sha256sum "$box/.cache/models/chat.gguf" | cut -d' ' -f1)/" \
-    -e "s/0\{63\}2/$(sha256sum "$box/.cache/models/embed.gguf" | cut -d' ' -f1)/" appliance.yaml > "$box/appliance.yaml"
-echo "\$ bin/provision plan -c $box/appliance.yaml --target sandbox:$box/mac   (resource lines only)"
+    -e "s/0\{63\}1/$(sha256sum "$pbox/.cache/models/chat.gguf" | cut -d' ' -f1)/" \
+    -e "s/0\{63\}2/$(sha256sum "$pbox/.cache/models/embed.gguf" | cut -d' ' -f1)/" appliance.yaml > "$pbox/appliance.yaml"
+echo "\$ bin/provision plan -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (resource lines only)"
 set +e
-bin/provision plan -c "$box/appliance.yaml" --target "sandbox:$box/mac" | grep -E '^simulated|^  [-+~!] |^Plan:|^No changes'
+bin/provision plan -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^simulated|^  [-+~!] |^Plan:|^No changes'
 code=${PIPESTATUS[0]}
 set -e
 echo "(exit code $code: 2 means changes pending)"
-echo "\$ bin/provision apply -c $box/appliance.yaml --target sandbox:$box/mac --yes   (last lines)"
-bin/provision apply -c "$box/appliance.yaml" --target "sandbox:$box/mac" --yes | tail -4
-echo "\$ bin/provision verify -c $box/appliance.yaml --target sandbox:$box/mac   (firewall proof and summary)"
-bin/provision verify -c "$box/appliance.yaml" --target "sandbox:$box/mac" | grep -E '^pass  flow\.|^FAIL|passed,'
+echo "\$ bin/provision apply -c $pbox/appliance.yaml --target sandbox:$pbox/mac --yes   (last lines)"
+bin/provision apply -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" --yes | tail -4
+echo "\$ bin/provision verify -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (firewall proof and summary)"
+bin/provision verify -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^pass  flow\.|^FAIL|passed,'
+
+step "5. The agent: the office's documents, asked over HTTP, answered with citations"
+# A demo box derived from appliance.yaml: the generated test models instead of the real ones, the
+# sample office documents as collections, storage under .cache/demo, plain HTTP on loopback.
+demo=$root/.cache/demo
+box=$demo/box
+port=${DEMO_PORT:-8080}
+password=${DEMO_PASSWORD:-demo-password-2026}
+rm -rf "$box" && mkdir -p "$box"
+sed -e "s#enabled: true                          \# no certificate/key.*#enabled: false#" \
+    -e "s#name: qwen3-30b-a3b#name: tiny-chat#" -e "s#file: Qwen3-30B-A3B-Q4_K_M.gguf#file: tiny-chat.gguf#" \
+    -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000001#sha256: $(sha256sum .cache/models/tiny-chat.gguf | cut -d' ' -f1)#" \
+    -e "s#name: bge-m3#name: tiny-embed#" -e "s#file: bge-m3-Q8_0.gguf#file: tiny-embed.gguf#" \
+    -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000002#sha256: $(sha256sum .cache/models/tiny-embed.gguf | cut -d' ' -f1)#" \
+    -e "/^    source: https/d" \
+    -e "s#\"/Users/Shared/Kanzlei/Handbuch\"#\"$root/.cache/sample-office/handbook\"#" \
+    -e "s#\"/Users/Shared/Kanzlei/Mandate\"#\"$root/.cache/sample-office/clients\"#" \
+    -e "s#\"/Users/Shared/Kanzlei/Personal\"#\"$root/.cache/sample-office/hr\"#" \
+    -e "s#root: \"/Library/Application Support/Appliance\"#root: \"$box\"#" \
+    -e "s#^  models: models#  models: \"$root/.cache/models\"#" appliance.yaml > "$demo/appliance.yaml"
+echo "\$ bin/provision config validate -c .cache/demo/appliance.yaml   # appliance.yaml with test models and sample documents"
+bin/provision config validate -c "$demo/appliance.yaml"
+
+echo "\$ bin/appliance serve -c .cache/demo/appliance.yaml --urls http://127.0.0.1:$port &"
+APPLIANCE_INITIAL_PASSWORD=$password bin/appliance serve -c "$demo/appliance.yaml" --urls "http://127.0.0.1:$port" --plain-logs \
+  > "$demo/agent.log" 2>&1 &
+agent=$!
+stop_agent() { kill "$agent" 2>/dev/null && wait "$agent" 2>/dev/null; true; }
+trap stop_agent EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  kill -0 "$agent" 2>/dev/null || { echo "the agent did not start:"; cat "$demo/agent.log"; exit 1; }
+  sleep 0.5
+done
+grep -m1 "inference:" "$demo/agent.log" | sed 's/^[0-9:]* info: [A-Za-z.]*\[[0-9]*\] /  /' || true
+
+admin=$(bin/appliance users token mberger --label demo-admin -c "$demo/appliance.yaml")
+employee=$(bin/appliance users token lfischer --label demo -c "$demo/appliance.yaml")
+echo "\$ curl -X POST /api/ingest   # as mberger (admin): index the sample office documents"
+curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$port/api/ingest" >/dev/null
+while :; do
+  progress=$(curl -sf -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/api/ingest")
+  case "$progress" in *'"state":"running"'*) sleep 0.5 ;; *) break ;; esac
+done
+echo "  $(printf '%s' "$progress" | grep -o '"added":[0-9]*,"updated":[0-9]*,"unchanged":[0-9]*' | tr -d '"' | tr ',' ' ')  ($(printf '%s' "$progress" | grep -o '"state":"[a-z]*"' | tr -d '"'))"
+
+question="How many days of annual leave do employees get, and how do I request it?"
+echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$question\"   # as lfischer (employee)"
+bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$question"
+
+echo
+echo "The page: http://127.0.0.1:$port/  — sign in as mberger (admin), sweiss (DPO), tkoch or lfischer,"
+echo "password: $password. API token of lfischer for OpenAI clients (base URL http://127.0.0.1:$port/v1): $employee"
+echo "Agent log: .cache/demo/agent.log"
+step "6. The DPO's audit pack: built from the provisioned (simulated) box, signed, verified"
+pack=.cache/demo/audit-pack.zip
+echo "\$ bin/provision audit pack -c $pbox/appliance.yaml --target sandbox:$pbox/mac -o $pack"
+bin/provision audit pack -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" -o "$pack"
+echo "\$ bin/provision audit verify $pack --public-key ${pack%.zip}.audit-key.pub   (summary)"
+bin/provision audit verify "$pack" --public-key "${pack%.zip}.audit-key.pub" | tail -2
+echo "contents of $pack:"
+python3 -m zipfile -l "$pack" | awk 'NR>1 {print "  " $1}'
 
 step "What the demo cannot show yet"
 cat <<'TXT'
-Not built yet (open issues): loading models and generating text (inference core), ingesting the
-office documents and cited search (Appliance.Rag), the agent's web page and OpenAI-compatible API,
-and the signed audit pack. Provisioning runs against a simulated macOS only: no real Mac was
-changed, and the agent binary and Metal libraries are not shipped to the box yet. Each will extend
-this demo as it lands.
+The answers above come from a generated test model with random weights: their text is meaningless
+(the page says so in a banner); retrieval, citations, streaming, auth and the query log are the real
+thing, and a real model pulled by `provision models pull` takes the same path. Provisioning ran
+against a simulated macOS only (no real Mac was changed), and the audit pack above was built from
+that simulated box: it says so on every page. The agent in step 5 keeps its data outside the
+simulated box, so the pack's usage and erasure sections are empty until the agent exports its
+evidence into the box's data folder (open work).
 TXT
+
+if [ -t 0 ] && [ "${CI:-}" != "true" ]; then
+  echo "Press Ctrl-C to stop the agent."
+  trap 'echo; echo "stopping the agent"; stop_agent; exit 0' INT TERM
+  wait "$agent" || true
+else
+  echo "(no terminal or CI=true: stopping the agent instead of waiting)"
+  stop_agent
+fi
+trap - EXIT

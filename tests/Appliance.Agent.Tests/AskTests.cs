@@ -26,7 +26,7 @@ public sealed class AskTests(AgentFixture fixture)
         Assert.Contains(events, e => e.Event == "delta");
         Assert.Equal("done", events[^1].Event);
         var sources = events[0].Data.GetProperty("citations").EnumerateArray().ToList();
-        var holidays = sources.Single(c => c.GetProperty("path").GetString() == "holidays.md");
+        var holidays = sources.First(c => c.GetProperty("path").GetString() == "holidays.md");
         Assert.StartsWith($"/api/documents/{holidays.GetProperty("document_id").GetString()}/content#", holidays.GetProperty("link").GetString());
         var done = events[^1].Data;
         // Whatever the model cites must be one of the numbered sources it was given.

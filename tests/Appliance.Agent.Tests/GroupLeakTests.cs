@@ -34,7 +34,7 @@ public sealed class GroupLeakTests(AgentFixture fixture)
         foreach (var (user, allowed) in Readable)
         {
             using var client = _agent.As(user);
-            foreach (var question in RandomQuestions(seed: user.GetHashCode(StringComparison.Ordinal) ^ 7, count: 40))
+            foreach (var question in RandomQuestions(seed: user.Length * 17 + 7, count: 20))
             {
                 var hits = await (await client.PostAsJsonAsync("/api/search", new { query = question, k = 20 })).Content.ReadFromJsonAsync<JsonElement>();
                 foreach (var hit in hits.EnumerateArray())
@@ -53,7 +53,7 @@ public sealed class GroupLeakTests(AgentFixture fixture)
         foreach (var (user, allowed) in Readable)
         {
             using var client = _agent.As(user);
-            foreach (var question in RandomQuestions(seed: user.Length * 31, count: 15))
+            foreach (var question in RandomQuestions(seed: user.Length * 31, count: 8))
             {
                 using var response = await client.PostAsJsonAsync("/api/ask", new { question, max_tokens = 4 });
                 var events = await ServerSentEventReader.ReadAllAsync(response);
@@ -69,6 +69,30 @@ public sealed class GroupLeakTests(AgentFixture fixture)
                 if (done.GetProperty("extractive").GetBoolean())
                     AssertNoForeignWords(user, allowed, done.GetProperty("answer").GetString()!, question);
             }
+        }
+    }
+
+    [Fact]
+    public async Task No_citation_of_the_documents_model_comes_from_a_collection_outside_the_callers_groups()
+    {
+        foreach (var (user, allowed) in Readable)
+        {
+            using var client = _agent.As(user);
+            foreach (var question in RandomQuestions(seed: user.Length * 53, count: 8))
+            {
+                using var response = await client.PostAsJsonAsync("/v1/chat/completions",
+                    new { model = "documents", max_tokens = 2, messages = new[] { new { role = "user", content = question } } });
+                var completion = await response.Content.ReadFromJsonAsync<JsonElement>();
+                foreach (var citation in completion.GetProperty("citations").EnumerateArray())
+                    Assert.True(allowed.Contains(citation.GetProperty("collection_id").GetString()), $"{user} asked '{question}' and was cited {citation}");
+            }
+            // What the model was shown is in the query log: only readable documents were retrieved.
+            using var dora = _agent.As("dora");
+            var readable = (await client.GetFromJsonAsync<JsonElement>("/api/documents")).EnumerateArray().Select(d => d.GetProperty("id").GetString()).ToHashSet();
+            var entries = (await dora.GetFromJsonAsync<JsonElement>("/api/audit/log?limit=1000")).GetProperty("entries").EnumerateArray()
+                .Where(e => e.GetProperty("user").GetString() == user && e.GetProperty("route").GetString() == "/v1/chat/completions").ToList();
+            Assert.NotEmpty(entries);
+            Assert.All(entries.SelectMany(e => e.GetProperty("document_ids").EnumerateArray()), id => Assert.Contains(id.GetString(), readable));
         }
     }
 

@@ -19,18 +19,19 @@ public sealed class TestOffice : IDisposable
 
     /// <param name="queryLog">full, hashed or off.</param>
     /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
-    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3)
+    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8, bool tls = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var yaml = Yaml(queryLog, ldap, lockoutAttempts);
+        if (tls) SelfSignedCertificate.WritePem(Path.Combine(folder, "tls"));
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls);
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
         OfficeDocuments.WriteTo(folder);
         return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
     }
 
-    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts) => $$"""
+    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls) => $$"""
         appliance:
           name: "Test office"
           hostname: ai-box.test.lan
@@ -41,21 +42,21 @@ public sealed class TestOffice : IDisposable
           dns_servers: [127.0.0.1]
           ntp_servers: [127.0.0.1]
           agent_port: 8443
-          tls: { enabled: false }
+          tls: {{(tls ? "{ enabled: true, certificate: tls/cert.pem, key: tls/key.pem }" : "{ enabled: false }")}}
         models:
           chat:
             name: tiny-chat
             file: tiny-chat.gguf
             sha256: {{TestModelSpec.TinyChat.ExpectedSha256}}
             context_length: 2048
-            parallel: 4
+            parallel: {{parallel}}
           embedding:
             name: tiny-embed
             file: tiny-embed.gguf
             sha256: {{TestModelSpec.TinyEmbed.ExpectedSha256}}
             context_length: 512
             parallel: 2
-        inference: { queue_limit: 8 }
+        inference: { queue_limit: {{queueLimit}} }
         rag:
           max_upload_mb: 1
           collections:

@@ -83,7 +83,7 @@ public sealed class WebPageTests(AgentFixture fixture) : IAsyncLifetime
         await page.ClickAsync("#ask-button");
         await Assertions.Expect(page.Locator("#answer-meta")).ToContainTextAsync("first words after", new() { Timeout = 60_000 });
         Assert.NotEmpty(await page.Locator("#answer-text").InnerTextAsync());
-        var source = page.Locator("#sources a.source-link", new() { HasText = "Müller" });
+        var source = page.Locator("#sources a.source-link", new() { HasText = "Müller" }).First;
         await Assertions.Expect(source).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^/api/documents/.+/content#"));
         await ShotAsync(page, "2-ask");
 

@@ -185,4 +185,18 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
         Assert.True(after.PromptTokensTotal > before.PromptTokensTotal);
         Assert.True(after.ModelMemoryBytes > 1_000_000);
     }
+
+    [Fact]
+    public async Task A_repetition_penalty_changes_what_greedy_decoding_picks()
+    {
+        // Random weights repeat little on their own, so this checks that the penalty sampler is in
+        // the chain and acts (this API generation's signature, n_vocab first), not how much it helps.
+        var plain = new GenerationRequest(fixture.Tokens("the the the office office"), SamplingOptions.Greedy, 80, [], IgnoreEndOfGeneration: true);
+        var penalised = plain with { Sampling = SamplingOptions.Greedy with { RepetitionPenalty = 1.8f, PenaltyLastN = 64 } };
+        var (a, _) = await Scheduler.RunAsync(plain);
+        var (b, _) = await Scheduler.RunAsync(penalised);
+        var (c, _) = await Scheduler.RunAsync(penalised);
+        Assert.NotEqual(a, b);
+        Assert.Equal(b, c);
+    }
 }

@@ -67,6 +67,11 @@ public static class AskEndpoint
             status = 429;
             await OpenAi.Overload.RefuseAsync(context, retryAfter, openAiShape: false);
         }
+        catch (ArgumentException e) when (!context.Response.HasStarted)
+        {
+            status = 400;
+            await TypedResults.Problem(statusCode: 400, title: "question too long", detail: e.Message.Split(" (Parameter")[0]).ExecuteAsync(context);
+        }
         finally
         {
             await log.AppendAsync(new QueryRecord(caller.Name, "/api/ask", body.Question, summary?.RetrievedDocumentIds ?? [],

@@ -37,5 +37,4 @@ public static class Principals
         return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, ClaimTypes.Name, ClaimTypes.Role));
     }
 
-    public static bool Has(this ApplianceUser user, Role role) => user.Roles.Contains(role);
 }

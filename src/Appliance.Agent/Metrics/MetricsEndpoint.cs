@@ -1,14 +1,36 @@
+using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Documents;
+using Appliance.Config;
+using Appliance.Rag;
 
 namespace Appliance.Agent.Metrics;
 
-/// <summary>/metrics in Prometheus text format.</summary>
+/// <summary>/metrics in Prometheus text format: HTTP, inference load and speed, the index, the query log.</summary>
 public static class MetricsEndpoint
 {
-    public static async Task<IResult> GetAsync(RequestMetrics requests, QueryLog log, CancellationToken ct)
+    public static async Task<IResult> GetAsync(RequestMetrics requests, QueryLog log, ServedModels models, DocumentLibrary library,
+        IngestionJobs ingestion, ApplianceConfig config, CancellationToken ct)
     {
         var text = new PrometheusText();
         requests.WriteTo(text);
+        if (models.Stats?.Invoke() is { } stats)
+        {
+            text.Gauge("appliance_inference_queue_depth", "requests waiting for a free sequence", stats.QueueDepth);
+            text.Gauge("appliance_inference_active_sequences", "sequences being decoded right now", stats.ActiveSequences);
+            text.Counter("appliance_inference_prompt_tokens_total", "prompt tokens processed since start", stats.PromptTokensTotal);
+            text.Counter("appliance_inference_completion_tokens_total", "completion tokens generated since start", stats.CompletionTokensTotal);
+            text.Gauge("appliance_inference_decode_tokens_per_second", "recent decode speed over all sequences", stats.RecentDecodeTokensPerSecond);
+            text.Gauge("appliance_model_memory_bytes", "memory held by the loaded models", stats.ModelMemoryBytes);
+        }
+        if (models.ChatModel is { } chat)
+            text.Family("appliance_model_info", "gauge", "the served models (value 1); test=1 marks generated models with meaningless output")
+                .Sample("appliance_model_info", 1, ("role", "chat"), ("name", chat.Name), ("sha256", chat.Sha256), ("test", chat.IsTestModel ? "1" : "0"));
+        var documents = await library.ListDocumentsAsync(config.Auth.Groups.Select(g => g.Id).ToList(), ct);
+        text.Gauge("appliance_index_documents", "documents in the index", documents.Count);
+        text.Gauge("appliance_index_chunks", "chunks in the index", documents.Sum(d => d.Chunks));
+        text.Gauge("appliance_index_bytes", "size of the index database file", File.Exists(library.DatabasePath) ? new FileInfo(library.DatabasePath).Length : 0);
+        text.Counter("appliance_ingested_documents_total", "documents added or updated by ingestion runs since start", ingestion.DocumentsIngested);
         text.Gauge("appliance_query_log_entries", "entries in the query log", await log.CountAsync(ct));
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }

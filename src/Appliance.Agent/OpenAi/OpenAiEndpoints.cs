@@ -133,6 +133,12 @@ public static class OpenAiEndpoints
             status = 429;
             await Overload.RefuseAsync(context, retryAfter, openAiShape: true);
         }
+        catch (ArgumentException e) when (!context.Response.HasStarted)
+        {
+            // The inference core refuses what it cannot run (a prompt longer than the context) before starting.
+            status = 400;
+            await OpenAiErrors.Result(400, e.Message.Split(" (Parameter")[0], "context_length_exceeded", "messages").ExecuteAsync(context);
+        }
         finally
         {
             await LogAsync(log, context, request.Question, retrieved, promptTokens, completionTokens, started, status);

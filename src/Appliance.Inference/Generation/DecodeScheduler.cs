@@ -88,7 +88,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
             {
                 yield return update;
             }
-            if (work.Failure is { } failure) throw failure;
+            if (work.Failure is { } failure) throw new InvalidOperationException(failure.Message, failure);
             ct.ThrowIfCancellationRequested();
         }
         finally
@@ -201,6 +201,8 @@ public sealed class DecodeScheduler : IAsyncDisposable
                 work = _waiting.First.Value;
                 _waiting.RemoveFirst();
                 work.Node = null;
+                // Reserved under the lock so admission never counts a taken sequence as free.
+                target.Work = work;
             }
             Start(target, work);
         }
