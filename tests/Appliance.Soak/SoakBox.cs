@@ -88,6 +88,8 @@ public sealed class SoakBox : IDisposable
 
         return $"""
             # Soak-run appliance: generated test models (meaningless text), sample office documents.
+            # One llama.cpp thread: with two, ggml's threads wait on each other at every step and on a
+            # shared 2-core machine decode speed collapses (see the inference notes).
             appliance: {"{"} name: Soak office, hostname: soak.test.lan, admin_contact: it@soak.example {"}"}
             machine: {"{"} chip: m3-ultra, memory_gb: 256 {"}"}
             network:
@@ -108,7 +110,7 @@ public sealed class SoakBox : IDisposable
                 sha256: {Model("tiny-embed.gguf")}
                 context_length: 512
                 parallel: 2
-            inference: {"{"} backend: llama, threads: 2, queue_limit: {queueLimit} {"}"}
+            inference: {"{"} backend: llama, threads: 1, queue_limit: {queueLimit} {"}"}
             rag:
               chunk_tokens: 200
               chunk_overlap_tokens: 20

@@ -20,10 +20,17 @@ public static class AuthenticationSetup
 
     public static IServiceCollection AddApplianceAuthentication(this IServiceCollection services, AuthSettings auth, string dataFolder)
     {
-        // Session cookies stay valid across restarts because their keys live with the data.
+        // Session cookies stay valid across restarts because their keys live with the data. The key
+        // ring is stored unencrypted, so its folder is the agent's alone (0700), whatever the umask.
+        var keys = Path.Combine(dataFolder, "session-keys");
+        if (!OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         services.AddDataProtection()
             .SetApplicationName("appliance-agent")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "session-keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(keys));
 
         services.AddAuthentication(Either)
             .AddPolicyScheme(Either, "cookie or bearer token", o =>
