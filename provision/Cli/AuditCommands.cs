@@ -84,7 +84,8 @@ internal static class AuditCommands
                 {
                     Console.WriteLine($"audit pack written: {file}");
                     Console.WriteLine($"  period {window}, controls {evidence.Controls.Passed} pass / {evidence.Controls.Failed} fail, {evidence.Usage.TotalQueries} queries, {evidence.Erasures.Count} erasures");
-                    Console.WriteLine($"  query-log chain: {(evidence.Usage.QueryLogChain.Intact ? "intact" : "NOT intact")} — {evidence.Usage.QueryLogChain.Detail}");
+                    var chain = evidence.Usage.QueryLogChain;
+                    Console.WriteLine($"  query-log chain: {(chain.Intact ? "intact — " : chain.Entries == 0 ? "" : "NOT intact — ")}{chain.Detail}");
                     Console.WriteLine($"  signed with audit key {key.Public.Fingerprint}{(keyCreated ? " (created now on the box; recorded in the journal)" : "")}");
                     Console.WriteLine($"  public key: {publicKey}");
                     Console.WriteLine($"  contents: {string.Join(", ", PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
