@@ -14,7 +14,7 @@ public sealed class BundleException(string message) : Exception(message);
 
 /// <summary>
 /// Builds what the Mac runs, on the machine running provision, so the Mac needs neither .NET nor
-/// Node: a self-contained publish of the agent for the box's runtime identifier, plus the pinned
+/// Node: a self-contained publish of the agent (and of provision, for the nightly verify) for the box's runtime identifier, plus the pinned
 /// native llama.cpp libraries fetched by src/Appliance.Llama/native/fetch.sh (npm pack, integrity
 /// checked) and checked again here against their SHA256SUMS. Writes MANIFEST.sha256 over it all.
 /// </summary>
@@ -40,6 +40,16 @@ public sealed class AgentBundle(ICommandRunner runner, string repositoryRoot)
             "-o", staging, "--nologo", "-v", "quiet").WithTimeout(TimeSpan.FromMinutes(20)), ct);
         if (!publish.Succeeded)
             throw new BundleException($"dotnet publish for {runtimeId} failed (exit {publish.ExitCode}): {Tail(publish.StandardOutput + publish.StandardError)}");
+
+        // provision itself rides along: the nightly verify LaunchDaemon runs bin/provision on the box.
+        // Both programs are self-contained for the same runtime and share one central package set,
+        // so their common files are identical and one folder holds both.
+        progress?.Report($"publishing provision for {runtimeId} (self-contained, for the nightly verify)…");
+        var provision = Path.Combine(repositoryRoot, "provision", "Appliance.Provision.csproj");
+        var publishProvision = await runner.RunAsync(Command.Of("dotnet", "publish", provision, "-c", "Release", "-r", runtimeId, "--self-contained",
+            "-o", staging, "--nologo", "-v", "quiet").WithTimeout(TimeSpan.FromMinutes(20)), ct);
+        if (!publishProvision.Succeeded)
+            throw new BundleException($"dotnet publish of provision for {runtimeId} failed (exit {publishProvision.ExitCode}): {Tail(publishProvision.StandardOutput + publishProvision.StandardError)}");
 
         progress?.Report($"fetching the pinned native llama.cpp libraries for {runtimeId}…");
         var fetch = await runner.RunAsync(Command.Of(Path.Combine(repositoryRoot, "src", "Appliance.Llama", "native", "fetch.sh"), runtimeId)

@@ -29,6 +29,13 @@ public sealed class BundleTests
             Assert.True(check.Succeeded, check.StandardOutput + check.StandardError);
             Assert.Contains(Path.Combine(output, "native", "linux-x64"), check.StandardOutput + check.StandardError);
 
+            // provision travels in the same bundle, with its templates, for the nightly verify job.
+            Assert.Contains("provision", bundle.Files.Keys);
+            Assert.Contains("templates/launchd-verify.plist.hbs", bundle.Files.Keys);
+            var validate = await new LocalCommandRunner().RunAsync(Command.Of(Path.Combine(output, "provision"), "config", "validate", "-c", Path.Combine(TestBox.RepositoryRoot, "appliance.yaml"))
+                .WithEnvironment("PATH", "/usr/bin:/bin").WithEnvironment("DOTNET_ROOT", null).WithWorkingDirectory(output));
+            Assert.True(validate.Succeeded, validate.StandardOutput + validate.StandardError);
+
             // Installed on a (simulated) box: one archive, unpacked into bin, identified by the manifest's hash.
             using var box = new TestBox("bundle");
             await using var target = await SandboxTarget.OpenAsync(box.SandboxRoot, 64, new LocalCommandRunner(), CancellationToken.None);
