@@ -27,19 +27,21 @@ public sealed class AuditKey
     public static AuditKey FromSeed(ReadOnlySpan<byte> seed) => new(new Ed25519PrivateKeyParameters(seed.ToArray(), 0));
 
     /// <summary>Reads a key file written by <see cref="Save"/>.</summary>
-    public static AuditKey Load(string path)
+    public static AuditKey Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>A key from the text of a key file (base64 of the 32-byte seed); <paramref name="source"/> names it in errors.</summary>
+    public static AuditKey Parse(string text, string source)
     {
-        var text = File.ReadAllText(path).Trim();
         byte[] seed;
         try
         {
-            seed = Convert.FromBase64String(text);
+            seed = Convert.FromBase64String(text.Trim());
         }
         catch (FormatException)
         {
-            throw new InvalidDataException($"{path} is not an audit key (expected base64 of a 32-byte Ed25519 seed)");
+            throw new InvalidDataException($"{source} is not an audit key (expected base64 of a 32-byte Ed25519 seed)");
         }
-        if (seed.Length != 32) throw new InvalidDataException($"{path} is not an audit key (expected 32 bytes, found {seed.Length})");
+        if (seed.Length != 32) throw new InvalidDataException($"{source} is not an audit key (expected 32 bytes, found {seed.Length})");
         return FromSeed(seed);
     }
 

@@ -19,18 +19,7 @@ public static class AuditKeyOnBox
     public static async Task<(AuditKey Key, bool Created)> LoadOrCreateAsync(ITarget target, CancellationToken ct)
     {
         if (await target.ReadFileAsync(KeyFile, ct) is { } existing)
-        {
-            var path = Path.GetTempFileName();
-            try
-            {
-                await File.WriteAllBytesAsync(path, existing, ct);
-                return (AuditKey.Load(path), false);
-            }
-            finally
-            {
-                File.Delete(path);
-            }
-        }
+            return (AuditKey.Parse(Encoding.UTF8.GetString(existing), $"{KeyFile} on {target.Description}"), false);
 
         var key = AuditKey.Create();
         var local = Path.Combine(Directory.CreateTempSubdirectory("audit-key").FullName, "audit-key");

@@ -9,7 +9,7 @@ namespace Appliance.Config.Tests;
 /// </summary>
 public sealed class ConfigFuzzTests
 {
-    private static readonly string Example = File.ReadAllText(Path.Combine(FindRoot(), "appliance.yaml"));
+    private static readonly string Example = File.ReadAllText(Path.Combine(Repository.Root, "appliance.yaml"));
 
     private static readonly string[] HostileValues =
     [
@@ -103,13 +103,5 @@ public sealed class ConfigFuzzTests
         var pos = random.Next(key.Length);
         key[pos] = (char)('a' + random.Next(26));
         return key + line[colon..];
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "appliance.yaml")) && Directory.Exists(Path.Combine(dir.FullName, "provision")))
-                return dir.FullName;
-        throw new InvalidOperationException("repository root not found");
     }
 }

@@ -5,7 +5,7 @@ namespace Appliance.Config.Tests;
 /// <summary>The shipped example and the `provision config validate` command as users run them.</summary>
 public sealed class ExampleConfigTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
 
     [Fact]
     public void The_example_appliance_yaml_is_valid_and_describes_a_12_person_office_on_an_m3_ultra()
@@ -64,12 +64,4 @@ public sealed class ExampleConfigTests
 
     private static Task<CommandResult> Provision(params string[] arguments) =>
         new LocalCommandRunner().RunAsync(Command.Of("dotnet", [Path.Combine(AppContext.BaseDirectory, "provision.dll"), .. arguments]));
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "appliance.yaml")) && Directory.Exists(Path.Combine(dir.FullName, "provision")))
-                return dir.FullName;
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
 }
