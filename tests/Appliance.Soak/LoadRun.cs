@@ -11,6 +11,9 @@ namespace Appliance.Soak;
 /// <summary>One finished request as the client saw it.</summary>
 public sealed record Sample(string Route, int Status, double LatencyMs, double? FirstTokenMs, double? TokensPerSecond, bool RetryAfterSent, double AtSeconds);
 
+/// <summary>The agent's memory at one moment, from its /metrics, in MiB.</summary>
+public sealed record MemorySample(double AtSeconds, double ResidentMiB, double ManagedHeapMiB, double GcCommittedMiB, double SqliteMiB, int IndexDocuments);
+
 /// <summary>A citation that named a collection the caller may not read.</summary>
 public sealed record Leak(string User, string Route, string Collection, string DocumentId);
 
@@ -18,9 +21,10 @@ public sealed record Leak(string User, string Route, string Collection, string D
 /// Many users at once against the agent: streamed asks, searches, chat completions and uploads,
 /// each user with their own token and groups. Every citation is checked against the caller's groups.
 /// </summary>
-public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, int seed)
+public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, int seed, int uploadPercent = 10)
 {
     public static readonly TimeSpan RequestLimit = TimeSpan.FromMinutes(2);
+    public const int NotesPerUser = 8;
 
     public static readonly string[] Questions =
     [
@@ -33,12 +37,15 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
     private readonly ConcurrentQueue<Sample> _samples = new();
     private readonly ConcurrentQueue<Leak> _leaks = new();
     private readonly ConcurrentQueue<(double At, double Depth)> _queueDepth = new();
+    private readonly ConcurrentQueue<MemorySample> _memory = new();
     private readonly ConcurrentQueue<string> _hung = new();
     private readonly ConcurrentQueue<string> _problems = new();
 
     public IReadOnlyCollection<Sample> Samples => _samples;
     public IReadOnlyCollection<Leak> Leaks => _leaks;
     public IReadOnlyCollection<(double At, double Depth)> QueueDepth => _queueDepth;
+    public IReadOnlyCollection<MemorySample> Memory => _memory;
+    public int UploadPercent => uploadPercent;
     public IReadOnlyCollection<string> Hung => _hung;
     public IReadOnlyCollection<string> Problems => _problems;
     public long RssAfterWarmUp { get; private set; }
@@ -70,10 +77,12 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
             var question = Questions[random.Next(Questions.Length)];
             try
             {
-                if (pick < 35) await AskAsync(http, user, question, clock);
-                else if (pick < 65) await SearchAsync(http, user, question, clock);
-                else if (pick < 90) await ChatAsync(http, user, model, question, clock);
-                else if (uploads.Count > 0) await UploadAsync(http, user, uploads[random.Next(uploads.Count)], n++, clock);
+                // The rest of the mix keeps its proportions (35 : 30 : 25) whatever share uploads get.
+                var share = (100 - uploadPercent) / 90.0;
+                if (pick < 35 * share) await AskAsync(http, user, question, clock);
+                else if (pick < 65 * share) await SearchAsync(http, user, question, clock);
+                else if (pick < 90 * share) await ChatAsync(http, user, model, question, clock);
+                else if (uploads.Count > 0) await UploadAsync(http, user, uploads[n % LoadRun.NotesPerUser % uploads.Count], n++, clock);
             }
             catch (Exception e) when (e is HttpRequestException or IOException or JsonException or InvalidOperationException or KeyNotFoundException)
             {
@@ -158,7 +167,9 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
 
     private async Task UploadAsync(HttpClient http, SoakUser user, string collection, int n, Stopwatch clock)
     {
-        using var request = Request(HttpMethod.Post, $"/api/documents?collection={collection}&name=soak-{user.Name}-{n}.txt", user);
+        // Each user keeps rewriting its own few notes: every upload replaces a document (erase + index in one
+        // transaction), so the corpus stops growing after warm-up and any further memory growth is a leak.
+        using var request = Request(HttpMethod.Post, $"/api/documents?collection={collection}&name=soak-{user.Name}-{n % NotesPerUser}.txt", user);
         request.Content = new StringContent($"Note {n} by {user.Name}: the soak test uploads plain text, {DateTime.UtcNow:O}.\n", Encoding.UTF8, "text/plain");
         await TimedAsync("/api/documents (upload)", user, clock, async (limit, started) =>
         {
@@ -211,15 +222,33 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
                 using var response = await http.SendAsync(request, stop);
-                var text = await response.Content.ReadAsStringAsync(stop);
-                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("appliance_inference_queue_depth ", StringComparison.Ordinal));
-                if (line is not null && double.TryParse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture, out var depth))
-                    _queueDepth.Enqueue((clock.Elapsed.TotalSeconds, depth));
+                var metrics = Gauges(await response.Content.ReadAsStringAsync(stop));
+                var at = clock.Elapsed.TotalSeconds;
+                if (metrics.TryGetValue("appliance_inference_queue_depth", out var depth)) _queueDepth.Enqueue((at, depth));
+                if (metrics.TryGetValue("process_resident_memory_bytes", out var rss))
+                    _memory.Enqueue(new MemorySample(Math.Round(at, 1), MiB(rss), MiB(metrics.GetValueOrDefault("dotnet_gc_heap_size_bytes")),
+                        MiB(metrics.GetValueOrDefault("dotnet_gc_committed_bytes")), MiB(metrics.GetValueOrDefault("appliance_sqlite_memory_bytes")),
+                        (int)metrics.GetValueOrDefault("appliance_index_documents")));
                 await Task.Delay(1000, stop);
             }
             catch (OperationCanceledException) { return; }
             catch (HttpRequestException e) { _problems.Enqueue($"/metrics: {e.Message}"); }
         }
+    }
+
+    private static double MiB(double bytes) => Math.Round(bytes / 1048576, 1);
+
+    /// <summary>The unlabelled samples of a Prometheus text page, by name.</summary>
+    private static Dictionary<string, double> Gauges(string text)
+    {
+        var gauges = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith('#') || line.Contains('{')) continue;
+            var parts = line.Split(' ');
+            if (parts.Length == 2 && double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var value)) gauges[parts[0]] = value;
+        }
+        return gauges;
     }
 
     private async Task ReportAsync(IProgress<string>? progress, Stopwatch clock, CancellationToken stop)
@@ -230,7 +259,8 @@ public sealed class LoadRun(AgentProcess agent, SoakBox box, TimeSpan duration, 
             try { await Task.Delay(10_000, stop); }
             catch (OperationCanceledException) { return; }
             var done = _samples.Count;
-            progress.Report($"{clock.Elapsed.TotalSeconds,5:0}s  {done} requests, {_samples.Count(s => s.Status == 429)} × 429, {_leaks.Count} leaks, {_hung.Count} hung, RSS {agent.ResidentBytes() / 1048576} MiB");
+            progress.Report($"{clock.Elapsed.TotalSeconds,5:0}s  {done} requests, {_samples.Count(s => s.Status == 429)} × 429, {_leaks.Count} leaks, {_hung.Count} hung, RSS {agent.ResidentBytes() / 1048576} MiB"
+                + (_memory.LastOrDefault() is { } m ? $" (managed heap {m.ManagedHeapMiB}, GC committed {m.GcCommittedMiB}, SQLite {m.SqliteMiB})" : ""));
         }
     }
 

@@ -4,6 +4,7 @@ using Appliance.Soak;
 var seconds = new Option<int>("--seconds") { Description = "how long the load runs", DefaultValueFactory = _ => 600 };
 var clients = new Option<int>("--clients") { Description = "concurrent users, each with its own token and groups", DefaultValueFactory = _ => 64 };
 var queue = new Option<int>("--queue-limit") { Description = "the agent's inference queue limit (small, so overload is exercised)", DefaultValueFactory = _ => 16 };
+var uploads = new Option<int>("--upload-percent") { Description = "share of requests that upload a document (0 to 100; the rest keeps ask : search : chat = 35 : 30 : 25)", DefaultValueFactory = _ => 10 };
 var output = new Option<DirectoryInfo>("--out") { Description = "where soak.json and soak.md go", DefaultValueFactory = _ => new DirectoryInfo("bench/results") };
 var root = new RootCommand("""
     soak — drive a real agent process on loopback with many users at once (streamed asks, searches,
@@ -11,10 +12,10 @@ var root = new RootCommand("""
     no request that never ends, no citation from a collection the caller may not read, RSS growth
     under 10 % after warm-up, the query-log chain intact, a clean drain on SIGTERM.
     Writes soak.json and soak.md; exit 0 when every invariant held, 1 otherwise.
-    """) { seconds, clients, queue, output };
+    """) { seconds, clients, queue, uploads, output };
 root.SetAction(async (parse, ct) =>
 {
-    var options = new SoakOptions(TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(clients), parse.GetValue(queue));
+    var options = new SoakOptions(TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(clients), parse.GetValue(queue), UploadPercent: Math.Clamp(parse.GetValue(uploads), 0, 100));
     var report = await SoakRun.RunAsync(options, new Progress<string>(Console.WriteLine), ct);
     var folder = parse.GetValue(output)!;
     folder.Create();

@@ -10,7 +10,7 @@ public sealed record RouteFigures(string Route, IReadOnlyDictionary<string, int>
 public sealed record SoakReport(
     double Seconds, int Clients, int QueueLimit, int Parallel, IReadOnlyList<RouteFigures> Routes,
     double? FirstTokenP50Ms, double? FirstTokenP95Ms, double? TokensPerSecondP50, double QueueDepthMax, double QueueDepthMean,
-    IReadOnlyList<double[]> QueueDepthOverTime, double RssAfterWarmUpMiB, double RssEndMiB, double RssGrowthPercent,
+    IReadOnlyList<double[]> QueueDepthOverTime, IReadOnlyList<MemorySample> MemoryOverTime, int UploadPercent, double RssAfterWarmUpMiB, double RssEndMiB, double RssGrowthPercent,
     int ServerErrors, int TooManyRequests, int TooManyWithoutRetryAfter, int Hung, int Leaks, IReadOnlyList<string> LeakExamples,
     int TransportErrors, bool QueryLogChainIntact, string QueryLogVerdict, int AgentExitCode, IReadOnlyList<string> Violations)
 {
@@ -52,7 +52,7 @@ public sealed record SoakReport(
         return new SoakReport(duration.TotalSeconds, box.Users.Count, queueLimit, parallel, routes,
             ttft.Count == 0 ? null : Percentile(ttft, 0.5), ttft.Count == 0 ? null : Percentile(ttft, 0.95), tps.Count == 0 ? null : Percentile(tps, 0.5),
             depth.Count == 0 ? 0 : depth.Max(d => d.Depth), depth.Count == 0 ? 0 : depth.Average(d => d.Depth),
-            [.. depth.Select(d => new[] { Math.Round(d.At, 1), d.Depth })], Math.Round(rssStart, 1), Math.Round(rssEndMiB, 1), Math.Round(growth, 1),
+            [.. depth.Select(d => new[] { Math.Round(d.At, 1), d.Depth })], [.. run.Memory], run.UploadPercent, Math.Round(rssStart, 1), Math.Round(rssEndMiB, 1), Math.Round(growth, 1),
             serverErrors, tooMany, withoutRetry, run.Hung.Count, run.Leaks.Count, [.. run.Leaks.Take(5).Select(l => l.ToString())],
             transport, chainIntact, chainVerdict, exitCode, violations);
     }
@@ -67,7 +67,7 @@ public sealed record SoakReport(
         var md = new StringBuilder();
         md.AppendLine("# Soak run").AppendLine();
         md.AppendLine($"{Clients} users with their own tokens and groups, {Seconds:0} s against one agent on loopback (2 cores shared), " +
-                      $"generated test models (meaningless text), {Parallel} parallel sequences, queue limit {QueueLimit}.").AppendLine();
+                      $"generated test models (meaningless text), {Parallel} parallel sequences, queue limit {QueueLimit}, uploads {UploadPercent} % of requests.").AppendLine();
         md.AppendLine("| route | requests by status | p50 ms | p95 ms | p99 ms |").AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var r in Routes)
             md.AppendLine($"| `{r.Route}` | {string.Join(", ", r.ByStatus.Select(s => $"{s.Key}: {s.Value}"))} | {r.P50Ms} | {r.P95Ms} | {r.P99Ms} |");
@@ -76,6 +76,14 @@ public sealed record SoakReport(
         md.AppendLine($"- decode speed per answer: p50 {TokensPerSecondP50?.ToString("0.0") ?? "-"} tok/s");
         md.AppendLine($"- queue depth: max {QueueDepthMax:0}, mean {QueueDepthMean:0.0} (sampled every second from /metrics)");
         md.AppendLine($"- agent RSS: {RssAfterWarmUpMiB:0} MiB after warm-up → {RssEndMiB:0} MiB at the end ({RssGrowthPercent:+0.0;-0.0} %)");
+        if (MemoryOverTime.Count > 0)
+        {
+            var first = MemoryOverTime.First(m => m.AtSeconds >= Seconds / 4 || m == MemoryOverTime[^1]);
+            var last = MemoryOverTime[^1];
+            md.AppendLine($"- where the memory is (after warm-up → end, MiB): managed heap {first.ManagedHeapMiB} → {last.ManagedHeapMiB}, " +
+                          $"GC committed {first.GcCommittedMiB} → {last.GcCommittedMiB}, SQLite {first.SqliteMiB} → {last.SqliteMiB}; " +
+                          $"documents in the index {first.IndexDocuments} → {last.IndexDocuments} (uploads rewrite {LoadRun.NotesPerUser} notes per user)");
+        }
         md.AppendLine($"- 5xx: {ServerErrors} · 429: {TooManyRequests} (without Retry-After: {TooManyWithoutRetryAfter}) · never ended: {Hung} · group leaks: {Leaks} · transport errors: {TransportErrors}");
         md.AppendLine($"- query log after the run: {QueryLogVerdict}");
         md.AppendLine($"- agent exit on SIGTERM: {AgentExitCode}").AppendLine();

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Appliance.Soak;
 
-public sealed record SoakOptions(TimeSpan Duration, int Clients = 64, int QueueLimit = 16, int Parallel = 4, int Seed = 1121, bool CheckRss = true);
+public sealed record SoakOptions(TimeSpan Duration, int Clients = 64, int QueueLimit = 16, int Parallel = 4, int Seed = 1121, bool CheckRss = true, int UploadPercent = 10);
 
 /// <summary>Sets up a scratch appliance, runs the load against the real agent process, and reports.</summary>
 public static class SoakRun
@@ -25,7 +25,7 @@ public static class SoakRun
         {
             progress?.Report($"agent pid {agent.Pid} on {agent.Address}; issuing {options.Clients} API tokens");
             await IssueTokensAsync(agent, box, ct);
-            var run = new LoadRun(agent, box, options.Duration, options.Seed);
+            var run = new LoadRun(agent, box, options.Duration, options.Seed, options.UploadPercent);
             await run.RunAsync(progress, ct);
             var rssEnd = agent.HasExited ? 0 : agent.ResidentBytes();
             var exit = await agent.StopAsync();

@@ -31,6 +31,7 @@ public static class AgentHost
         await identity.SyncFromConfigAsync(config.Auth, ct);
         var queryLog = await QueryLog.OpenAsync(Path.Combine(data, "querylog.db"),
             QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
+        SqliteMemoryBudget.Apply();
 
         // The library and the models start before the web host exists; they log like the rest.
         var loggers = LoggerFactory.Create(logging => ConfigureLogging(logging, options));

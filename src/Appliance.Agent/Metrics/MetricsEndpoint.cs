@@ -32,6 +32,7 @@ public static class MetricsEndpoint
         text.Gauge("appliance_index_bytes", "size of the index database file", File.Exists(library.DatabasePath) ? new FileInfo(library.DatabasePath).Length : 0);
         text.Counter("appliance_ingested_documents_total", "documents added or updated by ingestion runs since start", ingestion.DocumentsIngested);
         text.Gauge("appliance_query_log_entries", "entries in the query log", await log.CountAsync(ct));
+        ProcessMemory.WriteTo(text);
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
 }
