@@ -14,6 +14,15 @@ public sealed record ExtractedDocument(string Title, string Format, IReadOnlyLis
 {
     /// <summary>Blocks are joined with this separator in the document's text; citation offsets count it.</summary>
     public const string BlockSeparator = "\n\n";
+
+    /// <summary>
+    /// The most text one document may hold: about 10,000 printed pages. Beyond that a file is a data
+    /// dump (a 100 MB log on one line became 100,000 chunks and most of a gigabyte of memory), and its
+    /// chunks would crowd every search.
+    /// </summary>
+    public const int MaxCharacters = 32_000_000;
+
+    public long Characters => Blocks.Sum(b => (long)b.Text.Length);
 }
 
 /// <summary>A file that cannot be turned into text, with a reason a person can act on.</summary>

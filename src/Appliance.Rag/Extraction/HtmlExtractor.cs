@@ -31,6 +31,8 @@ public sealed class HtmlExtractor : IDocumentExtractor
     public async Task<ExtractedDocument> ExtractAsync(string path, CancellationToken cancellationToken)
     {
         var text = await TextFile.ReadAsync(path, cancellationToken);
+        if (HtmlNesting.Depth(text, stopAt: HtmlNesting.Limit) > HtmlNesting.Limit)
+            throw new ExtractionException($"HTML nested more than {HtmlNesting.Limit} elements deep: built to stall a parser, not written by a person");
         var document = new HtmlParser().ParseDocument(text);
         var root = document.QuerySelector("main, [role=main], article") ?? document.Body;
         if (root is null) return new ExtractedDocument(TextFile.TitleFromFileName(path), "html", []);

@@ -9,6 +9,11 @@ internal static class TextFile
 
     public static async Task<string> ReadAsync(string path, CancellationToken cancellationToken)
     {
+        // Text files hold at least one byte per character in every encoding we read but UTF-16,
+        // so a file over twice the limit is refused before it is read into memory.
+        var length = new FileInfo(path).Length;
+        if (length > 2L * ExtractedDocument.MaxCharacters)
+            throw TooMuchText(length / 1_000_000.0, "MB of text");
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
         // Windows editors still save "Unicode" text as UTF-16 with a byte-order mark.
         if (bytes.AsSpan().StartsWith(stackalloc byte[] { 0xFF, 0xFE }))
@@ -34,6 +39,10 @@ internal static class TextFile
             return Normalize(latin);
         }
     }
+
+    public static ExtractionException TooMuchText(double amount, string unit) =>
+        new($"too much text for one document: {amount:0.#} {unit} (the limit is {ExtractedDocument.MaxCharacters / 1_000_000} million characters, " +
+            "about 10,000 pages); split it into smaller files");
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n").Replace('\r', '\n');
 
