@@ -19,9 +19,9 @@ public sealed class SshTarget : ITarget
     /// <summary>The first command: it opens the shared connection and proves root works without a prompt.</summary>
     private static readonly Command Probe = Command.Of("/usr/bin/true");
 
-    // Run as root. base64 carries every byte through ssh's text stdout; 66 means "no such file".
+    // Run as root. base64 carries every byte through ssh's text stdout.
     private const int NoSuchFile = 66;
-    private const string ReadScript = "[ -f \"$1\" ] || exit 66; exec /usr/bin/base64 < \"$1\"";
+    private static readonly string ReadScript = $"[ -f \"$1\" ] || exit {NoSuchFile}; exec /usr/bin/base64 < \"$1\"";
 
     // Run as root: the upload becomes root's and readable by root only until the caller sets owner
     // and mode; the login user's copy is removed whatever happens.
@@ -80,8 +80,8 @@ public sealed class SshTarget : ITarget
 
     public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
     {
-        var program = Address.SandboxRoot is { } root ? $"{root.TrimEnd('/')}/.simulated-macos/bin/{Path.GetFileName(command.Program)}" : command.Program;
-        return (await RunAsRootAsync(command with { Program = program }, cancellationToken)) with { Command = command };
+        var onBox = Address.SandboxRoot is { } root ? SimulatedCommands.Map(command, root.TrimEnd('/') + "/.simulated-macos/bin") : command;
+        return (await RunAsRootAsync(onBox, cancellationToken)) with { Command = command };
     }
 
     public async Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken)

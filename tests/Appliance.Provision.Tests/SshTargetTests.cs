@@ -52,6 +52,13 @@ public sealed class SshTargetTests(SshFixture fixture)
                 // …and on disk every file is root's: nothing was written as the login user.
                 Assert.Equal("", (await Local("find", box.SandboxRoot, "!", "-user", "root")).StandardOutput);
 
+                // Apply put the admin into the SSH access group, and pre-flight sees it there.
+                await using (var session = await box.OpenAsync(Server.Target(admin, box.SandboxRoot), Server.ClientConfig))
+                {
+                    var login = Assert.Single(await session.PreflightAsync(CancellationToken.None), f => f.Check == "SSH login");
+                    Assert.Equal((Severity.Ok, $"{admin}: sudo -n works, in system.ssh.users and in com.apple.access_ssh"), (login.Severity, login.Observed));
+                }
+
                 // With the sshd drop-in that apply generated in force, root can no longer log in; the admin carries on.
                 await Server.UseDropInAsync(await File.ReadAllBytesAsync(box.HostPath(Layout.SshDropIn)));
                 var refused = await Assert.ThrowsAsync<TargetUnreachableException>(() => box.OpenAsync(Server.Target("root", box.SandboxRoot), Server.ClientConfig));
@@ -78,6 +85,8 @@ public sealed class SshTargetTests(SshFixture fixture)
         Assert.True(target.IsSimulated);
         Assert.Equal(admin, target.SshLogin);
         Assert.Contains("Status: Disabled", (await target.RunAsync(Command.Of(MacTools.Pfctl, "-s", "info"), CancellationToken.None)).StandardOutput);
+        var login = Assert.Single(await session.PreflightAsync(CancellationToken.None), f => f.Check == "SSH login");
+        Assert.Equal((Severity.Ok, $"{admin}: sudo -n works, in system.ssh.users; not yet in com.apple.access_ssh (apply adds it)"), (login.Severity, login.Observed));
 
         // Not UTF-8 at all: a lone continuation byte, an overlong '/', 0xFF 0xFE, NUL, CR LF, then noise.
         byte[] blob = [0x80, 0xC0, 0xAF, 0xFF, 0xFE, 0x00, 0x0D, 0x0A, .. RandomNumberGenerator.GetBytes(70_000)];
