@@ -191,7 +191,7 @@ public sealed class SshTarget : ITarget
     /// <summary>sudo's own complaint when it will not run the command without a password, or null.</summary>
     private static string? SudoRefusal(string standardError) =>
         standardError.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("sudo: ", StringComparison.Ordinal)
-            && new[] { "password is required", "terminal is required", "not in the sudoers", "not allowed to", "may not run sudo" }
+            && new[] { "password is required", "terminal is required", "must have a tty", "not in the sudoers", "not allowed to", "may not run sudo" }
                 .Any(p => l.Contains(p, StringComparison.Ordinal)));
 
     private string SudoAdvice(string problem, string refusal) =>
