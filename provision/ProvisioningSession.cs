@@ -4,6 +4,7 @@ using Appliance.Provision.Apply;
 using Appliance.Provision.Controls;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Preflight;
+using Appliance.Provision.Ssh;
 using Appliance.Provision.Targets;
 using Appliance.Provision.Templates;
 
@@ -15,8 +16,9 @@ namespace Appliance.Provision;
 /// </summary>
 public sealed class ProvisioningSession : IAsyncDisposable
 {
-    private ProvisioningSession(string configFile, string configText, ApplianceConfig config, ITarget target, TemplateSet templates, string modelCache, string? bundle)
+    private ProvisioningSession(string configFile, string configText, ConfigLoadResult loaded, ITarget target, TemplateSet templates, string modelCache, string? bundle)
     {
+        var config = loaded.Require();
         Bundle = bundle;
         ConfigFile = configFile;
         ConfigText = configText;
@@ -24,7 +26,7 @@ public sealed class ProvisioningSession : IAsyncDisposable
         Target = target;
         Templates = templates;
         ModelCache = modelCache;
-        Desired = DesiredState.From(config, configText, templates, modelCache, bundle, Path.GetDirectoryName(configFile));
+        Desired = DesiredState.From(config, configText, templates, modelCache, bundle, Path.GetDirectoryName(configFile), loaded.Locations);
     }
 
     public string ConfigFile { get; }
@@ -46,10 +48,11 @@ public sealed class ProvisioningSession : IAsyncDisposable
     public static async Task<ProvisioningSession> OpenAsync(string configFile, string target, SessionOptions options, CancellationToken cancellationToken)
     {
         var modelCache = options.ModelCache ?? DefaultModelCache(configFile);
-        var config = ConfigLoader.Load(configFile, [modelCache]).Require();
+        var loaded = ConfigLoader.Load(configFile, [modelCache]);
+        var config = loaded.Require();
         var text = await File.ReadAllTextAsync(configFile, cancellationToken);
         var opened = await OpenTargetAsync(TargetAddress.Parse(target), config.Machine.MemoryGb, options, cancellationToken);
-        return new ProvisioningSession(Path.GetFullPath(configFile), text, config, opened, options.Templates ?? TemplateSet.Load(),
+        return new ProvisioningSession(Path.GetFullPath(configFile), text, loaded, opened, options.Templates ?? TemplateSet.Load(),
             modelCache, options.Bundle);
     }
 
@@ -59,7 +62,7 @@ public sealed class ProvisioningSession : IAsyncDisposable
         return address switch
         {
             TargetAddress.Sandbox s => await SandboxTarget.OpenAsync(s.Root, memoryGb, runner, cancellationToken),
-            TargetAddress.Ssh s => new SshTarget(s, options.SshConfig, runner),
+            TargetAddress.Ssh s => await SshTarget.OpenAsync(s, options.SshConfig, runner, cancellationToken),
             TargetAddress.Local => LocalTarget.RefusalReason() is { } reason ? throw new TargetRefusedException(reason) : new LocalTarget(runner),
             _ => throw new ArgumentOutOfRangeException(nameof(address)),
         };
@@ -68,8 +71,13 @@ public sealed class ProvisioningSession : IAsyncDisposable
     public async Task<Plan> PlanAsync(CancellationToken cancellationToken) =>
         await Planner.PlanAsync(Desired, Target, await StateRecord.LoadAsync(Target, cancellationToken), cancellationToken);
 
-    public Task<IReadOnlyList<Finding>> PreflightAsync(CancellationToken cancellationToken) =>
-        PreflightChecks.RunAsync(Config, Target, ModelCache, cancellationToken);
+    public async Task<IReadOnlyList<Finding>> PreflightAsync(CancellationToken cancellationToken)
+    {
+        var findings = await PreflightChecks.RunAsync(Config, Target, ModelCache, cancellationToken);
+        return Desired.Resources.OfType<ProvisioningLogin>().SingleOrDefault() is { } login && await login.CheckAsync(Target, cancellationToken) is { } first
+            ? [first, .. findings]
+            : findings;
+    }
 
     public async Task<ApplyOutcome> ApplyAsync(Plan plan, IProgress<StepResult>? progress, CancellationToken cancellationToken)
     {
@@ -94,7 +102,7 @@ public sealed class ProvisioningSession : IAsyncDisposable
         var generation = record.Generations.FirstOrDefault(g => g.Number == wanted)
             ?? throw new RollbackException($"there is no generation {wanted}; the box has {string.Join(", ", record.Generations.Select(g => g.Number))}");
         var loaded = ConfigLoader.LoadText(generation.ConfigText, $"generation {wanted} ({generation.ConfigFile})", Path.GetDirectoryName(generation.ConfigFile)!);
-        return (new ProvisioningSession(generation.ConfigFile, generation.ConfigText, loaded.Require(), Target, Templates, ModelCache, Bundle), generation);
+        return (new ProvisioningSession(generation.ConfigFile, generation.ConfigText, loaded, Target, Templates, ModelCache, Bundle), generation);
     }
 
     public async Task<ApplyOutcome> RollbackAsync(int generation, Plan plan, IProgress<StepResult>? progress, CancellationToken cancellationToken)

@@ -108,10 +108,16 @@ public sealed class StepRunner(ITarget target)
         }
     }
 
-    private async Task<string?> OwnAndMoveAsync(string temp, string path, string owner, string group, int mode, CancellationToken ct) =>
-        Failure(await target.RunAsync(Command.Of(MacTools.Chown, $"{owner}:{group}", temp), ct))
-        ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Octal(mode), temp), ct))
-        ?? Failure(await target.RunAsync(Command.Of(MacTools.Mv, temp, path), ct));
+    /// <summary>Owner and mode first, then one rename: the file never appears with the wrong ones.</summary>
+    private async Task<string?> OwnAndMoveAsync(string temp, string path, string owner, string group, int mode, CancellationToken ct)
+    {
+        var failure = Failure(await target.RunAsync(Command.Of(MacTools.Chown, $"{owner}:{group}", temp), ct))
+                      ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Octal(mode), temp), ct))
+                      ?? Failure(await target.RunAsync(Command.Of(MacTools.Mv, temp, path), ct));
+        // No half-made file is left beside the real one.
+        if (failure is not null) await target.RunAsync(Command.Of(MacTools.Rm, "-f", temp), ct);
+        return failure;
+    }
 
     public static string Octal(int mode) => Convert.ToString(mode, 8).PadLeft(3, '0');
 

@@ -18,7 +18,8 @@ internal static class CommonOptions
 
     public static Option<string> Target() => new("--target", "-t")
     {
-        Description = "where: local (this Mac, as root), ssh://user@host[:port] (system ssh, key auth), " +
+        Description = "where: local (this Mac, as root), ssh://admin@host[:port] (system ssh with your key, as an admin in " +
+                      "system.ssh.users who may `sudo -n`: see README; never root), " +
                       "or sandbox:DIR (a simulated macOS in DIR, for trying things out and for tests)",
         DefaultValueFactory = _ => "local",
     };

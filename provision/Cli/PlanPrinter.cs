@@ -39,7 +39,7 @@ internal static class PlanPrinter
         target = plan.Target,
         simulated = plan.Simulated,
         changes_pending = plan.HasChanges,
-        changes = plan.Changes.Where(c => c.Kind != ChangeKind.None).Select(c => new
+        changes = plan.Changes.Where(c => c.Kind != ChangeKind.None || c.Conflict is not null).Select(c => new
         {
             resource = c.Resource,
             kind = c.Kind.ToString().ToLowerInvariant(),

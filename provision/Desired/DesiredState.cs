@@ -4,6 +4,7 @@ using Appliance.Exec;
 using Appliance.Provision.Apply;
 using Appliance.Provision.Firewall;
 using Appliance.Provision.Resources;
+using Appliance.Provision.Ssh;
 using Appliance.Provision.Targets;
 using Appliance.Provision.Templates;
 
@@ -32,7 +33,9 @@ public sealed class DesiredState
     /// <param name="modelCache">The provisioning machine's folder of model files to ship.</param>
     /// <param name="bundle">A bundle folder from `provision bundle` to install in bin, or null.</param>
     /// <param name="configDirectory">Where the config lives: provided TLS files are relative to it, a self-signed pair is kept in .cache/tls there.</param>
-    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache, string? bundle = null, string? configDirectory = null)
+    /// <param name="locations">Where each field was written, so refusals can name file:line:col.</param>
+    public static DesiredState From(ApplianceConfig config, string configText, TemplateSet templates, string modelCache, string? bundle = null,
+        string? configDirectory = null, ConfigLocations? locations = null)
     {
         var layout = Layout.From(config);
         var resources = new List<Resource>();
@@ -88,7 +91,7 @@ public sealed class DesiredState
         if (config.System.PreventSleep) resources.Add(Power());
         if (!config.System.Spotlight) resources.Add(SpotlightOff());
         if (config.System.ApplicationFirewall) resources.AddRange(ApplicationFirewall());
-        resources.AddRange(Ssh(config, templates));
+        resources.AddRange(Ssh(config, templates, locations));
         resources.AddRange(Models(config, layout, modelCache));
         resources.AddRange(SystemChecks.For(config));
         return new DesiredState(resources, layout, rules);
@@ -229,10 +232,11 @@ public sealed class DesiredState
             [Setting.Run(Command.Of(MacTools.Socketfilterfw, "--setstealthmode", "on"))]);
     }
 
-    private static IEnumerable<Resource> Ssh(ApplianceConfig config, TemplateSet templates)
+    private static IEnumerable<Resource> Ssh(ApplianceConfig config, TemplateSet templates, ConfigLocations? locations)
     {
         var ssh = config.System.Ssh;
         if (!ssh.Enabled) yield break;
+        yield return new ProvisioningLogin(ssh.Users, locations);
         yield return new ManagedFile("file.sshd-drop-in", "sshd drop-in (key-only, no root login)", "sorts before Apple's 100-macos.conf; sshd keeps the first value",
             Layout.SshDropIn, templates.Render("sshd-appliance.conf", new { applianceName = OneLine(config.Appliance.Name), keyOnly = ssh.KeyOnly, users = string.Join(", ", ssh.Users) }),
             "root", "wheel", 0x1A4);

@@ -6,6 +6,7 @@ namespace Appliance.Provision.Targets;
 public sealed class LocalTarget(ICommandRunner runner) : ITarget
 {
     public string Description => "this Mac (local)";
+    public string? SshLogin => null;
     public bool IsSimulated => false;
 
     /// <summary>Why `--target local` cannot work here, or null when it can.</summary>

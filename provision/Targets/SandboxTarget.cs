@@ -18,6 +18,7 @@ public sealed class SandboxTarget : ITarget
 
     public string Root { get; }
     public string Description => $"sandbox {Root} (simulated macOS)";
+    public string? SshLogin => null;
     public bool IsSimulated => true;
     public string CommandFolder => Path.Combine(Root, ".simulated-macos", "bin");
 

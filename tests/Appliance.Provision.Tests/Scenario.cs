@@ -80,7 +80,8 @@ public sealed class Scenario(TestBox box, string target, string? sshConfig = nul
         Assert.Equal([controlId], plan.Pending.SelectMany(c => c.Failing).Select(f => f.Control.Id).Distinct());
     }
 
-    public async Task RunDoneWhenAsync()
+    /// <param name="afterFirstApply">More checks on the freshly applied box, given the first plan.</param>
+    public async Task RunDoneWhenAsync(Func<Plan, Task>? afterFirstApply = null)
     {
         // Apply from nothing.
         var (first, applied) = await ApplyAsync();
@@ -88,6 +89,7 @@ public sealed class Scenario(TestBox box, string target, string? sshConfig = nul
         Assert.True(applied.Succeeded, applied.Journal.Error);
         Assert.Equal(1, applied.Journal.Generation);
         Assert.Empty(Failed(await VerifyAsync()));
+        if (afterFirstApply is not null) await afterFirstApply(first);
 
         // A second apply plans and changes nothing.
         var (second, again) = await ApplyAsync();
