@@ -61,7 +61,8 @@ public static class SoakRun
         }
     }
 
-    private static async Task IssueTokensAsync(AgentProcess agent, SoakBox box, CancellationToken ct)
+    /// <summary>Gives every soak user an API token through the admin API (the box's admin token must be set).</summary>
+    public static async Task IssueTokensAsync(AgentProcess agent, SoakBox box, CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = agent.Address };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
