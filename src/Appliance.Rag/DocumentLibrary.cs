@@ -173,7 +173,7 @@ public sealed class DocumentLibrary : IDisposable
         try
         {
             var file = new SourceFile(collectionId, target, path, Origin.Upload, new FileInfo(target).Length);
-            var item = new IngestionRun.WorkItem(file, stored, _index.KnownFiles(collectionId).GetValueOrDefault(path), null);
+            var item = new IngestionRun.WorkItem(file, stored, _index.KnownFile(collectionId, path), null);
             report = await NewRun().IngestFilesAsync([item], null, user, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
         }

@@ -136,11 +136,17 @@ internal sealed class LibraryIndex : IDisposable
 
     // ---- documents ---------------------------------------------------------------------------
 
-    public Dictionary<string, KnownFile> KnownFiles(string collectionId)
+    public Dictionary<string, KnownFile> KnownFiles(string collectionId) => ReadKnownFiles(collectionId, path: null);
+
+    /// <summary>One file's record: an upload looks up its own name, not the whole collection.</summary>
+    public KnownFile? KnownFile(string collectionId, string path) => ReadKnownFiles(collectionId, path).GetValueOrDefault(path);
+
+    private Dictionary<string, KnownFile> ReadKnownFiles(string collectionId, string? path)
     {
         using var connection = Connect();
         using var command = Sql(connection,
-            "SELECT id, path, content_hash, status, error, origin FROM documents WHERE collection_id = $c", null, ("$c", collectionId));
+            "SELECT id, path, content_hash, status, error, origin FROM documents WHERE collection_id = $c" + (path is null ? "" : " AND path = $p"),
+            null, ("$c", collectionId), ("$p", path));
         using var reader = command.ExecuteReader();
         var files = new Dictionary<string, KnownFile>(StringComparer.Ordinal);
         while (reader.Read())
