@@ -54,6 +54,7 @@ public static class AuditInputsCollector
             Journal = journal,
             Usage = agent.Usage,
             Erasures = agent.Erasures,
+            AgentEvidenceExportedAt = agent.IsNone ? null : agent.ExportedAt,
             QueryLogExcerpt = [.. agent.QueryLog.Where(e => InPeriod(e, period))],
             Period = period,
             CreatedAt = createdAt,

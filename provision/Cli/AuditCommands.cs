@@ -76,7 +76,9 @@ internal static class AuditCommands
                     {
                         pack = file, public_key = publicKey, key_fingerprint = key.Public.Fingerprint, key_created = keyCreated,
                         period = window.ToString(), controls_passed = evidence.Controls.Passed, controls_failed = evidence.Controls.Failed,
-                        queries = evidence.Usage.TotalQueries, erasures = evidence.Erasures.Count, query_log_chain_intact = evidence.Usage.QueryLogChain.Intact,
+                        queries = evidence.Usage.TotalQueries, answered = evidence.Usage.Answered, refused = evidence.Usage.Refused,
+                        sign_ins = evidence.Usage.Logins, failed_sign_ins = evidence.Usage.LoginFailures, lockouts = evidence.Usage.Lockouts,
+                        access_denials = evidence.Usage.AccessDenials, agent_evidence_exported_at = evidence.Usage.EvidenceExportedAt, erasures = evidence.Erasures.Count, query_log_chain_intact = evidence.Usage.QueryLogChain.Intact,
                         simulated = evidence.Pack.Simulated,
                     }, JsonOptions.Indented));
                 }
@@ -84,6 +86,7 @@ internal static class AuditCommands
                 {
                     Console.WriteLine($"audit pack written: {file}");
                     Console.WriteLine($"  period {window}, controls {evidence.Controls.Passed} pass / {evidence.Controls.Failed} fail, {evidence.Usage.TotalQueries} queries, {evidence.Erasures.Count} erasures");
+                    Console.WriteLine($"  {evidence.Usage.Summary()}");
                     var chain = evidence.Usage.QueryLogChain;
                     Console.WriteLine($"  query-log chain: {(chain.Intact ? "intact — " : chain.Entries == 0 ? "" : "NOT intact — ")}{chain.Detail}");
                     Console.WriteLine($"  signed with audit key {key.Public.Fingerprint}{(keyCreated ? " (created now on the box; recorded in the journal)" : "")}");

@@ -71,18 +71,21 @@ public sealed class AuditPackScenarioTests
             chain.Add(new ChainEntry(i, previous, hash, payload));
             previous = hash;
         }
-        var agent = new AgentEvidence(AgentEvidence.SchemaName, now, "hashed",
-            new UsageFacts([new UsageCount(DateOnly.FromDateTime(now.UtcDateTime), "handbook", "employee", 3)], 1, 4, 1, QueryLogChain.Verify(chain), []),
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var agent = new AgentEvidence(AgentEvidence.SchemaName, now, $"{today.AddDays(-30):yyyy-MM-dd}..{today:yyyy-MM-dd}", "hashed",
+            new UsageFacts([new UsageCount(today, "handbook", "employee", 3)], [new DailyCount(today, QueryOutcomes.Answered, 3)],
+                [new DailyCount(today, SignInOutcomes.SignedIn, 4), new DailyCount(today, SignInOutcomes.UnknownUser, 1)],
+                [new DenialCount(today, "/api/audit/log", "403 role", 1)], QueryLogChain.Verify(chain), []),
             [new ErasureFact(now, "mberger", "handbook/old.md", new string('a', 64), "handbook", 2)], chain);
         var dataFolder = box.HostPath("/Library/Application Support/Appliance/data.noindex");
         Directory.CreateDirectory(Path.Combine(dataFolder, "audit"));
         File.WriteAllText(Path.Combine(dataFolder, AgentEvidence.RelativePath), agent.ToJson());
 
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
         var inputs = await AuditInputsCollector.CollectAsync(session, new AuditPeriod(today.AddDays(-1), today), now, CancellationToken.None);
         Assert.Equal(3, inputs.QueryLogExcerpt.Count);
         Assert.Single(inputs.Erasures);
         Assert.True(inputs.Usage.QueryLogChain.Intact);
+        Assert.Equal(now, inputs.AgentEvidenceExportedAt);
     }
 
 }
