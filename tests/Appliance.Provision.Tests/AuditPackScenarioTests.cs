@@ -6,6 +6,7 @@ using Appliance.Audit.Pack;
 using Appliance.Audit.Render;
 using Appliance.Provision.Apply;
 using Appliance.Provision.AuditPack;
+using Appliance.Provision.Desired;
 
 namespace Appliance.Provision.Tests;
 
@@ -57,6 +58,26 @@ public sealed class AuditPackScenarioTests
         Assert.Equal(File.ReadAllText(box.HostPath("/etc/pf.anchors/com.appliance")), reader.ReadToEnd());
 
         await Agent_evidence_found_in_the_data_folder_is_used_and_its_chain_checked(box, session);
+        await Packs_are_shelved_where_the_agent_reads_them_and_only_the_newest_kept(box, session, zip);
+    }
+
+    private static async Task Packs_are_shelved_where_the_agent_reads_them_and_only_the_newest_kept(TestBox box, ProvisioningSession session, string zip)
+    {
+        var layout = Layout.From(session.Config);
+        var names = new[] { 1, 2, 3 }.Select(day => PackShelf.FileName("ai-box.berger.lan", new DateTimeOffset(2026, 11, day, 2, 30, 0, TimeSpan.Zero))).ToList();
+        ShelvedPack last = null!;
+        foreach (var name in names)
+        {
+            var copy = Path.Combine(box.Folder, name);
+            File.Copy(zip, copy);
+            last = await PackShelfOnBox.ShelveAsync(session.Target, layout, copy, CancellationToken.None, keep: 2);
+        }
+        Assert.Equal([names[0]], last.Removed);
+        Assert.False(File.Exists(box.HostPath(layout.PackShelf + "/" + names[0])));
+        Assert.Equal(File.ReadAllBytes(zip), File.ReadAllBytes(box.HostPath(last.Path)));
+        Assert.Equal("root:_appliance 640", (await box.MacAsync("stat", "-f", "%Su:%Sg %Lp", last.Path)).StandardOutput.Trim());
+        Assert.Equal("root:_appliance 750", (await box.MacAsync("stat", "-f", "%Su:%Sg %Lp", layout.PackShelf)).StandardOutput.Trim());
+        Assert.Equal(names[1..], JsonSerializer.Deserialize<string[]>(File.ReadAllText(box.HostPath(layout.PackShelf + "/" + PackShelfOnBox.IndexName))));
     }
 
     private static async Task Agent_evidence_found_in_the_data_folder_is_used_and_its_chain_checked(TestBox box, ProvisioningSession session)
