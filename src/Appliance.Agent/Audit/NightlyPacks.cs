@@ -29,7 +29,7 @@ public sealed class NightlyPacks(string dataFolder)
         var listings = new List<PackListing>();
         var present = new HashSet<(string, long, DateTime)>();
         // A pack is hashed and verified once; a replaced file (other size or time) is checked afresh.
-        foreach (var file in new DirectoryInfo(Folder).EnumerateFiles("*.zip").Where(f => PackShelf.IsPackName(f.Name)))
+        foreach (var file in Shelved())
         {
             var key = (file.Name, file.Length, file.LastWriteTimeUtc);
             present.Add(key);
@@ -43,9 +43,12 @@ public sealed class NightlyPacks(string dataFolder)
     public string? Locate(string name)
     {
         if (!PackShelf.IsPackName(name) || !Directory.Exists(Folder)) return null;
-        var match = new DirectoryInfo(Folder).EnumerateFiles("*.zip").FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
-        return match?.FullName;
+        return Shelved().FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))?.FullName;
     }
+
+    /// <summary>Pack files on the shelf itself: a symbolic link could point anywhere, so it is no pack.</summary>
+    private IEnumerable<FileInfo> Shelved() =>
+        new DirectoryInfo(Folder).EnumerateFiles("*.zip").Where(f => PackShelf.IsPackName(f.Name) && f.LinkTarget is null);
 
     private static PackListing Inspect(FileInfo file)
     {

@@ -289,6 +289,10 @@ function size(bytes) {
   return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(bytes / 1024)) + ' KB';
 }
 
+function when(iso) {
+  return new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
 function packLink(pack) {
   return el('a', pack.name, { href: '/api/audit/packs/' + encodeURIComponent(pack.name), download: pack.name, class: 'pack-link' });
 }
@@ -309,11 +313,11 @@ async function loadAudit() {
   const packs = await response.json();
   const latest = packs[0];
   const summary = el('p', null, { id: 'audit-latest' });
-  summary.append('Latest: ', packLink(latest), ' — created ' + latest.created_at + ', period ' + latest.period + ', ' + size(latest.bytes) + ', ',
+  summary.append('Latest: ', packLink(latest), ' — created ' + when(latest.created_at) + ', period ' + latest.period + ', ' + size(latest.bytes) + ', ',
     el('span', latest.verified ? 'signature and digests check out' : 'DOES NOT VERIFY: ' + latest.problems.join('; '),
       { class: latest.verified ? 'ok' : 'bad' }));
   $('audit-pack').replaceChildren(summary);
-  $('audit-packs').replaceChildren(...packs.map((p) => row([packLink(p), p.created_at, p.period, size(p.bytes),
+  $('audit-packs').replaceChildren(...packs.map((p) => row([packLink(p), when(p.created_at), p.period, size(p.bytes),
     el('code', p.sha256.slice(0, 16) + '…', { title: p.sha256 }),
     el('span', (p.verified ? 'valid · ' : 'INVALID · ') + p.key_fingerprint.slice(0, 23) + '…', { title: p.key_fingerprint, class: p.verified ? '' : 'bad' })])));
 }
