@@ -64,6 +64,8 @@ internal static class NightlyCommand
                     Console.WriteLine($"audit pack shelved: {shelved.Path} (period {pack.Evidence.Pack.Period}, signed with {pack.Key.Fingerprint})");
                     Console.WriteLine($"  {usage.Summary()}");
                     Console.WriteLine($"  query-log chain: {(usage.QueryLogChain.Intact ? "intact — " : "")}{usage.QueryLogChain.Detail}");
+                    Console.WriteLine($"  erasure log: {pack.Evidence.Erasures.Count} erasure(s) in the period");
+                    Console.WriteLine($"  contents: {string.Join(", ", Appliance.Audit.Render.PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
                     if (shelved.Removed.Count > 0) Console.WriteLine($"  removed older packs: {string.Join(", ", shelved.Removed)}");
                 }
                 return report.Failed == 0 ? StateCommands.Ok : StateCommands.Failed;
