@@ -43,7 +43,8 @@ public static class EvidenceAssembler
             [
                 new("configuration", Path.Combine(root, "appliance.yaml"), "root-owned, readable by the agent's role account"),
                 new("models", Path.Combine(root, config.Storage.Models), "pinned by SHA-256, verified at every start"),
-                new("document index, query log, users", Path.Combine(root, config.Storage.Data), $"owned by the role account _appliance; Spotlight excluded; FileVault: {inputs.System.FileVaultStatus}"),
+                new("document index, query log, security events, users", Path.Combine(root, config.Storage.Data), $"owned by the role account _appliance; Spotlight excluded; FileVault: {inputs.System.FileVaultStatus}"),
+                new("signed audit packs", Path.Combine(root, config.Storage.Data, Pack.PackShelf.RelativeFolder), "written nightly by root; the agent may read them (DPO download), not change them"),
                 new("audit signing key", "/var/db/appliance/audit/audit-key", "readable by root only; its fingerprint is in every pack and in the provisioning journal"),
             ]);
     }
