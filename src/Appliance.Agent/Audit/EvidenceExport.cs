@@ -75,7 +75,13 @@ public sealed class EvidenceExport(
     /// <summary>Temp file and rename in the same folder: the nightly job never reads half a file.</summary>
     public static async Task WriteAsync(AgentEvidence evidence, string path, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+        else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Leftovers of an export the process did not live to finish (kill -9, power cut).
+        foreach (var stale in Directory.EnumerateFiles(folder, Path.GetFileName(path) + ".*.partial")
+                     .Where(f => File.GetLastWriteTimeUtc(f) < DateTime.UtcNow.AddHours(-1)))
+            File.Delete(stale);
         var temp = $"{path}.{Guid.NewGuid():N}.partial";
         try
         {
