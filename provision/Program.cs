@@ -14,4 +14,5 @@ root.Subcommands.Add(SizeCommand.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(BundleCommand.Create());
 root.Subcommands.Add(AuditCommands.Create());
+root.Subcommands.Add(NightlyCommand.Create());
 return await root.Parse(args).InvokeAsync();

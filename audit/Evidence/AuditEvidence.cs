@@ -54,6 +54,16 @@ public sealed record DpiaQuestion(string Criterion, string Question, bool Answer
 
 public sealed record AiActNotes(string Role, string RiskClassification, string Rationale, string Transparency, string Literacy, IReadOnlyList<string> WhenItChanges);
 
+/// <param name="EvidenceExportedAt">when the agent exported the counts (null: it never did, so the section is empty, not zero)</param>
 public sealed record UsageSection(
-    IReadOnlyList<UsageCount> Queries, int TotalQueries, int AccessDenials, int Logins, int LoginFailures,
-    ChainCheck QueryLogChain, IReadOnlyList<RetentionPurge> Purges, string QuestionTextMode);
+    int TotalQueries, IReadOnlyList<UsageCount> Queries, IReadOnlyList<KindTotal> Outcomes, int Answered, int Refused,
+    int Logins, int LoginFailures, int Lockouts, IReadOnlyList<DailyCount> SignIns,
+    int AccessDenials, IReadOnlyList<DenialCount> Denials,
+    ChainCheck QueryLogChain, IReadOnlyList<RetentionPurge> Purges, string QuestionTextMode, DateTimeOffset? EvidenceExportedAt)
+{
+    /// <summary>The one line a person reads first: what happened on the box in the period.</summary>
+    public string Summary() => EvidenceExportedAt is null
+        ? "usage: no agent evidence (the agent has exported none)"
+        : $"usage: {TotalQueries} queries ({Answered} answered, {Refused} refused), {Logins} sign-ins, {LoginFailures} failed sign-ins, " +
+          $"{Lockouts} lockouts, {AccessDenials} access denials, {Purges.Sum(p => p.EntriesRemoved)} entries purged by retention";
+}

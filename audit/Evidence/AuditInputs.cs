@@ -17,6 +17,9 @@ public sealed record AuditInputs
     public required UsageFacts Usage { get; init; }
     public IReadOnlyList<ErasureFact> Erasures { get; init; } = [];
 
+    /// <summary>When the agent exported the usage and erasure evidence; null when it never did.</summary>
+    public DateTimeOffset? AgentEvidenceExportedAt { get; init; }
+
     /// <summary>Query-log entries of the period, with their chain hashes, so a verifier can recompute the chain.</summary>
     public IReadOnlyList<ChainEntry> QueryLogExcerpt { get; init; } = [];
 
@@ -56,18 +59,68 @@ public sealed record ControlResult(string Id, string Title, string Expected, str
 
 public sealed record JournalEntry(DateTimeOffset At, string User, string Host, int Generation, string Step, string Result);
 
+/// <summary>
+/// What the agent counted, day by day: queries by collection and role, how they ended, sign-ins and
+/// access denials, and its retention purges. Counts only, never question text: a pack sums what
+/// falls into its period.
+/// </summary>
 public sealed record UsageFacts(
-    IReadOnlyList<UsageCount> Queries, int AccessDenials, int Logins, int LoginFailures,
-    ChainCheck QueryLogChain, IReadOnlyList<RetentionPurge> Purges);
+    IReadOnlyList<UsageCount> Queries, IReadOnlyList<DailyCount> Outcomes, IReadOnlyList<DailyCount> SignIns,
+    IReadOnlyList<DenialCount> Denials, ChainCheck QueryLogChain, IReadOnlyList<RetentionPurge> Purges);
 
 /// <summary>Queries on one day, for one collection and role: counts only, never question text.</summary>
 public sealed record UsageCount(DateOnly Day, string Collection, string Role, int Count);
 
+/// <summary>How often one kind of thing happened on one day (a query outcome, a sign-in outcome).</summary>
+public sealed record DailyCount(DateOnly Day, string Kind, int Count);
+
+/// <summary>Requests refused on one day on one route, and why (not signed in, role, group filter).</summary>
+public sealed record DenialCount(DateOnly Day, string Route, string Reason, int Count);
+
+/// <summary>A kind and how often it happened in the whole period.</summary>
+public sealed record KindTotal(string Kind, int Count);
+
 public sealed record ChainCheck(bool Intact, long Entries, long? FirstBrokenSequence, string Detail);
 
-public sealed record RetentionPurge(DateTimeOffset At, long EntriesRemoved, DateTimeOffset OlderThan);
+/// <param name="Log">which store the retention job purged: the query log or the security events</param>
+public sealed record RetentionPurge(DateTimeOffset At, string Log, long EntriesRemoved, DateTimeOffset OlderThan);
 
 public sealed record ErasureFact(DateTimeOffset At, string User, string DocumentId, string DocumentSha256, string Collection, int ChunksRemoved);
 
 /// <summary>One link of the hash-chained query log as stored: hash = SHA-256(payload), and the payload holds the previous hash.</summary>
 public sealed record ChainEntry(long Sequence, string PreviousHash, string Hash, string Payload);
+
+/// <summary>How a logged query ended, as the usage evidence counts it.</summary>
+public static class QueryOutcomes
+{
+    public const string Answered = "answered";
+    public const string AnsweredFromNoDocument = "answered, no readable document found";
+    public const string Cancelled = "cancelled by the client";
+    public const string Busy = "refused: agent busy (429)";
+    public const string Invalid = "refused: invalid request";
+    public const string Failed = "failed: server error";
+
+    public static string Of(int status, int documents) => status switch
+    {
+        >= 200 and < 300 => documents == 0 ? AnsweredFromNoDocument : Answered,
+        499 => Cancelled,
+        429 => Busy,
+        >= 400 and < 500 => Invalid,
+        _ => Failed,
+    };
+
+    public static bool IsRefusal(string kind) => kind.StartsWith("refused", StringComparison.Ordinal);
+}
+
+/// <summary>Sign-in attempts as the usage evidence counts them; a lockout is counted beside the failure that caused it.</summary>
+public static class SignInOutcomes
+{
+    public const string SignedIn = "signed in";
+    public const string UnknownUser = "failed: unknown user";
+    public const string WrongPassword = "failed: wrong password";
+    public const string Locked = "refused: account locked";
+    public const string DirectoryUnavailable = "failed: directory unavailable";
+    public const string Lockout = "account locked after repeated failures";
+
+    public static bool IsFailure(string kind) => kind is UnknownUser or WrongPassword or Locked or DirectoryUnavailable;
+}

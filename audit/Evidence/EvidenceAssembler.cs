@@ -11,6 +11,7 @@ public static class EvidenceAssembler
     {
         var config = inputs.Config;
         var controls = inputs.Controls.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+        var usage = Usage(inputs);
         return new AuditEvidence(
             new PackInfo(config.Appliance.Name, config.Appliance.Hostname, inputs.CreatedAt, inputs.Period.ToString(),
                 inputs.System.ApplianceVersion, keyFingerprint, inputs.System.Simulated),
@@ -21,10 +22,10 @@ public static class EvidenceAssembler
                 [.. inputs.Journal.Where(j => inputs.Period.Contains(j.At)).OrderBy(j => j.At)],
                 [.. controls.Where(c => !c.Passed).Select(c => $"{c.Id}: expected {c.Expected}, observed {c.Observed}")]),
             Processing(config),
-            Measures(config, controls, inputs.Usage),
+            Measures(config, controls, usage),
             Dpia(config.Privacy.Dpia),
             AiAct(config),
-            Usage(inputs),
+            usage,
             [.. inputs.Erasures.Where(e => inputs.Period.Contains(e.At)).OrderBy(e => e.At)],
             Limitations(inputs));
     }
@@ -42,7 +43,8 @@ public static class EvidenceAssembler
             [
                 new("configuration", Path.Combine(root, "appliance.yaml"), "root-owned, readable by the agent's role account"),
                 new("models", Path.Combine(root, config.Storage.Models), "pinned by SHA-256, verified at every start"),
-                new("document index, query log, users", Path.Combine(root, config.Storage.Data), $"owned by the role account _appliance; Spotlight excluded; FileVault: {inputs.System.FileVaultStatus}"),
+                new("document index, query log, security events, users", Path.Combine(root, config.Storage.Data), $"owned by the role account _appliance; Spotlight excluded; FileVault: {inputs.System.FileVaultStatus}"),
+                new("signed audit packs", Path.Combine(root, config.Storage.Data, Pack.PackShelf.RelativeFolder), "written nightly by root; the agent may read them (DPO download), not change them"),
                 new("audit signing key", "/var/db/appliance/audit/audit-key", "readable by root only; its fingerprint is in every pack and in the provisioning journal"),
             ]);
     }
@@ -102,13 +104,13 @@ public static class EvidenceAssembler
             ["none outside the controller: answers go only to signed-in employees whose groups may read the cited collection",
              .. config.Rag.Collections.Select(c => $"{c.Title}: groups {string.Join(", ", c.Groups)}")],
             "none: the firewall blocks egress outside the LAN (see Network evidence); no cloud service is used",
-            [$"query log: {privacy.RetentionDays} days, then purged (the purge is recorded in the hash chain)",
+            [$"query log and security events (sign-ins, access denials): {privacy.RetentionDays} days, then purged (a query-log purge is recorded in the hash chain; every purge is counted in the usage evidence)",
              "documents: as long as they are in their source folder; a vanished or deleted document is erased from the index with secure_delete and an erasure record",
              "erasure records and audit packs: kept by the controller as accountability evidence"],
             "see Technical and organisational measures (Art. 32)");
     }
 
-    private static IReadOnlyList<Measure> Measures(ApplianceConfig config, IReadOnlyList<ControlResult> controls, UsageFacts usage)
+    private static IReadOnlyList<Measure> Measures(ApplianceConfig config, IReadOnlyList<ControlResult> controls, UsageSection usage)
     {
         Measure Linked(string id, string title, string description, params string[] prefixes)
         {
@@ -126,10 +128,10 @@ public static class EvidenceAssembler
             new Measure("TOM-5", "Access control per document collection",
                 $"every retrieval is filtered by the caller's groups before ranking; {config.Rag.Collections.Count} collections with explicit groups; {usage.AccessDenials} denials recorded in the period",
                 [], "enforced by the agent (tested on every build)"),
-            new Measure("TOM-6", "Authentication", $"PBKDF2 password hashes, API tokens stored hashed, lockout after {config.Auth.Lockout.Attempts} failures for {config.Auth.Lockout.Minutes} min; {usage.LoginFailures} failed logins in the period",
+            new Measure("TOM-6", "Authentication", $"PBKDF2 password hashes, API tokens stored hashed, lockout after {config.Auth.Lockout.Attempts} failures for {config.Auth.Lockout.Minutes} min; {usage.LoginFailures} failed sign-ins and {usage.Lockouts} lockouts in the period",
                 [], "enforced by the agent"),
             new Measure("TOM-7", "Pseudonymised, tamper-evident query log",
-                $"question text mode: {ConfigNames.EnumValue(config.Privacy.QueryLog)}; entries hash-chained; chain {(usage.QueryLogChain.Intact ? "verified intact" : "BROKEN")} over {usage.QueryLogChain.Entries} entries",
+                $"question text mode: {ConfigNames.EnumValue(config.Privacy.QueryLog)}; entries hash-chained, each question only as a salted commitment in the chain (so an excerpt never reveals it); chain {(usage.QueryLogChain.Intact ? "verified intact" : "BROKEN")} over {usage.QueryLogChain.Entries} entries",
                 [], usage.QueryLogChain.Intact ? "verified" : usage.QueryLogChain.Entries == 0 ? "no query-log evidence from the agent yet" : "FAILING: chain broken"),
             new Measure("TOM-8", "Storage limitation and erasure", $"query log retention {config.Privacy.RetentionDays} days; document deletion removes chunks, vectors and index rows in one transaction with secure_delete and writes an erasure record",
                 [], "enforced by the agent"),
@@ -174,11 +176,29 @@ public static class EvidenceAssembler
 
     private static UsageSection Usage(AuditInputs inputs)
     {
-        var queries = inputs.Usage.Queries.Where(q => q.Day >= inputs.Period.From && q.Day <= inputs.Period.To)
+        var period = inputs.Period;
+        bool In(DateOnly day) => day >= period.From && day <= period.To;
+        var facts = inputs.Usage;
+        var queries = facts.Queries.Where(q => In(q.Day))
             .OrderBy(q => q.Day).ThenBy(q => q.Collection, StringComparer.Ordinal).ThenBy(q => q.Role, StringComparer.Ordinal).ToList();
-        return new UsageSection(queries, queries.Sum(q => q.Count), inputs.Usage.AccessDenials, inputs.Usage.Logins, inputs.Usage.LoginFailures,
-            inputs.Usage.QueryLogChain, [.. inputs.Usage.Purges.OrderBy(p => p.At)], ConfigNames.EnumValue(inputs.Config.Privacy.QueryLog));
+        var outcomes = Totals(facts.Outcomes.Where(o => In(o.Day)));
+        var signIns = facts.SignIns.Where(s => In(s.Day)).OrderBy(s => s.Day).ThenBy(s => s.Kind, StringComparer.Ordinal).ToList();
+        var denials = facts.Denials.Where(d => In(d.Day))
+            .OrderBy(d => d.Day).ThenBy(d => d.Route, StringComparer.Ordinal).ThenBy(d => d.Reason, StringComparer.Ordinal).ToList();
+        return new UsageSection(
+            queries.Sum(q => q.Count), queries, outcomes,
+            outcomes.Where(o => o.Kind is QueryOutcomes.Answered or QueryOutcomes.AnsweredFromNoDocument).Sum(o => o.Count),
+            outcomes.Where(o => QueryOutcomes.IsRefusal(o.Kind)).Sum(o => o.Count),
+            signIns.Where(s => s.Kind == SignInOutcomes.SignedIn).Sum(s => s.Count),
+            signIns.Where(s => SignInOutcomes.IsFailure(s.Kind)).Sum(s => s.Count),
+            signIns.Where(s => s.Kind == SignInOutcomes.Lockout).Sum(s => s.Count), signIns,
+            denials.Sum(d => d.Count), denials,
+            facts.QueryLogChain, [.. facts.Purges.Where(p => period.Contains(p.At)).OrderBy(p => p.At).ThenBy(p => p.Log, StringComparer.Ordinal)],
+            ConfigNames.EnumValue(inputs.Config.Privacy.QueryLog), inputs.AgentEvidenceExportedAt);
     }
+
+    private static List<KindTotal> Totals(IEnumerable<DailyCount> counts) =>
+        [.. counts.GroupBy(c => c.Kind, StringComparer.Ordinal).Select(g => new KindTotal(g.Key, g.Sum(c => c.Count))).OrderBy(t => t.Kind, StringComparer.Ordinal)];
 
     private static IReadOnlyList<string> Limitations(AuditInputs inputs)
     {
@@ -193,6 +213,10 @@ public static class EvidenceAssembler
         list.Add("Swap cannot be disabled while SIP is on; the GPU wired limit and model budget are sized to avoid swapping, and swap is encrypted by macOS.");
         list.Add("With egress blocked, Apple services stop working: software updates, OCSP/notarisation checks, iCloud, Bonjour beyond the LAN" +
                  (config.Network.UpdateWindow is null ? "; no update window is configured, so updates need a manual change." : "; egress opens only during the configured update window."));
+        if (inputs.AgentEvidenceExportedAt is not { } exported)
+            list.Add("The agent had exported no usage evidence when this pack was built: the usage and erasure sections are empty, not zero.");
+        else if (inputs.CreatedAt - exported > TimeSpan.FromHours(26))
+            list.Add($"The agent's usage evidence was exported {exported.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {(int)(inputs.CreatedAt - exported).TotalHours} hours before this pack: later usage is not in it (was the agent stopped?).");
         if (inputs.Models.Any(m => m.IsTestModel))
             list.Add("The configured models are generated test models: their answers are meaningless text. This pack documents the system, not answer quality.");
         list.Add("Answers of a language model can be wrong; the citations let staff check every statement against its source.");

@@ -100,12 +100,21 @@ public sealed class PdfReport
 
         page.Heading($"10. {Sections[9]}", newPage: true);
         var u = e.Usage;
-        page.Text($"Question text in the query log: {u.QuestionTextMode}. Counts only, never question text.");
-        page.Table(["", ""], [["queries", u.TotalQueries.ToString(CultureInfo.InvariantCulture)], ["access denials", u.AccessDenials.ToString(CultureInfo.InvariantCulture)],
-            ["logins / failures", $"{u.Logins} / {u.LoginFailures}"], ["query-log chain", (u.QueryLogChain.Intact ? "intact — " : "BROKEN — ") + u.QueryLogChain.Detail]], [120, 375]);
-        page.Table(["day", "collection", "role", "queries"], u.Queries.Select(q => new[] { q.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), q.Collection, q.Role, q.Count.ToString(CultureInfo.InvariantCulture) }), [100, 200, 120, 75], "no queries in this period");
+        page.Text($"Question text in the query log: {u.QuestionTextMode}. Counts only, never question text: the query-log excerpt carries a salted commitment in place of each question.");
+        page.Text(u.EvidenceExportedAt is { } exported ? $"Exported by the agent at {Stamp(exported)}." : "The agent had exported no evidence: the counts below are empty, not zero.");
+        page.Table(["", ""], [["queries", $"{N(u.TotalQueries)} ({N(u.Answered)} answered, {N(u.Refused)} refused)"],
+            ["sign-ins / failed / lockouts", $"{N(u.Logins)} / {N(u.LoginFailures)} / {N(u.Lockouts)}"], ["access denials", N(u.AccessDenials)],
+            ["query-log chain", (u.QueryLogChain.Intact ? "intact — " : u.QueryLogChain.FirstBrokenSequence is null ? "not verified — " : "BROKEN — ") + u.QueryLogChain.Detail]], [130, 365]);
+        page.Subheading("Queries per day, collection and role");
+        page.Table(["day", "collection", "role", "queries"], u.Queries.Select(q => new[] { Day(q.Day), q.Collection, q.Role, N(q.Count) }), [100, 200, 120, 75], "no queries in this period");
+        page.Subheading("How queries ended");
+        page.Table(["outcome", "queries"], u.Outcomes.Select(o => new[] { o.Kind, N(o.Count) }), [400, 95], "no queries in this period");
+        page.Subheading("Sign-ins per day");
+        page.Table(["day", "outcome", "count"], u.SignIns.Select(s => new[] { Day(s.Day), s.Kind, N(s.Count) }), [100, 300, 95], "no sign-ins in this period");
+        page.Subheading("Access denials per day");
+        page.Table(["day", "route", "reason", "count"], u.Denials.Select(d => new[] { Day(d.Day), d.Route, d.Reason, N(d.Count) }), [80, 175, 190, 50], "no access denials in this period");
         page.Subheading("Retention purges");
-        page.Table(["when", "entries removed", "older than"], u.Purges.Select(p => new[] { Stamp(p.At), p.EntriesRemoved.ToString(CultureInfo.InvariantCulture), Stamp(p.OlderThan) }), [165, 165, 165], "no purge in this period");
+        page.Table(["when", "log", "entries removed", "older than"], u.Purges.Select(p => new[] { Stamp(p.At), p.Log, p.EntriesRemoved.ToString(CultureInfo.InvariantCulture), Stamp(p.OlderThan) }), [125, 120, 100, 150], "no purge in this period");
 
         page.Heading($"11. {Sections[10]}");
         page.Table(["when", "by", "collection", "document", "SHA-256", "chunks"],
@@ -157,6 +166,10 @@ public sealed class PdfReport
         "Records of processing (Art. 30)", "Technical and organisational measures (Art. 32)", "DPIA screening (Art. 35)",
         "EU AI Act notes", "Usage evidence", "Erasure log", "Known limitations",
     ];
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 

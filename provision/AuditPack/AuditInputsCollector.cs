@@ -17,13 +17,16 @@ namespace Appliance.Provision.AuditPack;
 /// </summary>
 public static class AuditInputsCollector
 {
-    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, CancellationToken ct)
+    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, CancellationToken ct) =>
+        await CollectAsync(session, period, createdAt, await session.VerifyAsync(ct), ct);
+
+    /// <param name="verify">a verify just run (the nightly job has one already)</param>
+    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, Controls.VerifyReport verify, CancellationToken ct)
     {
         var target = session.Target;
         var config = session.Config;
         var layout = Layout.From(config);
 
-        var verify = await session.VerifyAsync(ct);
         var controls = verify.Results
             .Select(r => new AuditControl(r.Control.Id, r.Control.Title, r.Control.Expected, r.Observed, r.Passed, r.CheckedAt))
             .ToList();
@@ -54,6 +57,7 @@ public static class AuditInputsCollector
             Journal = journal,
             Usage = agent.Usage,
             Erasures = agent.Erasures,
+            AgentEvidenceExportedAt = agent.IsNone ? null : agent.ExportedAt,
             QueryLogExcerpt = [.. agent.QueryLog.Where(e => InPeriod(e, period))],
             Period = period,
             CreatedAt = createdAt,

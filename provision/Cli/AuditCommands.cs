@@ -40,6 +40,8 @@ internal static class AuditCommands
             evidence.json (+ schema), the raw evidence, manifest.json and an Ed25519 signature made with
             the appliance's audit key (created on the box, root-only, the first time).
             Check the result with `provision audit verify PACK.zip --public-key audit-key.pub`.
+            The nightly job (`provision nightly`) builds one every night and shelves it for the DPO's
+            download in the agent's web page.
             """) { config, target, sshConfig, modelsFrom, output, period, json };
         pack.SetAction(async (parse, ct) =>
         {
@@ -48,7 +50,7 @@ internal static class AuditCommands
             try
             {
                 window = parse.GetValue(period) is { } text ? AuditPeriod.Parse(text)
-                    : new AuditPeriod(DateOnly.FromDateTime(created.UtcDateTime).AddDays(-30), DateOnly.FromDateTime(created.UtcDateTime));
+                    : SignedPack.LastThirtyDays(created);
             }
             catch (FormatException e)
             {
@@ -62,21 +64,21 @@ internal static class AuditCommands
                     new SessionOptions { SshConfig = parse.GetValue(sshConfig)?.FullName, ModelCache = parse.GetValue(modelsFrom)?.FullName }, ct);
                 if (session.Target.IsSimulated)
                     Console.WriteLine($"simulated macOS: {session.Target.Description} is a test double, not a real Mac; the pack says so on every page");
-                var (key, keyCreated) = await AuditKeyOnBox.LoadOrCreateAsync(session.Target, ct);
-                var inputs = await AuditInputsCollector.CollectAsync(session, window, created, ct);
                 var file = parse.GetValue(output)?.FullName
                     ?? Path.GetFullPath($"audit-pack-{session.Config.Appliance.Hostname}-{window.From:yyyyMMdd}-{window.To:yyyyMMdd}.zip");
-                var evidence = new AuditPackWriter(HtmlReport.FromShippedTemplates(), new PdfReport()).Write(inputs, key, file);
+                var (_, evidence, key, keyCreated) = await SignedPack.WriteAsync(session, window, created, file, verify: null, ct);
                 var publicKey = Path.ChangeExtension(file, ".audit-key.pub");
-                await File.WriteAllTextAsync(publicKey, key.Public.ToText(), ct);
+                await File.WriteAllTextAsync(publicKey, key.ToText(), ct);
 
                 if (parse.GetValue(json))
                 {
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
-                        pack = file, public_key = publicKey, key_fingerprint = key.Public.Fingerprint, key_created = keyCreated,
+                        pack = file, public_key = publicKey, key_fingerprint = key.Fingerprint, key_created = keyCreated,
                         period = window.ToString(), controls_passed = evidence.Controls.Passed, controls_failed = evidence.Controls.Failed,
-                        queries = evidence.Usage.TotalQueries, erasures = evidence.Erasures.Count, query_log_chain_intact = evidence.Usage.QueryLogChain.Intact,
+                        queries = evidence.Usage.TotalQueries, answered = evidence.Usage.Answered, refused = evidence.Usage.Refused,
+                        sign_ins = evidence.Usage.Logins, failed_sign_ins = evidence.Usage.LoginFailures, lockouts = evidence.Usage.Lockouts,
+                        access_denials = evidence.Usage.AccessDenials, agent_evidence_exported_at = evidence.Usage.EvidenceExportedAt, erasures = evidence.Erasures.Count, query_log_chain_intact = evidence.Usage.QueryLogChain.Intact,
                         simulated = evidence.Pack.Simulated,
                     }, JsonOptions.Indented));
                 }
@@ -84,9 +86,10 @@ internal static class AuditCommands
                 {
                     Console.WriteLine($"audit pack written: {file}");
                     Console.WriteLine($"  period {window}, controls {evidence.Controls.Passed} pass / {evidence.Controls.Failed} fail, {evidence.Usage.TotalQueries} queries, {evidence.Erasures.Count} erasures");
+                    Console.WriteLine($"  {evidence.Usage.Summary()}");
                     var chain = evidence.Usage.QueryLogChain;
                     Console.WriteLine($"  query-log chain: {(chain.Intact ? "intact — " : chain.Entries == 0 ? "" : "NOT intact — ")}{chain.Detail}");
-                    Console.WriteLine($"  signed with audit key {key.Public.Fingerprint}{(keyCreated ? " (created now on the box; recorded in the journal)" : "")}");
+                    Console.WriteLine($"  signed with audit key {key.Fingerprint}{(keyCreated ? " (created now on the box; recorded in the journal)" : "")}");
                     Console.WriteLine($"  public key: {publicKey}");
                     Console.WriteLine($"  contents: {string.Join(", ", PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
                 }

@@ -81,11 +81,13 @@ public sealed class DesiredState
                 label = Layout.AgentLabel, applianceName = config.Appliance.Name, user = Layout.Account, program = layout.Bin + "/appliance",
                 configFile = layout.ConfigFile, root = layout.Root, nativeFolder = layout.Bin + "/native", logFolder = layout.Logs,
             })));
-        resources.Add(new LaunchDaemon(Layout.VerifyLabel, "nightly verify", "evidence for the audit pack, every night, as root",
+        resources.Add(new LaunchDaemon(Layout.VerifyLabel, "nightly verify and audit pack", "controls checked and a signed audit pack shelved for the DPO, every night, as root",
             templates.Render("launchd-verify.plist", new
             {
                 label = Layout.VerifyLabel, program = layout.Bin + "/provision", configFile = layout.ConfigFile,
-                evidenceFile = layout.Evidence + "/verify-latest.json", logFolder = layout.Logs, hour = 2, minute = 30,
+                evidenceFile = layout.Evidence + "/verify-latest.json", logFolder = layout.Logs,
+                hour = Appliance.Audit.Pack.PackShelf.NightlyHour, minute = Appliance.Audit.Pack.PackShelf.NightlyMinute,
+                keep = Appliance.Audit.Pack.PackShelf.Keep, shelf = layout.PackShelf,
             })));
 
         if (config.System.PreventSleep) resources.Add(Power());
@@ -173,6 +175,9 @@ public sealed class DesiredState
         yield return new ManagedDirectory("dir.models", "model folder", "the agent reads models, cannot change them", layout.Models, "root", a, 0x1E8);
         yield return new ManagedDirectory("dir.data", "data folder (.noindex keeps Spotlight out)", "index and query log; only the agent reads them", layout.Data, a, a, 0x1C0);
         yield return new ManagedDirectory("dir.evidence", "evidence folder", "nightly verify results for the audit pack", layout.Evidence, "root", "wheel", 0x1C0);
+        yield return new ManagedDirectory("dir.agent-audit", "agent's audit folder", "the agent exports its usage evidence here for the nightly pack", layout.AgentAudit, a, a, 0x1C0);
+        yield return new ManagedDirectory("dir.audit-packs", "audit pack shelf", "root shelves the signed nightly packs here; the agent may read them, not change them",
+            layout.PackShelf, "root", a, 0x1E8);
         yield return new ManagedDirectory("dir.collections", "collections folder", "one folder per document collection", layout.Collections, a, a, 0x1C0);
         foreach (var collection in config.Rag.Collections)
             yield return new ManagedDirectory($"dir.collection.{collection.Id}", $"collection '{collection.Id}' index folder",

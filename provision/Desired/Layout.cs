@@ -23,6 +23,12 @@ public sealed record Layout(string Root, string Models, string Data)
     public string Tls => Root + "/tls";
     public string ConfigFile => Root + "/appliance.yaml";
     public string Evidence => Data + "/evidence";
+
+    /// <summary>The agent exports its usage evidence here (agent-evidence.json).</summary>
+    public string AgentAudit => Data + "/audit";
+
+    /// <summary>The nightly job shelves signed packs here for the agent's DPO download.</summary>
+    public string PackShelf => Data + "/" + Appliance.Audit.Pack.PackShelf.RelativeFolder;
     public string Collections => Data + "/collections";
     public string Collection(string id) => Collections + "/" + id;
     public string Model(ModelSpec model) => Models + "/" + Path.GetFileName(model.File);

@@ -6,13 +6,15 @@ var root = new RootCommand("""
 
     `appliance serve` runs the agent (web page, OpenAI-compatible API, document API);
     `appliance ask "…"` asks a running agent over HTTP.
-    `appliance users passwd NAME` sets a password; `appliance log verify` checks the query log.
+    `appliance users passwd NAME` sets a password; `appliance log verify` checks the query log;
+    `appliance audit export` writes the agent's evidence for the signed audit pack.
     `appliance selfcheck` checks that the pinned llama.cpp build is present, intact and loads.
     """);
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(AskCommand.Create());
 root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(LogCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(SelfCheckCommand.Create());
 root.Subcommands.Add(IngestCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());

@@ -48,12 +48,12 @@ bin/provision verify -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | gr
 
 step "5. The agent: the office's documents, asked over HTTP, answered with citations"
 # A demo box derived from appliance.yaml: the generated test models instead of the real ones, the
-# sample office documents as collections, storage under .cache/demo, plain HTTP on loopback.
+# sample office documents as collections, plain HTTP on loopback — and the data folder inside the
+# box provisioned in step 4, where the box's own nightly job finds the agent's evidence (step 6).
 demo=$root/.cache/demo
-box=$demo/box
+boxroot="$root/$pbox/mac/Library/Application Support/Appliance"
 port=${DEMO_PORT:-8080}
 password=${DEMO_PASSWORD:-demo-password-2026}
-rm -rf "$box" && mkdir -p "$box"
 sed -e "s#enabled: true                          \# no certificate/key.*#enabled: false#" \
     -e "s#name: qwen3-30b-a3b#name: tiny-chat#" -e "s#file: Qwen3-30B-A3B-Q4_K_M.gguf#file: tiny-chat.gguf#" \
     -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000001#sha256: $(sha256sum .cache/models/tiny-chat.gguf | cut -d' ' -f1)#" \
@@ -63,9 +63,9 @@ sed -e "s#enabled: true                          \# no certificate/key.*#enabled
     -e "s#\"/Users/Shared/Kanzlei/Handbuch\"#\"$root/.cache/sample-office/handbook\"#" \
     -e "s#\"/Users/Shared/Kanzlei/Mandate\"#\"$root/.cache/sample-office/clients\"#" \
     -e "s#\"/Users/Shared/Kanzlei/Personal\"#\"$root/.cache/sample-office/hr\"#" \
-    -e "s#root: \"/Library/Application Support/Appliance\"#root: \"$box\"#" \
+    -e "s#root: \"/Library/Application Support/Appliance\"#root: \"$boxroot\"#" \
     -e "s#^  models: models#  models: \"$root/.cache/models\"#" appliance.yaml > "$demo/appliance.yaml"
-echo "\$ bin/provision config validate -c .cache/demo/appliance.yaml   # appliance.yaml with test models and sample documents"
+echo "\$ bin/provision config validate -c .cache/demo/appliance.yaml   # appliance.yaml with test models, sample documents, data in the step-4 box"
 bin/provision config validate -c "$demo/appliance.yaml"
 
 echo "\$ bin/appliance serve -c .cache/demo/appliance.yaml --urls http://127.0.0.1:$port &"
@@ -83,6 +83,7 @@ grep -m1 "inference:" "$demo/agent.log" | sed 's/^[0-9:]* info: [A-Za-z.]*\[[0-9
 
 admin=$(bin/appliance users token mberger --label demo-admin -c "$demo/appliance.yaml")
 employee=$(bin/appliance users token lfischer --label demo -c "$demo/appliance.yaml")
+dpo=$(bin/appliance users token sweiss --label demo-dpo -c "$demo/appliance.yaml")
 echo "\$ curl -X POST /api/ingest   # as mberger (admin): index the sample office documents"
 curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$port/api/ingest" >/dev/null
 while :; do
@@ -94,17 +95,58 @@ echo "  $(printf '%s' "$progress" | grep -o '"added":[0-9]*,"updated":[0-9]*,"un
 question="How many days of annual leave do employees get, and how do I request it?"
 echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$question\"   # as lfischer (employee)"
 bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$question"
+second="Who do I tell when I am sick?"
+echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$second\"   # as lfischer (employee)"
+bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$second" | tail -1
+
+echo "\$ curl -X POST /api/session -d '{\"name\":\"tkoch\",\"password\":\"wrong\"}'   # a failed sign-in: counted, the password is not kept"
+curl -s -o /dev/null -w '  HTTP %{http_code}\n' -X POST -H 'Content-Type: application/json' -d '{"name":"tkoch","password":"wrong"}' "http://127.0.0.1:$port/api/session"
+echo "\$ curl -X POST /api/session -d '{\"name\":\"sweiss\",...}'   # the DPO signs in to the page"
+curl -s -o /dev/null -w '  HTTP %{http_code}\n' -X POST -H 'Content-Type: application/json' -d "{\"name\":\"sweiss\",\"password\":\"$password\"}" "http://127.0.0.1:$port/api/session"
+echo "\$ curl /api/audit/packs   # as lfischer (employee): the DPO's route refuses, and the refusal is counted"
+curl -s -o /dev/null -w '  HTTP %{http_code}\n' -H "Authorization: Bearer $employee" "http://127.0.0.1:$port/api/audit/packs"
+
+echo "\$ curl -X DELETE /api/documents/ID   # as sweiss (DPO): a data subject's request, one personnel file erased for good"
+victim=$(curl -sf -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/documents" \
+  | python3 -c 'import json,sys; print(next(d["id"] for d in json.load(sys.stdin) if d["collection_id"] == "hr"))')
+curl -sf -X DELETE -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/documents/$victim" \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin); c, p, n, h = r["collection_id"], r["path"], r["chunks"], r["content_hash"]; print(f"  erased {c}/{p}: {n} chunks, content sha256 {h[:16]}…")'
 
 echo
 echo "The page: http://127.0.0.1:$port/  — sign in as mberger (admin), sweiss (DPO), tkoch or lfischer,"
 echo "password: $password. API token of lfischer for OpenAI clients (base URL http://127.0.0.1:$port/v1): $employee"
 echo "Agent log: .cache/demo/agent.log"
-step "6. The DPO's audit pack: built from the provisioned (simulated) box, signed, verified"
+
+step "6. The DPO's audit pack: the box's nightly job builds and signs it, the agent serves it, anyone verifies it"
+echo "\$ curl /api/audit/evidence   # as sweiss (DPO): the agent's live evidence, also written to the box's data folder"
+curl -sf -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/audit/evidence" > "$demo/agent-evidence.json"
+python3 - "$demo/agent-evidence.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+u = e["usage"]
+print(f"  exported {e['exported_at'][:19]}Z, period {e['period']}, question text: never (log mode {e['query_log_mode']})")
+print(f"  {sum(q['count'] for q in u['queries'])} queries, {sum(s['count'] for s in u['sign_ins'] if s['kind'] == 'signed in')} sign-ins, "
+      f"{sum(s['count'] for s in u['sign_ins'] if s['kind'].startswith(('failed', 'refused')))} failed sign-ins, "
+      f"{sum(d['count'] for d in u['denials'])} access denials; chain: {u['query_log_chain']['detail']}")
+PY
+echo "\$ bin/provision nightly -c $pbox/appliance.yaml --target sandbox:$pbox/mac   # what the LaunchDaemon runs at 02:30, as root"
+bin/provision nightly -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -v '^simulated macOS'
+echo "\$ curl /api/audit/packs   # as sweiss (DPO)"
+packs=$(curl -sf -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/audit/packs")
+printf '%s' "$packs" > "$demo/packs.json"
+name=$(python3 - "$demo/packs.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))[0]
+print(f"  {p['name']}: {p['bytes']} bytes, sha256 {p['sha256'][:16]}…, signed by {p['key_fingerprint'][:23]}…, verified: {p['verified']}", file=sys.stderr)
+print(p["name"])
+PY
+)
 pack=.cache/demo/audit-pack.zip
-echo "\$ bin/provision audit pack -c $pbox/appliance.yaml --target sandbox:$pbox/mac -o $pack"
-bin/provision audit pack -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" -o "$pack"
-echo "\$ bin/provision audit verify $pack --public-key ${pack%.zip}.audit-key.pub   (summary)"
-bin/provision audit verify "$pack" --public-key "${pack%.zip}.audit-key.pub" | tail -2
+echo "\$ curl /api/audit/packs/$name -o $pack"
+curl -sf -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/audit/packs/$name" -o "$pack"
+key="$pbox/mac/var/db/appliance/audit/audit-key.pub"
+echo "\$ bin/provision audit verify $pack --public-key $key   (summary)"
+bin/provision audit verify "$pack" --public-key "$key" | tail -2
 echo "contents of $pack:"
 python3 -m zipfile -l "$pack" | awk 'NR>1 {print "  " $1}'
 
@@ -114,9 +156,9 @@ The answers above come from a generated test model with random weights: their te
 (the page says so in a banner); retrieval, citations, streaming, auth and the query log are the real
 thing, and a real model pulled by `provision models pull` takes the same path. Provisioning ran
 against a simulated macOS only (no real Mac was changed), and the audit pack above was built from
-that simulated box: it says so on every page. The agent in step 5 keeps its data outside the
-simulated box, so the pack's usage and erasure sections are empty until the agent exports its
-evidence into the box's data folder (open work).
+that simulated box: it says so on every page. Its usage section is real: the agent kept its data in
+that box, and the pack counts the questions, sign-ins, refusals and the erasure of step 5 — without
+any question's text.
 TXT
 
 if [ -t 0 ] && [ "${CI:-}" != "true" ]; then

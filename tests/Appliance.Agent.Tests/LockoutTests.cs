@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Appliance.Audit.Evidence;
 
 namespace Appliance.Agent.Tests;
 
@@ -44,5 +45,31 @@ public sealed class LockoutTests : IAsyncLifetime
                 await client.PostAsJsonAsync("/api/session", new { name = "lars", password = "wrong password" });
             Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/session", new { name = "lars", password = TestOffice.Password })).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task Every_attempt_is_counted_by_outcome_with_no_password_and_no_unknown_name_kept()
+    {
+        using var client = _agent.Anonymous();
+        await client.PostAsJsonAsync("/api/session", new { name = "s3cret-typed-as-name", password = "whatever" });
+        for (var i = 0; i < 3; i++)
+            await client.PostAsJsonAsync("/api/session", new { name = "emil", password = $"guess number {i}" });
+        await client.PostAsJsonAsync("/api/session", new { name = "emil", password = TestOffice.Password });
+        await client.PostAsJsonAsync("/api/session", new { name = "lars", password = TestOffice.Password });
+
+        var events = _agent.App.Services.GetRequiredService<Appliance.Agent.Audit.SecurityEvents>();
+        var counts = (await events.SignInsAsync(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None))
+            .ToDictionary(c => c.Kind, c => c.Count);
+        Assert.Equal(new Dictionary<string, int>
+        {
+            [SignInOutcomes.UnknownUser] = 1, [SignInOutcomes.WrongPassword] = 3, [SignInOutcomes.Lockout] = 1,
+            [SignInOutcomes.Locked] = 1, [SignInOutcomes.SignedIn] = 1,
+        }, counts);
+
+        var file = Path.Combine(_office.DataFolder, Appliance.Agent.Audit.SecurityEvents.FileName);
+        var raw = System.Text.Encoding.Latin1.GetString([.. File.ReadAllBytes(file), .. File.Exists(file + "-wal") ? File.ReadAllBytes(file + "-wal") : []]);
+        Assert.Contains("emil", raw);
+        foreach (var secret in new[] { "s3cret-typed-as-name", "guess number", TestOffice.Password, "whatever" })
+            Assert.DoesNotContain(secret, raw);
     }
 }

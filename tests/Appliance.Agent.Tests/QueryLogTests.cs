@@ -1,4 +1,7 @@
+using System.Text.Json;
 using Appliance.Agent.Audit;
+using Appliance.Audit.Evidence;
+using Appliance.Audit.Pack;
 using Appliance.Config;
 using Microsoft.Data.Sqlite;
 
@@ -158,6 +161,88 @@ public sealed class QueryLogTests : IDisposable
         Assert.Equal((101, 21), (entries[0].PromptTokens, entries[0].CompletionTokens));
         var raw = System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(LogFile));
         Assert.Equal(mode == QueryLogMode.Full, raw.Contains("holiday policy") || File.ReadAllText(LogFile + "-wal", System.Text.Encoding.Latin1).Contains("holiday policy"));
+    }
+
+    [Theory]
+    [InlineData(QueryLogMode.Full)]
+    [InlineData(QueryLogMode.Hashed)]
+    [InlineData(QueryLogMode.Off)]
+    public async Task An_excerpt_checks_out_with_the_auditors_verifier_and_carries_no_trace_of_a_question(QueryLogMode mode)
+    {
+        var log = await OpenAsync(mode);
+        foreach (var i in new[] { 1, 2, 1 }) await log.AppendAsync(Question(i), CancellationToken.None);
+        var entries = await log.ReadBetweenAsync(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5), CancellationToken.None);
+        var excerpt = entries.Select(e => new ChainEntry(e.Seq, e.PreviousHash, e.Hash, QueryLog.Canonical(e))).ToList();
+        Assert.Equal([1L, 2L, 3L], excerpt.Select(e => e.Sequence));
+        Assert.True(QueryLogChain.Verify(excerpt).Intact);
+        foreach (var (entry, link) in entries.Zip(excerpt))
+        {
+            Assert.DoesNotContain("holiday", link.Payload);
+            if (entry.Question is not null) Assert.DoesNotContain(entry.Question, link.Payload);
+        }
+        // The same question asked twice leaves two unrelated commitments: nothing to match, nothing to test a guess against.
+        var commitments = excerpt.Select(e => JsonSerializer.Deserialize<JsonElement[]>(e.Payload)![6]).ToList();
+        if (mode == QueryLogMode.Off) Assert.All(commitments, c => Assert.Equal(JsonValueKind.Null, c.ValueKind));
+        else Assert.NotEqual(commitments[0].GetString(), commitments[2].GetString());
+
+        // Changing a stored question still breaks the entry's hash.
+        if (mode == QueryLogMode.Full)
+        {
+            Tamper("UPDATE entries SET question = 'another question' WHERE seq = 2");
+            Assert.Equal(2, (await log.VerifyAsync(CancellationToken.None)).FirstBrokenSeq);
+        }
+    }
+
+    [Fact]
+    public async Task A_log_written_before_salted_commitments_keeps_verifying_and_continues_with_them()
+    {
+        Directory.CreateDirectory(_office.DataFolder);
+        var legacy = new QueryLogEntry(1, DateTimeOffset.Parse("2026-11-01T09:00:00Z"), EntryKinds.Query, "emil", "/api/ask", "full",
+            "an old question", ["doc-1"], 10, 5, 100, 200, null, null, QueryLog.Genesis, "");
+        legacy = legacy with { Hash = QueryLog.HashOf(legacy) };
+        using (var db = new SqliteConnection($"Data Source={LogFile};Pooling=False"))
+        {
+            db.Open();
+            using var command = db.CreateCommand();
+            command.CommandText = $"""
+                CREATE TABLE entries (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, user TEXT, route TEXT, question_mode TEXT NOT NULL,
+                    question TEXT, document_ids TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, latency_ms INTEGER NOT NULL,
+                    status INTEGER NOT NULL, purged_through_seq INTEGER, purged_through_hash TEXT, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                INSERT INTO entries VALUES (1, '2026-11-01T09:00:00.0000000Z', 'query', 'emil', '/api/ask', 'full', 'an old question', '["doc-1"]',
+                    10, 5, 100, 200, NULL, NULL, '{QueryLog.Genesis}', '{legacy.Hash}');
+                """;
+            command.ExecuteNonQuery();
+        }
+        var log = await OpenAsync();
+        await log.AppendAsync(Question(2), CancellationToken.None);
+        var verdict = await log.VerifyAsync(CancellationToken.None);
+        Assert.True(verdict.Intact, verdict.ToString());
+        var entries = await log.ReadAsync(null, 10, CancellationToken.None);
+        Assert.Null(entries[1].QuestionSalt);
+        Assert.NotNull(entries[0].QuestionSalt);
+    }
+
+    [Fact]
+    public async Task Retention_purges_the_query_log_and_the_security_events_and_counts_both()
+    {
+        var log = await FilledAsync(4);
+        var events = await SecurityEvents.OpenAsync(Path.Combine(_office.DataFolder, SecurityEvents.FileName), TimeProvider.System, CancellationToken.None);
+        await events.RecordSignInAsync("emil", SignInOutcomes.SignedIn, CancellationToken.None);
+        await events.RecordDenialAsync(null, "/api/status", "401 not signed in", CancellationToken.None);
+
+        var monthLater = new ShiftedClock(TimeSpan.FromDays(31));
+        await new Retention(log, events, 30, monthLater, Microsoft.Extensions.Logging.Abstractions.NullLogger<Retention>.Instance).PurgeAsync(CancellationToken.None);
+
+        var purges = await events.PurgesAsync(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None);
+        Assert.Equal([(RetentionLogs.QueryLog, 4L), (RetentionLogs.SecurityEvents, 2L)], purges.Select(p => (p.Log, p.EntriesRemoved)));
+        Assert.Empty(await events.SignInsAsync(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None));
+        Assert.True((await log.VerifyAsync(CancellationToken.None)).Intact);
+    }
+
+    /// <summary>The real clock, moved: "a month from now" for the retention job.</summary>
+    private sealed class ShiftedClock(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + by;
     }
 
     [Fact]

@@ -19,19 +19,21 @@ public sealed class TestOffice : IDisposable
 
     /// <param name="queryLog">full, hashed or off.</param>
     /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
-    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8, bool tls = false)
+    /// <param name="storageRoot">storage.root, relative to the office folder (e.g. inside a sandbox-provisioned box)</param>
+    public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8, bool tls = false,
+        string storageRoot = ".")
     {
         var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         if (tls) SelfSignedCertificate.WritePem(Path.Combine(folder, "tls"));
-        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls);
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot);
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
         OfficeDocuments.WriteTo(folder);
         return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
     }
 
-    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls) => $$"""
+    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls, string storageRoot) => $$"""
         appliance:
           name: "Test office"
           hostname: ai-box.test.lan
@@ -82,7 +84,7 @@ public sealed class TestOffice : IDisposable
           retention_days: 30
           legal_basis: "Art. 6(1)(f) GDPR"
         storage:
-          root: .
+          root: "{{storageRoot}}"
           models: "{{TestModels.TestModels.Folder}}"
           data: data.noindex
         """;

@@ -118,6 +118,7 @@ public sealed class WebPageTests(AgentFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#tokens")).ToContainTextAsync("browser test");
         await ShotAsync(page, "4-admin");
         Assert.Equal(0, await page.Locator("#nav a[data-page=dpo]").CountAsync());
+        Assert.Equal(0, await page.Locator("#nav a[data-page=audit]").CountAsync());
     }
 
     [Fact]
@@ -131,6 +132,21 @@ public sealed class WebPageTests(AgentFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#log")).ToContainTextAsync("/api/search");
         await ShotAsync(page, "5-privacy-log");
         Assert.Equal(0, await page.Locator("#nav a[data-page=admin]").CountAsync());
+    }
+
+    [Fact]
+    public async Task The_DPO_audit_page_shows_the_chain_and_says_how_to_get_a_pack_while_none_exists()
+    {
+        var page = await SignedInPageAsync("dora");
+        await page.ClickAsync("#nav a[data-page=audit]");
+        await Assertions.Expect(page.Locator("#audit-chain")).ToContainTextAsync("chain intact");
+        await Assertions.Expect(page.Locator("#audit-no-pack")).ToContainTextAsync("nightly job");
+        await Assertions.Expect(page.Locator("#audit-no-pack")).ToContainTextAsync("sudo");
+        Assert.Equal("/api/audit/evidence", await page.Locator("#audit-evidence").GetAttributeAsync("href"));
+        var evidence = await page.APIRequest.GetAsync("/api/audit/evidence");
+        Assert.Equal(200, evidence.Status);
+        Assert.Equal("appliance.agent-evidence/1", (await evidence.JsonAsync())!.Value.GetProperty("schema").GetString());
+        await ShotAsync(page, "6-dpo-audit-no-pack");
     }
 
     [Fact]

@@ -155,7 +155,14 @@ public sealed class AuditPackTests : IDisposable
             Assert.True(root.TryGetProperty(section, out _), section);
         Assert.Equal("Berger & Partner Rechtsanwälte PartG", root.GetProperty("records_of_processing").GetProperty("controller").GetString());
         Assert.Equal(3, root.GetProperty("records_of_processing").GetProperty("data_categories").GetArrayLength());
-        Assert.Equal(20, root.GetProperty("usage").GetProperty("total_queries").GetInt32());
+        var usage = root.GetProperty("usage");
+        Assert.Equal(20, usage.GetProperty("total_queries").GetInt32());
+        // Counts outside the period (five failed sign-ins in October) stay out of the totals.
+        Assert.Equal((19, 1, 9, 1, 2), (usage.GetProperty("answered").GetInt32(), usage.GetProperty("refused").GetInt32(),
+            usage.GetProperty("logins").GetInt32(), usage.GetProperty("login_failures").GetInt32(), usage.GetProperty("access_denials").GetInt32()));
+        Assert.Equal(2, usage.GetProperty("sign_ins").GetArrayLength());
+        Assert.Equal("query log", usage.GetProperty("purges")[0].GetProperty("log").GetString());
+        Assert.Equal(PackInputs.Created.AddHours(-3), usage.GetProperty("evidence_exported_at").GetDateTimeOffset());
         Assert.True(root.GetProperty("network").GetProperty("egress_outside_lan_blocked").GetBoolean());
         Assert.Equal(1, root.GetProperty("controls").GetProperty("failed").GetInt32());
         Assert.Equal(2, root.GetProperty("controls").GetProperty("journal").GetArrayLength()); // the entry outside the period is left out

@@ -6,6 +6,7 @@ using Appliance.Audit.Pack;
 using Appliance.Audit.Render;
 using Appliance.Provision.Apply;
 using Appliance.Provision.AuditPack;
+using Appliance.Provision.Desired;
 
 namespace Appliance.Provision.Tests;
 
@@ -57,6 +58,26 @@ public sealed class AuditPackScenarioTests
         Assert.Equal(File.ReadAllText(box.HostPath("/etc/pf.anchors/com.appliance")), reader.ReadToEnd());
 
         await Agent_evidence_found_in_the_data_folder_is_used_and_its_chain_checked(box, session);
+        await Packs_are_shelved_where_the_agent_reads_them_and_only_the_newest_kept(box, session, zip);
+    }
+
+    private static async Task Packs_are_shelved_where_the_agent_reads_them_and_only_the_newest_kept(TestBox box, ProvisioningSession session, string zip)
+    {
+        var layout = Layout.From(session.Config);
+        var names = new[] { 1, 2, 3 }.Select(day => PackShelf.FileName("ai-box.berger.lan", new DateTimeOffset(2026, 11, day, 2, 30, 0, TimeSpan.Zero))).ToList();
+        ShelvedPack last = null!;
+        foreach (var name in names)
+        {
+            var copy = Path.Combine(box.Folder, name);
+            File.Copy(zip, copy);
+            last = await PackShelfOnBox.ShelveAsync(session.Target, layout, copy, CancellationToken.None, keep: 2);
+        }
+        Assert.Equal([names[0]], last.Removed);
+        Assert.False(File.Exists(box.HostPath(layout.PackShelf + "/" + names[0])));
+        Assert.Equal(File.ReadAllBytes(zip), File.ReadAllBytes(box.HostPath(last.Path)));
+        Assert.Equal("root:_appliance 640", (await box.MacAsync("stat", "-f", "%Su:%Sg %Lp", last.Path)).StandardOutput.Trim());
+        Assert.Equal("root:_appliance 750", (await box.MacAsync("stat", "-f", "%Su:%Sg %Lp", layout.PackShelf)).StandardOutput.Trim());
+        Assert.Equal(names[1..], JsonSerializer.Deserialize<string[]>(File.ReadAllText(box.HostPath(layout.PackShelf + "/" + PackShelfOnBox.IndexName))));
     }
 
     private static async Task Agent_evidence_found_in_the_data_folder_is_used_and_its_chain_checked(TestBox box, ProvisioningSession session)
@@ -71,18 +92,21 @@ public sealed class AuditPackScenarioTests
             chain.Add(new ChainEntry(i, previous, hash, payload));
             previous = hash;
         }
-        var agent = new AgentEvidence(AgentEvidence.SchemaName, now, "hashed",
-            new UsageFacts([new UsageCount(DateOnly.FromDateTime(now.UtcDateTime), "handbook", "employee", 3)], 1, 4, 1, QueryLogChain.Verify(chain), []),
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var agent = new AgentEvidence(AgentEvidence.SchemaName, now, $"{today.AddDays(-30):yyyy-MM-dd}..{today:yyyy-MM-dd}", "hashed",
+            new UsageFacts([new UsageCount(today, "handbook", "employee", 3)], [new DailyCount(today, QueryOutcomes.Answered, 3)],
+                [new DailyCount(today, SignInOutcomes.SignedIn, 4), new DailyCount(today, SignInOutcomes.UnknownUser, 1)],
+                [new DenialCount(today, "/api/audit/log", "403 role", 1)], QueryLogChain.Verify(chain), []),
             [new ErasureFact(now, "mberger", "handbook/old.md", new string('a', 64), "handbook", 2)], chain);
         var dataFolder = box.HostPath("/Library/Application Support/Appliance/data.noindex");
         Directory.CreateDirectory(Path.Combine(dataFolder, "audit"));
         File.WriteAllText(Path.Combine(dataFolder, AgentEvidence.RelativePath), agent.ToJson());
 
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
         var inputs = await AuditInputsCollector.CollectAsync(session, new AuditPeriod(today.AddDays(-1), today), now, CancellationToken.None);
         Assert.Equal(3, inputs.QueryLogExcerpt.Count);
         Assert.Single(inputs.Erasures);
         Assert.True(inputs.Usage.QueryLogChain.Intact);
+        Assert.Equal(now, inputs.AgentEvidenceExportedAt);
     }
 
 }

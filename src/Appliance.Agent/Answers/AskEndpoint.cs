@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Identity;
+using Appliance.Config;
+using Appliance.Rag;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +18,8 @@ public static class AskEndpoint
     /// <param name="MaxTokens">a cap on the answer's length (default 384, at most 2048)</param>
     public sealed record AskBody(string? Question, IReadOnlyList<string>? Collections, int? MaxTokens);
 
-    public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, IOptions<JsonOptions> json, ILogger<Answerer> logger)
+    public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, IOptions<JsonOptions> json, ILogger<Answerer> logger,
+        DocumentLibrary library, ApplianceConfig config, AccessDenials denials)
     {
         if (string.IsNullOrWhiteSpace(body?.Question) || body.Question.Length > 4000)
         {
@@ -30,6 +33,7 @@ public static class AskEndpoint
         }
         var caller = Caller.From(context.User);
         var started = Stopwatch.GetTimestamp();
+        await Documents.DocumentEndpoints.RecordHeldBackAsync(body.Collections, context, library, config, denials);
         var ct = context.RequestAborted;
         var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
         AnswerSummary? summary = null;

@@ -48,7 +48,8 @@ public sealed class QueryLog
                 purged_through_seq INTEGER,
                 purged_through_hash TEXT,
                 previous_hash TEXT NOT NULL,
-                hash TEXT NOT NULL);
+                hash TEXT NOT NULL,
+                question_salt TEXT);
             CREATE INDEX IF NOT EXISTS entries_at ON entries(at);
             CREATE TABLE IF NOT EXISTS purge_permit (granted INTEGER NOT NULL);
             CREATE TRIGGER IF NOT EXISTS entries_append_only_update BEFORE UPDATE ON entries
@@ -57,6 +58,9 @@ public sealed class QueryLog
             WHEN NOT EXISTS (SELECT 1 FROM purge_permit)
             BEGIN SELECT RAISE(ABORT, 'the query log is append-only; only the retention purge removes entries'); END;
             """, ct);
+        // Logs written before questions were committed to with a salt gain the column; their entries keep hashing as before.
+        if (await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM pragma_table_info('entries') WHERE name = 'question_salt'", ct) == 0)
+            await Sql.ExecuteAsync(db, "ALTER TABLE entries ADD COLUMN question_salt TEXT", ct);
         return log;
     }
 
@@ -125,31 +129,40 @@ public sealed class QueryLog
         var seq = (last?.Seq ?? purgedThroughSeq ?? 0) + 1;
         var previous = last?.Hash ?? purgedThroughHash ?? Genesis;
         var at = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var salt = question is null ? null : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var draft = new QueryLogEntry(seq, at, kind, user, route, Questions.ModeName, question, documentIds, promptTokens, completionTokens,
-            latencyMs, status, purgedThroughSeq, purgedThroughHash, previous, "");
+            latencyMs, status, purgedThroughSeq, purgedThroughHash, previous, "", salt);
         var entry = draft with { Hash = HashOf(draft) };
         await Sql.ExecuteAsync(db, """
             INSERT INTO entries (seq, at, kind, user, route, question_mode, question, document_ids, prompt_tokens, completion_tokens,
-                                 latency_ms, status, purged_through_seq, purged_through_hash, previous_hash, hash)
-            VALUES ($seq, $at, $kind, $user, $route, $mode, $q, $docs, $pt, $ct, $lat, $st, $pseq, $phash, $prev, $hash)
+                                 latency_ms, status, purged_through_seq, purged_through_hash, previous_hash, hash, question_salt)
+            VALUES ($seq, $at, $kind, $user, $route, $mode, $q, $docs, $pt, $ct, $lat, $st, $pseq, $phash, $prev, $hash, $salt)
             """, ct,
             ("$seq", entry.Seq), ("$at", Time.Format(entry.At)), ("$kind", entry.Kind), ("$user", entry.User), ("$route", entry.Route),
             ("$mode", entry.QuestionMode), ("$q", entry.Question), ("$docs", JsonSerializer.Serialize(entry.DocumentIds)),
             ("$pt", entry.PromptTokens), ("$ct", entry.CompletionTokens), ("$lat", entry.LatencyMs), ("$st", entry.Status),
-            ("$pseq", entry.PurgedThroughSeq), ("$phash", entry.PurgedThroughHash), ("$prev", entry.PreviousHash), ("$hash", entry.Hash));
+            ("$pseq", entry.PurgedThroughSeq), ("$phash", entry.PurgedThroughHash), ("$prev", entry.PreviousHash), ("$hash", entry.Hash), ("$salt", entry.QuestionSalt));
         return entry;
     }
 
-    /// <summary>The hash of an entry: SHA-256 over a canonical JSON array of every field but the hash itself.</summary>
-    public static string HashOf(QueryLogEntry e)
+    /// <summary>The hash of an entry: SHA-256 over its <see cref="Canonical"/> form.</summary>
+    public static string HashOf(QueryLogEntry e) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(e))));
+
+    /// <summary>
+    /// What an entry's hash covers: a JSON array of every field but the hash itself, with the question
+    /// replaced by a salted commitment to it. So the chain can be checked from excerpts (the audit pack)
+    /// that never contain the question — nor anything a guessed question could be tested against,
+    /// since the salt stays in this database. Editing a stored question still breaks the hash.
+    /// </summary>
+    public static string Canonical(QueryLogEntry e) => JsonSerializer.Serialize(new object?[]
     {
-        var canonical = JsonSerializer.Serialize(new object?[]
-        {
-            e.Seq, Time.Format(e.At), e.Kind, e.User, e.Route, e.QuestionMode, e.Question, e.DocumentIds, e.PromptTokens,
-            e.CompletionTokens, e.LatencyMs, e.Status, e.PurgedThroughSeq, e.PurgedThroughHash, e.PreviousHash,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
+        e.Seq, Time.Format(e.At), e.Kind, e.User, e.Route, e.QuestionMode, QuestionCommitment(e), e.DocumentIds, e.PromptTokens,
+        e.CompletionTokens, e.LatencyMs, e.Status, e.PurgedThroughSeq, e.PurgedThroughHash, e.PreviousHash,
+    });
+
+    private static string? QuestionCommitment(QueryLogEntry e) => e.QuestionSalt is null || e.Question is null
+        ? e.Question
+        : "commit-sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(e.QuestionSalt + "\n" + e.Question)));
 
     /// <summary>Walks the whole chain and reports the first entry that does not check out.</summary>
     public async Task<ChainVerdict> VerifyAsync(CancellationToken ct)
@@ -213,6 +226,18 @@ public sealed class QueryLog
         return entries;
     }
 
+    /// <summary>Entries from <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive), oldest first: an audit excerpt.</summary>
+    public async Task<IReadOnlyList<QueryLogEntry>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, SelectEntries + " WHERE at >= $f AND at < $t ORDER BY seq",
+            ("$f", Time.Format(from)), ("$t", Time.Format(to)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new List<QueryLogEntry>();
+        while (await reader.ReadAsync(ct)) entries.Add(ReadEntry(reader));
+        return entries;
+    }
+
     public async Task<long> CountAsync(CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);
@@ -221,14 +246,14 @@ public sealed class QueryLog
 
     private const string SelectEntries = """
         SELECT seq, at, kind, user, route, question_mode, question, document_ids, prompt_tokens, completion_tokens,
-               latency_ms, status, purged_through_seq, purged_through_hash, previous_hash, hash FROM entries
+               latency_ms, status, purged_through_seq, purged_through_hash, previous_hash, hash, question_salt FROM entries
         """;
 
     private static QueryLogEntry ReadEntry(SqliteDataReader r) => new(
         r.GetInt64(0), Time.Parse(r.GetString(1)), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
         r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), JsonSerializer.Deserialize<List<string>>(r.GetString(7)) ?? [],
         r.GetInt32(8), r.GetInt32(9), r.GetInt64(10), r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt64(12),
-        r.IsDBNull(13) ? null : r.GetString(13), r.GetString(14), r.GetString(15));
+        r.IsDBNull(13) ? null : r.GetString(13), r.GetString(14), r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16));
 
     private static async Task<(long Seq, string Hash)?> ReadLastAsync(SqliteConnection db, CancellationToken ct)
     {

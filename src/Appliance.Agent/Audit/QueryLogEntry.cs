@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Appliance.Agent.Audit;
 
 /// <summary>What a handler reports about one call; the log adds time, question protection and the chain.</summary>
@@ -18,6 +20,7 @@ public static class EntryKinds
 }
 
 /// <summary>One row of the query log exactly as stored and hashed.</summary>
+/// <param name="QuestionSalt">random per entry, never shown: it makes the hashed commitment to the question unguessable</param>
 public sealed record QueryLogEntry(
     long Seq,
     DateTimeOffset At,
@@ -34,7 +37,8 @@ public sealed record QueryLogEntry(
     long? PurgedThroughSeq,
     string? PurgedThroughHash,
     string PreviousHash,
-    string Hash);
+    string Hash,
+    [property: JsonIgnore] string? QuestionSalt = null);
 
 /// <summary>The outcome of walking the chain: intact, or the first entry where it breaks and why.</summary>
 public sealed record ChainVerdict(bool Intact, long EntriesChecked, long? FirstBrokenSeq, string? Problem)

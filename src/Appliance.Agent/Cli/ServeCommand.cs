@@ -30,6 +30,7 @@ internal static class ServeCommand
             {
                 Config = cfg,
                 ConfigDirectory = dir,
+                ConfigFile = parse.GetValue(config)!.FullName,
                 Urls = (parse.GetValue(urls) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 InitialPassword = Environment.GetEnvironmentVariable("APPLIANCE_INITIAL_PASSWORD") is { Length: > 0 } p ? p : null,
                 PlainLogs = parse.GetValue(plain),

@@ -22,12 +22,14 @@ public static class DocumentEndpoints
         TypedResults.Ok(await library.ListDocumentsAsync(Caller.From(context.User).Groups.ToList(), ct));
 
     /// <summary>POST /api/search: the chunks the caller may read that best match, with citations; logged like a question.</summary>
-    public static async Task<IResult> SearchAsync(SearchBody? body, HttpContext context, DocumentLibrary library, QueryLog log, CancellationToken ct)
+    public static async Task<IResult> SearchAsync(SearchBody? body, HttpContext context, DocumentLibrary library, QueryLog log,
+        ApplianceConfig config, AccessDenials denials, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body?.Query) || body.Query.Length > 4000)
             return TypedResults.Problem(statusCode: 400, title: "query needed", detail: "send {\"query\": \"…\"} with 1–4000 characters");
         var started = Stopwatch.GetTimestamp();
         var caller = Caller.From(context.User);
+        await RecordHeldBackAsync(body.Collections, context, library, config, denials);
         var hits = await library.SearchAsync(new SearchRequest(body.Query, caller.Groups.ToList(), body.K) { Collections = body.Collections }, ct);
         await log.AppendAsync(new QueryRecord(caller.Name, "/api/search", body.Query, hits.Select(h => h.DocumentId).Distinct().ToList(),
             0, 0, Stopwatch.GetElapsedTime(started), 200), CancellationToken.None);
@@ -38,14 +40,18 @@ public static class DocumentEndpoints
     /// POST /api/documents?collection=ID&amp;name=FILE with the file as the body: stored and indexed at
     /// once, when the collection takes uploads and the caller is in one of its groups.
     /// </summary>
-    public static async Task<IResult> UploadAsync(string? collection, string? name, HttpContext context, DocumentLibrary library, ApplianceConfig config, CancellationToken ct)
+    public static async Task<IResult> UploadAsync(string? collection, string? name, HttpContext context, DocumentLibrary library, ApplianceConfig config,
+        AccessDenials denials, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(collection) || string.IsNullOrWhiteSpace(name))
             return TypedResults.Problem(statusCode: 400, title: "collection and name needed",
                 detail: "POST /api/documents?collection=ID&name=FILE.pdf with the file as the request body");
         var caller = Caller.From(context.User);
         if (library.Collections(caller.Groups.ToList()).FirstOrDefault(c => c.Id == collection) is not { } target)
+        {
+            await RecordHeldBackAsync([collection], context, library, config, denials);
             return TypedResults.Problem(statusCode: 404, title: "no such collection", detail: $"you have no collection '{collection}'");
+        }
         if (!target.Uploads)
             return TypedResults.Problem(statusCode: 403, title: "uploads not allowed", detail: $"collection '{collection}' does not accept uploads");
         var limit = (long)config.Rag.MaxUploadMb * 1024 * 1024;
@@ -69,9 +75,12 @@ public static class DocumentEndpoints
     }
 
     /// <summary>GET /api/documents/{id}/content: the original file, for citation links, if the caller may read it.</summary>
-    public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files, CancellationToken ct)
+    public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files,
+        ApplianceConfig config, AccessDenials denials, CancellationToken ct)
     {
         var document = (await library.ListDocumentsAsync(Caller.From(context.User).Groups.ToList(), ct)).FirstOrDefault(d => d.Id == id);
+        if (document is null && (await library.ListDocumentsAsync(AllGroups(config), ct)).FirstOrDefault(d => d.Id == id) is { } heldBack)
+            await denials.GroupFilterAsync(context, $"document in collection {heldBack.CollectionId}");
         if (document is null || files.Locate(document) is not { } path)
             return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
         var type = SourceFiles.ContentType(path);
@@ -97,6 +106,23 @@ public static class DocumentEndpoints
 
     public static async Task<Ok<IReadOnlyList<ErasureRecord>>> ErasuresAsync(DocumentLibrary library, DateTimeOffset? since, CancellationToken ct) =>
         TypedResults.Ok(await library.ErasuresAsync(since, ct));
+
+    /// <summary>
+    /// Counts each requested collection that exists but that the caller's groups may not read. The
+    /// request goes on without it (search and ask) or is told it does not exist (upload): either
+    /// way the caller learns nothing, and the DPO sees the attempt.
+    /// </summary>
+    internal static async Task RecordHeldBackAsync(IEnumerable<string>? requested, HttpContext context, DocumentLibrary library,
+        ApplianceConfig config, AccessDenials denials)
+    {
+        if (requested is null) return;
+        var readable = library.Collections(Caller.From(context.User).Groups.ToList()).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in requested.Distinct(StringComparer.Ordinal).Where(id => !readable.Contains(id) && config.Rag.Collections.Any(c => c.Id == id)))
+            await denials.GroupFilterAsync(context, $"collection {id}");
+    }
+
+    private static List<string> AllGroups(ApplianceConfig config) =>
+        [.. config.Rag.Collections.SelectMany(c => c.Groups).Distinct(StringComparer.Ordinal)];
 
     private static IResult TooLarge(ApplianceConfig config) =>
         TypedResults.Problem(statusCode: 413, title: "file too large", detail: $"uploads are limited to {config.Rag.MaxUploadMb} MB (rag.max_upload_mb)");

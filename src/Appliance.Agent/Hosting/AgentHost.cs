@@ -31,6 +31,7 @@ public static class AgentHost
         await identity.SyncFromConfigAsync(config.Auth, ct);
         var queryLog = await QueryLog.OpenAsync(Path.Combine(data, "querylog.db"),
             QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
+        var securityEvents = await SecurityEvents.OpenAsync(Path.Combine(data, SecurityEvents.FileName), clock, ct);
         SqliteMemoryBudget.Apply();
 
         // The library and the models start before the web host exists; they log like the rest.
@@ -74,8 +75,12 @@ public static class AgentHost
         services.AddSingleton(clock);
         services.AddSingleton(identity);
         services.AddSingleton(queryLog);
+        services.AddSingleton(securityEvents);
+        services.AddSingleton<AccessDenials>();
+        services.AddSingleton(new NightlyPacks(data));
+        services.AddSingleton(new EvidenceExport(config, data, queryLog, securityEvents, library, identity, clock));
         var directory = config.Auth.Ldap is { } ldap ? new LdapDirectory(ldap) : null;
-        services.AddSingleton(sp => new SignIn(identity, config.Auth, directory, sp.GetRequiredService<ILogger<SignIn>>()));
+        services.AddSingleton(sp => new SignIn(identity, config.Auth, directory, securityEvents, sp.GetRequiredService<ILogger<SignIn>>()));
         services.AddSingleton(models);
         services.AddSingleton(library);
         services.AddSingleton(new SourceFiles(config, options.ConfigDirectory));
@@ -83,7 +88,8 @@ public static class AgentHost
         services.AddSingleton<IngestionJobs>();
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<WebPage>();
-        services.AddHostedService(sp => new QueryLogRetention(queryLog, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<QueryLogRetention>>()));
+        services.AddHostedService(sp => new Retention(queryLog, securityEvents, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<Retention>>()));
+        services.AddHostedService<EvidenceSchedule>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -107,6 +113,7 @@ public static class AgentHost
         app.UseStatusCodePages(ErrorBodies.WriteStatusAsync);
         app.UseRouting();
         app.Use(app.Services.GetRequiredService<RequestMetrics>().Middleware);
+        app.Use(app.Services.GetRequiredService<AccessDenials>().Middleware);
         app.UseAuthentication();
         app.UseMiddleware<CsrfGuard>();
         app.UseAuthorization();

@@ -11,6 +11,15 @@ public sealed record AgentOptions
     /// <summary>Relative paths in the config are resolved against this folder.</summary>
     public required string ConfigDirectory { get; init; }
 
+    /// <summary>The config file itself (for advice the agent prints); appliance.yaml in <see cref="ConfigDirectory"/> unless given.</summary>
+    public string ConfigFile
+    {
+        get => _configFile ?? Path.Combine(ConfigDirectory, "appliance.yaml");
+        init => _configFile = value;
+    }
+
+    private readonly string? _configFile;
+
     /// <summary>Overrides the address and port from the config (e.g. <c>http://127.0.0.1:0</c> in tests).</summary>
     public IReadOnlyList<string> Urls { get; init; } = [];
 

@@ -66,6 +66,9 @@ public static class Routes
         audit.MapGet("/log", AuditEndpoints.LogAsync);
         audit.MapGet("/log/verify", AuditEndpoints.VerifyAsync);
         audit.MapGet("/erasures", DocumentEndpoints.ErasuresAsync);
+        audit.MapGet("/evidence", AuditEndpoints.EvidenceAsync);                                    // live counts; also written for the nightly pack
+        audit.MapGet("/packs", AuditEndpoints.Packs);                                               // signed packs the nightly job (root) shelved
+        audit.MapGet("/packs/{name}", AuditEndpoints.PackAsync);
 
         var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token
         operations.MapGet("/metrics", MetricsEndpoint.GetAsync);

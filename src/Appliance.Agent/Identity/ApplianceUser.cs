@@ -28,7 +28,10 @@ public sealed record IssuedToken(ApiTokenInfo Info, string Secret);
 public abstract record SignInOutcome
 {
     public sealed record Success(ApplianceUser User) : SignInOutcome;
-    public sealed record Failed : SignInOutcome;
-    public sealed record LockedOut(DateTimeOffset Until) : SignInOutcome;
+    /// <param name="KnownAccount">the name is an account here (so the password was wrong), not an unknown name</param>
+    public sealed record Failed(bool KnownAccount) : SignInOutcome;
+
+    /// <param name="ByThisAttempt">this failed attempt was the one that locked the account</param>
+    public sealed record LockedOut(DateTimeOffset Until, bool ByThisAttempt = false) : SignInOutcome;
     public sealed record DirectoryUnavailable(string Reason) : SignInOutcome;
 }

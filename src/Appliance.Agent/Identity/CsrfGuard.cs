@@ -19,6 +19,7 @@ public sealed class CsrfGuard(RequestDelegate next)
             && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
             && !Matches(context.Request.Headers[Header], context.User.FindFirst(Principals.CsrfClaim)?.Value))
         {
+            Audit.AccessDenials.Explain(context, "403 CSRF token missing or wrong");
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "CSRF check failed",
                 detail: $"a request made with the session cookie must send the session's token in the {Header} header").ExecuteAsync(context);
         }

@@ -185,9 +185,9 @@ public sealed class IdentityStore
             var until = _clock.GetUtcNow().AddMinutes(lockout.Minutes);
             await Sql.ExecuteAsync(db, "UPDATE users SET failed_attempts = 0, locked_until = $u WHERE name = $n", ct,
                 ("$u", Time.Format(until)), ("$n", name));
-            return new SignInOutcome.LockedOut(until);
+            return new SignInOutcome.LockedOut(until, ByThisAttempt: true);
         }
-        return new SignInOutcome.Failed();
+        return new SignInOutcome.Failed(KnownAccount: true);
     }
 
     public async Task RecordSuccessAsync(string name, CancellationToken ct)

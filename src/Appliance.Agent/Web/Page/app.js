@@ -7,6 +7,7 @@ const pages = [
   { id: 'documents', title: 'Documents', role: 'employee' },
   { id: 'admin', title: 'Users & tokens', role: 'admin' },
   { id: 'dpo', title: 'Privacy log', role: 'dpo' },
+  { id: 'audit', title: 'Audit', role: 'dpo' },
 ];
 
 function el(tag, text, attributes) {
@@ -45,7 +46,7 @@ async function problem(response) {
 function showPage(id) {
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== 'page-' + id;
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('current', link.dataset.page === id);
-  const loaders = { documents: loadDocuments, admin: loadAdmin, dpo: loadDpo };
+  const loaders = { documents: loadDocuments, admin: loadAdmin, dpo: loadDpo, audit: loadAudit };
   if (loaders[id]) loaders[id]().catch((e) => console.error(e));
 }
 
@@ -280,6 +281,45 @@ async function loadDpo() {
     e.document_ids.length, e.prompt_tokens + ' / ' + e.completion_tokens, e.latency_ms, e.status])));
   const erasures = await (await api('GET', '/api/audit/erasures')).json();
   $('erasures').replaceChildren(...erasures.map((r) => row([r.erased_at, r.path, r.collection_id, r.chunks, r.erased_by, r.reason])));
+}
+
+// ---- Audit (DPO): chain status, the signed packs the nightly job shelved, the live evidence ----
+
+function size(bytes) {
+  return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(bytes / 1024)) + ' KB';
+}
+
+function when(iso) {
+  return new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+function packLink(pack) {
+  return el('a', pack.name, { href: '/api/audit/packs/' + encodeURIComponent(pack.name), download: pack.name, class: 'pack-link' });
+}
+
+async function loadAudit() {
+  const chain = await (await api('GET', '/api/audit/log/verify')).json();
+  $('audit-chain').textContent = chain.intact
+    ? 'Query-log chain intact: ' + chain.entries_checked + ' entries verified.'
+    : 'Query-log chain BROKEN at entry #' + chain.first_broken_seq + ': ' + chain.problem;
+  $('audit-chain').className = 'banner ' + (chain.intact ? 'ok' : 'bad');
+  const response = await api('GET', '/api/audit/packs');
+  if (response.status === 404) {
+    const advice = await response.json();
+    $('audit-pack').replaceChildren(el('p', advice.detail, { id: 'audit-no-pack', class: 'notice' }));
+    $('audit-packs').replaceChildren();
+    return;
+  }
+  const packs = await response.json();
+  const latest = packs[0];
+  const summary = el('p', null, { id: 'audit-latest' });
+  summary.append('Latest: ', packLink(latest), ' — created ' + when(latest.created_at) + ', period ' + latest.period + ', ' + size(latest.bytes) + ', ',
+    el('span', latest.verified ? 'signature and digests check out' : 'DOES NOT VERIFY: ' + latest.problems.join('; '),
+      { class: latest.verified ? 'ok' : 'bad' }));
+  $('audit-pack').replaceChildren(summary);
+  $('audit-packs').replaceChildren(...packs.map((p) => row([packLink(p), when(p.created_at), p.period, size(p.bytes),
+    el('code', p.sha256.slice(0, 16) + '…', { title: p.sha256 }),
+    el('span', (p.verified ? 'valid · ' : 'INVALID · ') + p.key_fingerprint.slice(0, 23) + '…', { title: p.key_fingerprint, class: p.verified ? '' : 'bad' })])));
 }
 
 start().catch((e) => console.error(e));

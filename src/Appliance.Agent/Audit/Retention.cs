@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Agent.Audit;
+
+/// <summary>
+/// Once at start and then daily: query-log entries and security events older than
+/// privacy.retention_days go. The query log chains its purge; both purges are counted for the audit pack.
+/// </summary>
+public sealed class Retention(QueryLog log, SecurityEvents events, int retentionDays, TimeProvider clock, ILogger<Retention> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromDays(1), clock);
+        do
+        {
+            try
+            {
+                await PurgeAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "retention purge failed; will retry tomorrow");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task PurgeAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().AddDays(-retentionDays);
+        var report = await log.PurgeOlderThanAsync(cutoff, ct);
+        if (report.Removed > 0)
+        {
+            await events.RecordPurgeAsync(RetentionLogs.QueryLog, report.Removed, cutoff, ct);
+            logger.LogInformation("query log retention: removed {Removed} entries through #{Seq} older than {Cutoff:o}",
+                report.Removed, report.ThroughSeq, report.Cutoff);
+        }
+        var removed = await events.PurgeOlderThanAsync(cutoff, ct);
+        if (removed > 0)
+            logger.LogInformation("security events retention: removed {Removed} events older than {Cutoff:o}", removed, cutoff);
+    }
+}

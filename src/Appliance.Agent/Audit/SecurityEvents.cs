@@ -1,0 +1,146 @@
+using Appliance.Audit.Evidence;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.Agent.Audit;
+
+/// <summary>
+/// Sign-ins (and why they failed), lockouts and refused requests, kept for the retention period so
+/// the audit pack can count them. Each row is time, user, kind, route and a reason from a fixed
+/// vocabulary: never a password, a token, a question or a name someone typed that matches no account.
+/// </summary>
+public sealed class SecurityEvents
+{
+    public const string FileName = "security.db";
+    public const string Unknown = "unknown";
+    private const string SignInKind = "sign-in";
+    private const string DeniedKind = "denied";
+    private readonly string _connectionString;
+    private readonly TimeProvider _clock;
+
+    private SecurityEvents(string connectionString, TimeProvider clock) => (_connectionString, _clock) = (connectionString, clock);
+
+    public static async Task<SecurityEvents> OpenAsync(string databaseFile, TimeProvider clock, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
+        var events = new SecurityEvents(new SqliteConnectionStringBuilder { DataSource = databaseFile, Pooling = true }.ToString(), clock);
+        await using var db = await events.ConnectAsync(ct);
+        await Sql.ExecuteAsync(db, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS events (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                user TEXT NOT NULL,
+                route TEXT,
+                reason TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS events_at ON events(at);
+            CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'security events are append-only'); END;
+            CREATE TABLE IF NOT EXISTS purges (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                log TEXT NOT NULL,
+                removed INTEGER NOT NULL,
+                older_than TEXT NOT NULL);
+            """, ct);
+        return events;
+    }
+
+    /// <summary>Opens existing events for reading only (the `audit export` verb, which must not create files in the agent's folder).</summary>
+    public static SecurityEvents OpenForReading(string databaseFile) =>
+        new(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), TimeProvider.System);
+
+    /// <param name="user">the account's name; <see cref="Unknown"/> when the name matches no account (it may be a mistyped password)</param>
+    /// <param name="outcome">one of <see cref="SignInOutcomes"/></param>
+    public Task RecordSignInAsync(string user, string outcome, CancellationToken ct) => InsertAsync(SignInKind, user, "/api/session", outcome, ct);
+
+    /// <param name="route">the route template (e.g. /api/documents/{id}/content), never the query string</param>
+    /// <param name="reason">e.g. "401 not signed in", "403 role", "group filter: collection hr"</param>
+    public Task RecordDenialAsync(string? user, string route, string reason, CancellationToken ct) =>
+        InsertAsync(DeniedKind, user ?? Unknown, route, reason, ct);
+
+    private async Task InsertAsync(string kind, string user, string? route, string reason, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await Sql.ExecuteAsync(db, "INSERT INTO events (at, kind, user, route, reason) VALUES ($at, $k, $u, $r, $why)", ct,
+            ("$at", Time.Format(_clock.GetUtcNow())), ("$k", kind), ("$u", user), ("$r", route), ("$why", reason));
+    }
+
+    /// <summary>Sign-in outcomes per day in [from, to).</summary>
+    public async Task<IReadOnlyList<DailyCount>> SignInsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, """
+            SELECT substr(at, 1, 10), reason, COUNT(*) FROM events WHERE kind = $k AND at >= $f AND at < $t
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, ("$k", SignInKind), ("$f", Time.Format(from)), ("$t", Time.Format(to)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new List<DailyCount>();
+        while (await reader.ReadAsync(ct)) counts.Add(new DailyCount(DateOnly.Parse(reader.GetString(0)), reader.GetString(1), reader.GetInt32(2)));
+        return counts;
+    }
+
+    /// <summary>Refused requests per day, route and reason in [from, to).</summary>
+    public async Task<IReadOnlyList<DenialCount>> DenialsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, """
+            SELECT substr(at, 1, 10), route, reason, COUNT(*) FROM events WHERE kind = $k AND at >= $f AND at < $t
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """, ("$k", DeniedKind), ("$f", Time.Format(from)), ("$t", Time.Format(to)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new List<DenialCount>();
+        while (await reader.ReadAsync(ct))
+            counts.Add(new DenialCount(DateOnly.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
+        return counts;
+    }
+
+    /// <summary>Removes events older than <paramref name="cutoff"/> and records the purge, in one transaction.</summary>
+    public async Task<int> PurgeOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var removed = await Sql.ExecuteAsync(db, "DELETE FROM events WHERE at < $c", ct, ("$c", Time.Format(cutoff)));
+        if (removed > 0) await InsertPurgeAsync(db, RetentionLogs.SecurityEvents, removed, cutoff, ct);
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    /// <summary>Counts a purge of another store (the query log records its own in its chain; this keeps the number).</summary>
+    public async Task RecordPurgeAsync(string log, long removed, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await InsertPurgeAsync(db, log, removed, cutoff, ct);
+    }
+
+    private async Task InsertPurgeAsync(SqliteConnection db, string log, long removed, DateTimeOffset cutoff, CancellationToken ct) =>
+        await Sql.ExecuteAsync(db, "INSERT INTO purges (at, log, removed, older_than) VALUES ($at, $l, $n, $c)", ct,
+            ("$at", Time.Format(_clock.GetUtcNow())), ("$l", log), ("$n", removed), ("$c", Time.Format(cutoff)));
+
+    /// <summary>Retention purges in [from, to), oldest first.</summary>
+    public async Task<IReadOnlyList<RetentionPurge>> PurgesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, "SELECT at, log, removed, older_than FROM purges WHERE at >= $f AND at < $t ORDER BY id",
+            ("$f", Time.Format(from)), ("$t", Time.Format(to)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var purges = new List<RetentionPurge>();
+        while (await reader.ReadAsync(ct))
+            purges.Add(new RetentionPurge(Time.Parse(reader.GetString(0)), reader.GetString(1), reader.GetInt64(2), Time.Parse(reader.GetString(3))));
+        return purges;
+    }
+
+    private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
+    {
+        var db = new SqliteConnection(_connectionString);
+        await db.OpenAsync(ct);
+        return db;
+    }
+}
+
+/// <summary>The stores the retention job purges, as the usage evidence names them.</summary>
+public static class RetentionLogs
+{
+    public const string QueryLog = "query log";
+    public const string SecurityEvents = "security events";
+}
