@@ -29,6 +29,9 @@ public sealed class BundleTests
             Assert.True(check.Succeeded, check.StandardOutput + check.StandardError);
             Assert.Contains(Path.Combine(output, "native", "linux-x64"), check.StandardOutput + check.StandardError);
 
+            // The agent serves from the bundle: provision shares its folder, and their libraries must agree.
+            await ServesFromTheBundleAsync(bundle.AgentProgram, output);
+
             // provision travels in the same bundle, with its templates, for the nightly verify job.
             Assert.Contains("provision", bundle.Files.Keys);
             Assert.Contains("templates/launchd-verify.plist.hbs", bundle.Files.Keys);
@@ -55,5 +58,60 @@ public sealed class BundleTests
         {
             Directory.Delete(Path.GetDirectoryName(output)!, true);
         }
+    }
+
+    private static async Task ServesFromTheBundleAsync(string program, string bundle)
+    {
+        var models = Path.Combine(TestBox.RepositoryRoot, ".cache", "models");
+        string Sha(string file) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(models, file))));
+        var folder = Directory.CreateTempSubdirectory("bundle-serve-").FullName;
+        var config = Path.Combine(folder, "appliance.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            appliance: {"{"} name: Bundle check, hostname: bundle.test.lan, admin_contact: it@bundle.example {"}"}
+            machine: {"{"} chip: m3-ultra, memory_gb: 256 {"}"}
+            network: {"{"} office_subnets: [127.0.0.0/8], dns_servers: [127.0.0.1], ntp_servers: [127.0.0.1], tls: {"{"} enabled: false {"}"} {"}"}
+            models:
+              chat: {"{"} name: tiny-chat (generated test model), file: tiny-chat.gguf, sha256: {Sha("tiny-chat.gguf")}, context_length: 2048, parallel: 1 {"}"}
+              embedding: {"{"} name: tiny-embed (generated test model), file: tiny-embed.gguf, sha256: {Sha("tiny-embed.gguf")}, context_length: 512, parallel: 1 {"}"}
+            inference: {"{"} backend: llama, threads: 1 {"}"}
+            rag: {"{"} collections: [{"{"} id: notes, title: Notes, groups: [everyone], uploads: true {"}"}] {"}"}
+            auth: {"{"} groups: [{"{"} id: everyone {"}"}], users: [{"{"} name: anna, roles: [employee, admin], groups: [everyone] {"}"}] {"}"}
+            privacy: {"{"} controller: {"{"} name: Bundle, contact: o@bundle.example {"}"}, dpo: {"{"} name: D, contact: d@bundle.example {"}"}, query_log: hashed, legal_basis: testing {"}"}
+            storage: {"{"} root: "{folder}/box", models: "{models}" {"}"}
+            """);
+        var port = FreePort();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var serve = new LocalCommandRunner().RunAsync(Command.Of(program, "serve", "--config", config, "--urls", $"http://127.0.0.1:{port}")
+            .WithEnvironment("PATH", "/usr/bin:/bin").WithEnvironment("DOTNET_ROOT", null).WithEnvironment("APPLIANCE_NATIVE_DIR", null)
+            .WithWorkingDirectory(bundle).WithTimeout(TimeSpan.FromMinutes(3)), cancel.Token);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var healthy = false;
+            while (!healthy && !serve.IsCompleted && !cancel.IsCancellationRequested)
+            {
+                try { healthy = (await http.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+                if (!healthy) await Task.Delay(250);
+            }
+            if (serve.IsCompleted) { var ended = await serve; Assert.Fail($"the bundled agent exited with {ended.ExitCode}:\n{ended.StandardOutput}\n{ended.StandardError}"); }
+            Assert.True(healthy, "the bundled agent did not answer /healthz");
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            try { await serve; } catch (OperationCanceledException) { } catch (CommandTimedOutException) { }
+            Directory.Delete(folder, true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 }
