@@ -15,8 +15,9 @@ public sealed class HttpFuzzTests(AgentFixture fixture)
 {
     private readonly RunningAgent _agent = fixture.Agent;
 
+    // A short answer cap: the point is the characters, and a 384-token answer on a busy 2-core runner can outlast the 60 s "hang" limit.
     private const string ControlCharacters =
-        """{"question":"\u0000\u001b[31m\u202e\ud83d\ude00","query":"\u0000\u0007","model":"\u0008","input":"\u0000","name":"..\/..\/etc\/passwd","messages":[{"role":"user","content":"\u0000\u001f"}]}""";
+        """{"question":"\u0000\u001b[31m\u202e\ud83d\ude00","query":"\u0000\u0007","model":"\u0008","input":"\u0000","name":"..\/..\/etc\/passwd","messages":[{"role":"user","content":"\u0000\u001f"}],"max_tokens":16}""";
 
     private sealed record Attempt(string Name, Func<string, string, HttpRequestMessage> Build, bool MustRefuse, bool JsonBody);
 
