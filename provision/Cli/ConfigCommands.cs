@@ -29,7 +29,8 @@ internal static class ConfigCommands
         validate.SetAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
-            var result = ConfigLoader.Load(path);
+            // A model file may wait in the provisioning cache (models pull/import) until apply copies it: plan accepts that, so does validate.
+            var result = ConfigLoader.Load(path, [ProvisioningSession.DefaultModelCache(path)]);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new

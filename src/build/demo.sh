@@ -29,10 +29,13 @@ bin/appliance selfcheck 2>/dev/null
 step "4. Provision a simulated macOS box: plan, then apply (sandbox target — a test double, not a Mac)"
 pbox=.cache/demo/provision
 rm -rf "$pbox" && mkdir -p "$pbox/.cache/models"
-# Stand-in model files: random bytes pinned by SHA-256 (not real weights; nothing here runs them).
-head -c 2097152 /dev/urandom > "$pbox/.cache/models/chat.gguf"
-head -c 1048576 /dev/urandom > "$pbox/.cache/models/embed.gguf"
+# The generated test models (random weights, meaningless output), named as such so that the
+# plan, the box and the audit pack never claim a real model is installed.
+cp .cache/models/tiny-chat.gguf "$pbox/.cache/models/chat.gguf"
+cp .cache/models/tiny-embed.gguf "$pbox/.cache/models/embed.gguf"
 sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/file: bge-m3-Q8_0.gguf/file: embed.gguf/" \
+    -e "s/name: qwen3-30b-a3b/name: tiny-chat (generated test model)/" -e "s/name: bge-m3/name: tiny-embed (generated test model)/" \
+    -e "/^    source: https/d" \
     -e "s/0\{63\}1/$(sha256sum "$pbox/.cache/models/chat.gguf" | cut -d' ' -f1)/" \
     -e "s/0\{63\}2/$(sha256sum "$pbox/.cache/models/embed.gguf" | cut -d' ' -f1)/" appliance.yaml > "$pbox/appliance.yaml"
 echo "\$ bin/provision plan -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (resource lines only)"
