@@ -30,11 +30,11 @@ step "4. Provision a simulated macOS box: plan, then apply (sandbox target — a
 pbox=.cache/demo/provision
 rm -rf "$pbox" && mkdir -p "$pbox/.cache/models"
 # The generated test models (random weights, meaningless output), named as such so that the
-# plan, the box and the audit pack never claim a real model is installed.
+# plan, the box and the audit pack never claim a real model is installed (the pack marks them as test models).
 cp .cache/models/tiny-chat.gguf "$pbox/.cache/models/chat.gguf"
 cp .cache/models/tiny-embed.gguf "$pbox/.cache/models/embed.gguf"
 sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/file: bge-m3-Q8_0.gguf/file: embed.gguf/" \
-    -e "s/name: qwen3-30b-a3b/name: tiny-chat (generated test model)/" -e "s/name: bge-m3/name: tiny-embed (generated test model)/" \
+    -e "s/name: qwen3-30b-a3b/name: tiny-chat/" -e "s/name: bge-m3/name: tiny-embed/" \
     -e "/^    source: https/d" \
     -e "s/0\{63\}1/$(sha256sum "$pbox/.cache/models/chat.gguf" | cut -d' ' -f1)/" \
     -e "s/0\{63\}2/$(sha256sum "$pbox/.cache/models/embed.gguf" | cut -d' ' -f1)/" appliance.yaml > "$pbox/appliance.yaml"
