@@ -29,6 +29,25 @@ var corpusBytes = corpusFiles.Sum(f => new FileInfo(f).Length);
 var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
 Console.WriteLine($"  {corpusFiles.Length} pages, {corpusBytes / 1048576.0:0.0} MB; {questions.Count} questions");
 
+// --profile: the stage breakdown of hybrid queries on the scaled indexes a previous full run left behind.
+if (options.ContainsKey("--profile"))
+{
+    using var embedder = await LlamaEmbeddingGenerator.OpenAsync(
+        new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+        threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
+    var queryVectors = new Dictionary<string, ReadOnlyMemory<float>>();
+    foreach (var q in questions) queryVectors[q.Text] = (await embedder.GenerateAsync([q.Text]))[0].Vector;
+    foreach (var size in new[] { 10_000, 100_000 })
+    {
+        var database = Path.Combine(work, $"box-{size}", "data", DocumentLibrary.DatabaseFileName);
+        if (!File.Exists(database)) { Console.WriteLine($"no {database}: run the full bench once first"); continue; }
+        Console.WriteLine($"{size} chunks:");
+        StageProfile.Run(database, $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}", questions, queryVectors, 6, rounds);
+        StageProfile.Run(database, $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}", questions, queryVectors, 50, 1);
+    }
+    return 0;
+}
+
 // ---- Xapian anchor -------------------------------------------------------------------------
 var xapian = new XapianAnchor(new LocalCommandRunner(), Path.Combine(work, "xapian"));
 var xapianIndexTimes = new List<double>();
@@ -272,6 +291,8 @@ static string ScaledBox(string work, string lexicalBox, int size, int dimensions
                 """;
             inserted += c.ExecuteNonQuery();
         }
+        // Documents count their chunks (the row count BM25 word shares are taken against).
+        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "UPDATE documents SET chunk_count = (SELECT count(*) FROM chunks WHERE document_id = documents.id)"; c.ExecuteNonQuery(); }
         var fts = "";
         using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "SELECT fts_table FROM collections"; fts = (string)c.ExecuteScalar()!; }
         using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = $"INSERT INTO {fts}({fts}) VALUES('rebuild')"; c.ExecuteNonQuery(); }

@@ -380,26 +380,22 @@ internal sealed class LibraryIndex : IDisposable
 
     // ---- retrieval ---------------------------------------------------------------------------
 
-    /// <summary>BM25 over one collection's FTS table; lower scores are better, as SQLite reports them.</summary>
-    public List<(long ChunkId, double Bm25)> Lexical(SqliteConnection connection, string ftsTable, string match, int limit)
+    /// <summary>The chunks a collection holds (what its full-text table indexes), from the documents' counts.</summary>
+    public long ChunkCount(SqliteConnection connection, SqliteTransaction? transaction, string collectionId)
     {
-        using var command = Sql(connection,
-            $"SELECT rowid, bm25({ftsTable}, {FullTextTable.Weights}) AS score FROM {ftsTable} WHERE {ftsTable} MATCH $q ORDER BY score LIMIT $n",
-            null, ("$q", match), ("$n", limit));
-        using var reader = command.ExecuteReader();
-        var hits = new List<(long, double)>();
-        while (reader.Read()) hits.Add((reader.GetInt64(0), reader.GetDouble(1)));
-        return hits;
+        using var command = Sql(connection, "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE collection_id = $c",
+            transaction, ("$c", collectionId));
+        return (long)command.ExecuteScalar()!;
     }
 
-    public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, IReadOnlyCollection<long> ids)
+    public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, SqliteTransaction? transaction, IReadOnlyCollection<long> ids)
     {
         var found = new Dictionary<long, StoredChunk>();
         if (ids.Count == 0) return found;
         using var command = Sql(connection, $"""
             SELECT c.id, c.document_id, c.collection_id, d.path, c.title, c.page, c.section, c.start_char, c.end_char, c.text
             FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({InList(ids.Count)})
-            """);
+            """, transaction);
         AddInList(command, ids.Select(i => (object)i).ToList());
         using var reader = command.ExecuteReader();
         while (reader.Read())
