@@ -217,6 +217,9 @@ public sealed class DocumentLibrary : IDisposable
     public Task<IReadOnlyList<ErasureRecord>> ErasuresAsync(DateTimeOffset? since, CancellationToken cancellationToken) =>
         Task.FromResult(_index.Erasures(since));
 
+    /// <summary>Whether word counts kept in memory for ranking mention <paramref name="word"/> (erasure tests ask).</summary>
+    internal bool RemembersWord(string word) => _index.Frequencies.Mentions(word);
+
     /// <summary>Every inconsistency in the index (empty when sound): what a check after a crash looks at.</summary>
     public IReadOnlyList<string> CheckIntegrity() => _index.CheckIntegrity();
 

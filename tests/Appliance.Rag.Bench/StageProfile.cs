@@ -35,8 +35,8 @@ internal static class StageProfile
                 using var snapshot = connection.BeginTransaction(deferred: true);
                 Add("1 connect", Lap(clock));
                 var terms = FtsQuery.Terms(q.Text);
-                var plans = readable.Select(c => (c.FtsTable, Matches: CommonTermsRanking.Plan(connection, snapshot, c.FtsTable,
-                    index.ChunkCount(connection, snapshot, c.Id), terms))).ToList();
+                var plans = readable.Select(c => (c.FtsTable, Matches: CommonTermsRanking.Plan(connection, snapshot,
+                    index.Statistics(connection, snapshot, c), terms, index.Frequencies))).ToList();
                 Add("2 plan: row count, word frequencies", Lap(clock));
                 var lexical = plans.Select(p => p.Matches
                     .Select(m => Task.Run(() => { using var own = index.Connect(); return CommonTermsRanking.TopN(own, null, p.FtsTable, m, candidates); }))

@@ -27,8 +27,9 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
         {
             using var connection = _collection.Index.Connect();
             var terms = words.Distinct().ToList();
-            var plan = CommonTermsRanking.Plan(connection, null, _collection.Table, _collection.Rows, terms);
-            var ranked = CommonTermsRanking.Rank(connection, null, _collection.Table, _collection.Rows, terms, Collection.Limit);
+            var table = _collection.Statistics(connection);
+            var plan = CommonTermsRanking.Plan(connection, null, table, terms);
+            var ranked = CommonTermsRanking.Rank(connection, null, table, terms, Collection.Limit);
             var whole = AllScores(connection, string.Join(" OR ", terms.Select(t => $"\"{t}\"")));
 
             // Exact scores: a word in half the rows or more is left out, and its BM25 weight is 1e-6.
@@ -53,7 +54,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
     {
         using var connection = _collection.Index.Connect();
         string[] terms = ["everywhere", "regular", "kestrel"];
-        var plan = CommonTermsRanking.Plan(connection, null, _collection.Table, _collection.Rows, terms);
+        var plan = CommonTermsRanking.Plan(connection, null, _collection.Statistics(connection), terms);
         Assert.Equal(2, plan.Count);
         var (rareOnly, both) = (AllScores(connection, plan[0]).Keys.ToHashSet(), AllScores(connection, plan[1]).Keys.ToHashSet());
         Assert.Empty(rareOnly.Intersect(both));
@@ -62,11 +63,62 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
     }
 
     [Fact]
+    public async Task Remembered_word_counts_give_the_same_ranking_and_any_write_even_by_another_process_makes_them_stale()
+    {
+        var folder = Directory.CreateTempSubdirectory("word-counts").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "library.db");
+            using var index = LibraryIndex.Open(path);
+            var collection = (await index.SyncCollectionsAsync([("docs", "Docs", ["everyone"])], CancellationToken.None))[0];
+            await AddAsync(index, collection, "a.txt", ["ocelot kestrel meadow", "kestrel meadow", "meadow river", "river"]);
+            string[] terms = ["kestrel", "meadow", "river"];
+
+            List<(long ChunkId, double Bm25)> Ranked(bool remembering)
+            {
+                using var connection = index.Connect();
+                return CommonTermsRanking.Rank(connection, null, index.Statistics(connection, null, collection), terms, 10,
+                    remembering ? index.Frequencies : null);
+            }
+
+            var fresh = Ranked(remembering: false);
+            Assert.Equal(fresh, Ranked(remembering: true));
+            Assert.True(index.Frequencies.Mentions("kestrel"));
+            Assert.Equal(fresh, Ranked(remembering: true));
+
+            // This process writes: the counts go at once.
+            await AddAsync(index, collection, "b.txt", ["kestrel kestrel", "kestrel river"]);
+            Assert.False(index.Frequencies.Mentions("kestrel"));
+            Assert.Equal(Ranked(remembering: false), Ranked(remembering: true));
+
+            // Another process writes: the generation read in the next query's snapshot tells.
+            using (var other = LibraryIndex.Open(path))
+                await AddAsync(other, collection, "c.txt", ["kestrel only", "kestrel again", "meadow"]);
+            using (var connection = index.Connect())
+            {
+                var table = index.Statistics(connection, null, collection);
+                Assert.False(index.Frequencies.TryGet("docs", table.Generation, "\"kestrel\"", out _));
+            }
+            Assert.Equal(Ranked(remembering: false), Ranked(remembering: true));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static Task AddAsync(LibraryIndex index, StoredCollection collection, string path, string[] texts) =>
+        index.ReplaceDocumentAsync(
+            new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, path), collection.Id, path, "source", path, "text", 1, path, null),
+            collection, [.. texts.Select((t, i) => new Chunk(i, t, null, "", 0, t.Length, 3))], null, null, CancellationToken.None);
+
+    [Fact]
     public void A_question_of_words_that_do_not_occur_plans_nothing()
     {
         using var connection = _collection.Index.Connect();
-        Assert.Empty(CommonTermsRanking.Plan(connection, null, _collection.Table, _collection.Rows, ["zzyzx", "qwxv"]));
-        Assert.Empty(CommonTermsRanking.Rank(connection, null, _collection.Table, _collection.Rows, ["zzyzx"], 10));
+        var table = _collection.Statistics(connection);
+        Assert.Empty(CommonTermsRanking.Plan(connection, null, table, ["zzyzx", "qwxv"]));
+        Assert.Empty(CommonTermsRanking.Rank(connection, null, table, ["zzyzx"], 10));
     }
 
     private Dictionary<long, double> AllScores(SqliteConnection connection, string match)
@@ -121,13 +173,15 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
                 var write = new DocumentWrite(LibraryIndex.DocumentIdFor("docs", $"d{d}.txt"), "docs", $"d{d}.txt", "source", title, "text", 1, $"hash{d}", null);
                 Index.ReplaceDocumentAsync(write, collection, chunks, null, null, CancellationToken.None).GetAwaiter().GetResult();
             }
-            using var connection = Index.Connect();
-            Rows = Index.ChunkCount(connection, null, "docs");
+            _stored = collection;
         }
+
+        private readonly StoredCollection _stored;
 
         internal LibraryIndex Index { get; }
         public string Table { get; }
-        public long Rows { get; }
+
+        internal TableStatistics Statistics(SqliteConnection connection) => Index.Statistics(connection, null, _stored);
 
         public void Dispose()
         {

@@ -12,32 +12,35 @@ namespace Appliance.Rag.Index;
 /// words: a chunk sharing nothing but common words with the question is no candidate, but each
 /// candidate's score is exactly what bm25() over the whole question gives it.
 /// Word frequencies come from the collection's own table and the collection's own row count, so
-/// nothing outside the collections a caller may read weighs in, and nothing is cached between
-/// queries (an erased document's words leave no trace here).
+/// nothing outside the collections a caller may read weighs in (see <see cref="WordFrequencies"/>
+/// for how counts are kept between queries and forgotten on every write).
 /// </summary>
 internal static class CommonTermsRanking
 {
     /// <summary>
     /// Share of a collection's rows the rare words may match together. Scale-free: BM25's IDF depends
     /// on a word's share of rows, not on the row count, so a collection grown tenfold selects the same
-    /// words. A word in more than this share of rows has an IDF below ln(1/share - 1) ≈ 1.4.
+    /// words; a word in more than this share of rows has an IDF below ln(1/share - 1) ≈ 1.7. On the
+    /// bench's manual, 0.15 and above rank exactly like the whole OR query; 0.1 starts to differ.
     /// </summary>
-    public const double RareShare = 0.2;
+    public const double RareShare = 0.15;
 
     /// <summary>
     /// The full-text queries whose best rows, merged, are the collection's BM25 top-n for
     /// <paramref name="terms"/>: none (no word occurs), one, or two that match disjoint rows (so they
     /// may run side by side, on separate connections).
     /// </summary>
-    /// <param name="rows">the rows (chunks) in the table, for the words' shares</param>
+    /// <param name="table">the collection's table, its row count (for the words' shares) and generation</param>
     /// <param name="terms">the question's words, each matched as one quoted FTS5 phrase</param>
-    public static IReadOnlyList<string> Plan(SqliteConnection connection, SqliteTransaction? transaction, string ftsTable,
-        long rows, IReadOnlyList<string> terms, double rareShare = RareShare)
+    /// <param name="remembered">word counts kept between queries, if any</param>
+    public static IReadOnlyList<string> Plan(SqliteConnection connection, SqliteTransaction? transaction, TableStatistics table,
+        IReadOnlyList<string> terms, WordFrequencies? remembered = null, double rareShare = RareShare)
     {
+        var rows = table.Rows;
         var phrases = terms.Select(t => $"\"{t.Replace("\"", "\"\"")}\"").Distinct().ToList();
         if (phrases.Count <= 1) return phrases;
 
-        var frequencies = DocumentFrequencies(connection, transaction, ftsTable, phrases);
+        var frequencies = DocumentFrequencies(connection, transaction, table, phrases, remembered);
         var present = phrases.Where(p => frequencies[p] > 0).ToList();
         // A word in half the rows or more gets BM25's floor IDF of 1e-6: it cannot change a ranking,
         // and only costs a walk over its whole posting list.
@@ -79,24 +82,34 @@ internal static class CommonTermsRanking
         [.. lists.SelectMany(l => l).DistinctBy(h => h.ChunkId).OrderBy(h => h.Bm25).ThenBy(h => h.ChunkId).Take(limit)];
 
     /// <summary>Plan, run and merge on one connection: the collection's BM25 top-n for <paramref name="terms"/>, best first.</summary>
-    public static List<(long ChunkId, double Bm25)> Rank(SqliteConnection connection, SqliteTransaction? transaction, string ftsTable,
-        long rows, IReadOnlyList<string> terms, int limit, double rareShare = RareShare) =>
-        Merge(Plan(connection, transaction, ftsTable, rows, terms, rareShare).Select(m => TopN(connection, transaction, ftsTable, m, limit)), limit);
+    public static List<(long ChunkId, double Bm25)> Rank(SqliteConnection connection, SqliteTransaction? transaction, TableStatistics table,
+        IReadOnlyList<string> terms, int limit, WordFrequencies? remembered = null, double rareShare = RareShare) =>
+        Merge(Plan(connection, transaction, table, terms, remembered, rareShare)
+            .Select(m => TopN(connection, transaction, table.FtsTable, m, limit)), limit);
 
     private static string Or(IEnumerable<string> phrases) => string.Join(" OR ", phrases);
 
-    private static Dictionary<string, long> DocumentFrequencies(SqliteConnection connection, SqliteTransaction? transaction, string ftsTable,
-        IReadOnlyList<string> phrases)
+    private static Dictionary<string, long> DocumentFrequencies(SqliteConnection connection, SqliteTransaction? transaction,
+        TableStatistics table, IReadOnlyList<string> phrases, WordFrequencies? remembered)
     {
+        var frequencies = new Dictionary<string, long>(phrases.Count, StringComparer.Ordinal);
+        var unknown = new List<string>();
+        foreach (var phrase in phrases)
+            if (remembered is not null && remembered.TryGet(table.CollectionId, table.Generation, phrase, out var known)) frequencies[phrase] = known;
+            else unknown.Add(phrase);
+        if (unknown.Count == 0) return frequencies;
+
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT " + string.Join(", ",
-            phrases.Select((_, i) => $"(SELECT count(*) FROM {ftsTable} WHERE {ftsTable} MATCH $p{i})"));
-        for (var i = 0; i < phrases.Count; i++) command.Parameters.AddWithValue($"$p{i}", phrases[i]);
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var frequencies = new Dictionary<string, long>(phrases.Count, StringComparer.Ordinal);
-        for (var i = 0; i < phrases.Count; i++) frequencies[phrases[i]] = reader.GetInt64(i);
+            unknown.Select((_, i) => $"(SELECT count(*) FROM {table.FtsTable} WHERE {table.FtsTable} MATCH $p{i})"));
+        for (var i = 0; i < unknown.Count; i++) command.Parameters.AddWithValue($"$p{i}", unknown[i]);
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            for (var i = 0; i < unknown.Count; i++) frequencies[unknown[i]] = reader.GetInt64(i);
+        }
+        remembered?.Remember(table.CollectionId, table.Generation, unknown.Select(p => (p, frequencies[p])));
         return frequencies;
     }
 }

@@ -19,6 +19,9 @@ internal sealed record DocumentWrite(
     string Id, string CollectionId, string Path, string Origin, string Title, string Format, long Bytes,
     string ContentHash, string? UploadedBy);
 
+/// <summary>What ranking needs to know about a collection's full-text table, read in the query's snapshot.</summary>
+internal sealed record TableStatistics(string CollectionId, string FtsTable, long Rows, long Generation);
+
 /// <summary>A chunk read back for a hit.</summary>
 internal sealed record StoredChunk(long Id, string DocumentId, string CollectionId, string Path, string Title,
     int? Page, string Section, int StartChar, int EndChar, string Text);
@@ -46,6 +49,9 @@ internal sealed class LibraryIndex : IDisposable
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>Query words' chunk counts per collection, dropped by every write to the collection.</summary>
+    public WordFrequencies Frequencies { get; } = new();
 
     public static LibraryIndex Open(string path)
     {
@@ -224,7 +230,9 @@ internal sealed class LibraryIndex : IDisposable
                     insertVector.ExecuteNonQuery();
                 }
             }
+            var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
+            Frequencies.Forget(collection.Id, generation);
             return (removed, ids);
         }
         finally
@@ -254,13 +262,22 @@ internal sealed class LibraryIndex : IDisposable
                 ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
                 ("$hash", document.ContentHash), ("$error", error), ("$by", document.UploadedBy), ("$now", now)))
                 upsert.ExecuteNonQuery();
+            var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
+            Frequencies.Forget(collection.Id, generation);
             return removed;
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    private static long NextGeneration(SqliteConnection connection, SqliteTransaction transaction, string collectionId)
+    {
+        using var command = Sql(connection, "UPDATE collections SET generation = generation + 1 WHERE id = $c RETURNING generation",
+            transaction, ("$c", collectionId));
+        return (long)command.ExecuteScalar()!;
     }
 
     private static long[] DeleteChunks(SqliteConnection connection, SqliteTransaction transaction, string ftsTable, string documentId)
@@ -318,7 +335,9 @@ internal sealed class LibraryIndex : IDisposable
                     ON CONFLICT DO UPDATE SET content_hash = excluded.content_hash, erasure_id = excluded.erasure_id
                     """, transaction, ("$c", collectionId), ("$p", path), ("$h", hash), ("$e", id)))
                     exclusion.ExecuteNonQuery();
+            var generation = NextGeneration(connection, transaction, collectionId);
             transaction.Commit();
+            Frequencies.Forget(collectionId, generation);
             // Old page images would otherwise linger in the write-ahead log until the next checkpoint.
             Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
             return (new ErasureRecord(id, documentId, collectionId, path, hash, chunkIds.Length, erasedBy, reason, at), chunkIds, origin);
@@ -380,12 +399,16 @@ internal sealed class LibraryIndex : IDisposable
 
     // ---- retrieval ---------------------------------------------------------------------------
 
-    /// <summary>The chunks a collection holds (what its full-text table indexes), from the documents' counts.</summary>
-    public long ChunkCount(SqliteConnection connection, SqliteTransaction? transaction, string collectionId)
+    /// <summary>The chunks a collection holds (what its full-text table indexes, from the documents' counts) and its generation.</summary>
+    public TableStatistics Statistics(SqliteConnection connection, SqliteTransaction? transaction, StoredCollection collection)
     {
-        using var command = Sql(connection, "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE collection_id = $c",
-            transaction, ("$c", collectionId));
-        return (long)command.ExecuteScalar()!;
+        using var command = Sql(connection, """
+            SELECT generation, (SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE collection_id = $c) FROM collections WHERE id = $c
+            """, transaction, ("$c", collection.Id));
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new TableStatistics(collection.Id, collection.FtsTable, reader.GetInt64(1), reader.GetInt64(0))
+            : new TableStatistics(collection.Id, collection.FtsTable, 0, 0);
     }
 
     public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, SqliteTransaction? transaction, IReadOnlyCollection<long> ids)

@@ -77,8 +77,8 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         var queries = new List<(int Collection, string Table, string Match)>();
         for (var i = 0; i < readable.Count; i++)
         {
-            var rows = index.ChunkCount(connection, snapshot, readable[i].Id);
-            foreach (var match in CommonTermsRanking.Plan(connection, snapshot, readable[i].FtsTable, rows, terms))
+            var table = index.Statistics(connection, snapshot, readable[i]);
+            foreach (var match in CommonTermsRanking.Plan(connection, snapshot, table, terms, index.Frequencies))
                 queries.Add((i, readable[i].FtsTable, match));
         }
         // The planned queries are independent and each scores thousands of rows: all but the first
