@@ -29,9 +29,6 @@ var corpusBytes = corpusFiles.Sum(f => new FileInfo(f).Length);
 var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
 Console.WriteLine($"  {corpusFiles.Length} pages, {corpusBytes / 1048576.0:0.0} MB; {questions.Count} questions");
 
-if (options.ContainsKey("--vec")) { VecExp.Run(); return 0; }
-if (options.ContainsKey("--quality")) { Experiments.Quality(Option("--quality", ""), questions, int.Parse(Option("--limit", "400"))); return 0; }
-if (options.ContainsKey("--experiment")) { Experiments.Run(Option("--experiment", ""), questions, int.Parse(Option("--limit", "400"))); return 0; }
 // --profile: the stage breakdown of hybrid queries on the scaled indexes a previous full run left behind.
 if (options.ContainsKey("--profile"))
 {
