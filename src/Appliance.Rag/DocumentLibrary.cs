@@ -56,7 +56,7 @@ public sealed class DocumentLibrary : IDisposable
     public string? EmbeddingModelId => _embedder?.ModelId;
 
     /// <param name="embeddings">the embedding model; null = lexical search only (BM25), vectors added on a later run with a model</param>
-    /// <param name="tokens">the embedding model's tokenizer for sizing chunks; null = an estimate</param>
+    /// <param name="tokens">how to count tokens for sizing chunks; null = the embedding model's own count when its generator offers one (see <see cref="ModelTokenCounter"/>), else an estimate</param>
     public static async Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string configDirectory,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings, ILoggerFactory loggers, CancellationToken cancellationToken,
         ITokenCounter? tokens = null, IReranker? reranker = null)
@@ -80,7 +80,8 @@ public sealed class DocumentLibrary : IDisposable
                         vectors.Add(collection.Key, [.. collection.Select(v => v.ChunkId)], [.. collection.Select(v => v.Vector)]);
             }, cancellationToken);
         }
-        return new DocumentLibrary(config, configDirectory, index, vectors, embedder, tokens ?? new EstimatedTokenCounter(),
+        return new DocumentLibrary(config, configDirectory, index, vectors, embedder,
+            tokens ?? ModelTokenCounter.From(embeddings) ?? (ITokenCounter)new EstimatedTokenCounter(),
             reranker, collections, loggers.CreateLogger<DocumentLibrary>());
     }
 
@@ -216,6 +217,9 @@ public sealed class DocumentLibrary : IDisposable
 
     public Task<IReadOnlyList<ErasureRecord>> ErasuresAsync(DateTimeOffset? since, CancellationToken cancellationToken) =>
         Task.FromResult(_index.Erasures(since));
+
+    /// <summary>Whether word counts kept in memory for ranking mention <paramref name="word"/> (erasure tests ask).</summary>
+    internal bool RemembersWord(string word) => _index.Frequencies.Mentions(word);
 
     /// <summary>Every inconsistency in the index (empty when sound): what a check after a crash looks at.</summary>
     public IReadOnlyList<string> CheckIntegrity() => _index.CheckIntegrity();

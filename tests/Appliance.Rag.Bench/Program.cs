@@ -29,6 +29,25 @@ var corpusBytes = corpusFiles.Sum(f => new FileInfo(f).Length);
 var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
 Console.WriteLine($"  {corpusFiles.Length} pages, {corpusBytes / 1048576.0:0.0} MB; {questions.Count} questions");
 
+// --profile: the stage breakdown of hybrid queries on the scaled indexes a previous full run left behind.
+if (options.ContainsKey("--profile"))
+{
+    using var embedder = await LlamaEmbeddingGenerator.OpenAsync(
+        new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+        threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
+    var queryVectors = new Dictionary<string, ReadOnlyMemory<float>>();
+    foreach (var q in questions) queryVectors[q.Text] = (await embedder.GenerateAsync([q.Text]))[0].Vector;
+    foreach (var size in new[] { 10_000, 100_000 })
+    {
+        var database = Path.Combine(work, $"box-{size}", "data", DocumentLibrary.DatabaseFileName);
+        if (!File.Exists(database)) { Console.WriteLine($"no {database}: run the full bench once first"); continue; }
+        Console.WriteLine($"{size} chunks:");
+        StageProfile.Run(database, $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}", questions, queryVectors, 6, rounds);
+        StageProfile.Run(database, $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}", questions, queryVectors, 50, 1);
+    }
+    return 0;
+}
+
 // ---- Xapian anchor -------------------------------------------------------------------------
 var xapian = new XapianAnchor(new LocalCommandRunner(), Path.Combine(work, "xapian"));
 var xapianIndexTimes = new List<double>();
@@ -91,27 +110,56 @@ using (var library = await OpenAsync(sliceLexical, null))
 }
 
 // ---- search latency at 10k and 100k chunks -------------------------------------------------
+// Same-run baseline: the previous lexical stage, one FTS5 query OR-ing every word with bm25() over
+// all matching rows, timed on the same index right after the library's own search.
+// Questions are embedded on one llama.cpp thread: a query is a dozen tokens, and two threads on a
+// busy 2-core machine spin at llama.cpp's barrier (a 1 ms embedding became 300 ms at load 20).
+using var queryEmbedding = await LlamaEmbeddingGenerator.OpenAsync(
+    new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+    threads: 1, NullLoggerFactory.Instance, ct);
 var latency = new List<object>();
+var latencyRows = new List<string>();
+IReadOnlyList<StageProfile.Stage> stages = [];
+var embeddingModelId = $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}";
 foreach (var size in quick ? new[] { 10_000 } : new[] { 10_000, 100_000 })
 {
     var box = ScaledBox(work, lexicalBox, size, TestModelSpec.TinyEmbed.EmbeddingLength);
-    using var library = await OpenAsync(box, embedding);
-    var hybrid = await LatencyAsync(library, questions, lexicalOnly: false, rounds, null);
-    var lexical = await LatencyAsync(library, questions, lexicalOnly: true, rounds, null);
+    var database = Path.Combine(box, "data", DocumentLibrary.DatabaseFileName);
     var vectors = new Dictionary<string, ReadOnlyMemory<float>>();
-    foreach (var q in questions) vectors[q.Text] = (await embedding.GenerateAsync([q.Text]))[0].Vector;
-    var retrieval = await LatencyAsync(library, questions, lexicalOnly: false, rounds, vectors);
+    foreach (var q in questions) vectors[q.Text] = (await queryEmbedding.GenerateAsync([q.Text]))[0].Vector;
+    Timing hybrid, lexical, retrieval, baseline;
+    using (var library = await OpenAsync(box, queryEmbedding))
+    {
+        hybrid = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]), ct));
+        lexical = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { LexicalOnly = true }, ct));
+        retrieval = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { QueryEmbedding = vectors[q.Text] }, ct));
+        baseline = await LatencyAsync(questions, rounds, q => Task.FromResult(OrQuery(database, q.Text, 48)));
+    }
     var embedTimes = new List<double>();
-    foreach (var q in questions) { var c = Stopwatch.StartNew(); await embedding.GenerateAsync([q.Text]); embedTimes.Add(c.Elapsed.TotalMilliseconds); }
-    Console.WriteLine($"  {size} chunks: hybrid p50 {hybrid.P50:0.0} ms p95 {hybrid.P95:0.0} ms (of which retrieval after the query vector: p50 {retrieval.P50:0.0} p95 {retrieval.P95:0.0}); lexical p50 {lexical.P50:0.0} ms p95 {lexical.P95:0.0} ms; query embedding p50 {Metrics.Percentile(embedTimes, 50):0.0} ms");
+    foreach (var q in questions) { var c = Stopwatch.StartNew(); await queryEmbedding.GenerateAsync([q.Text]); embedTimes.Add(c.Elapsed.TotalMilliseconds); }
+    Console.WriteLine($"  {size} chunks: hybrid p50 {hybrid.P50:0.0} ms p95 {hybrid.P95:0.0} ms (of which retrieval after the query vector: p50 {retrieval.P50:0.0} p95 {retrieval.P95:0.0}); " +
+                      $"lexical p50 {lexical.P50:0.0} ms p95 {lexical.P95:0.0} ms; baseline OR query p50 {baseline.P50:0.0} ms p95 {baseline.P95:0.0} ms; query embedding p50 {Metrics.Percentile(embedTimes, 50):0.0} ms");
+    latencyRows.Add($"| {size:N0} | {hybrid.P50:0.0} / {hybrid.P95:0.0} | {hybrid.CpuMs:0.0} | {lexical.P50:0.0} / {lexical.P95:0.0} | {baseline.P50:0.0} / {baseline.P95:0.0} | " +
+                    $"{lexical.P50 / baseline.P50:0.00} / {lexical.P95 / baseline.P95:0.00} | {hybrid.P50 / baseline.P50:0.00} / {hybrid.P95 / baseline.P95:0.00} |");
     latency.Add(new
     {
         chunks = size, hybrid_p50_ms = Math.Round(hybrid.P50, 2), hybrid_p95_ms = Math.Round(hybrid.P95, 2),
+        hybrid_cpu_ms_per_query = Math.Round(hybrid.CpuMs, 2),
         hybrid_given_query_vector_p50_ms = Math.Round(retrieval.P50, 2), hybrid_given_query_vector_p95_ms = Math.Round(retrieval.P95, 2),
         lexical_p50_ms = Math.Round(lexical.P50, 2), lexical_p95_ms = Math.Round(lexical.P95, 2),
+        lexical_cpu_ms_per_query = Math.Round(lexical.CpuMs, 2),
+        baseline_or_query_p50_ms = Math.Round(baseline.P50, 2), baseline_or_query_p95_ms = Math.Round(baseline.P95, 2),
+        baseline_or_query_cpu_ms_per_query = Math.Round(baseline.CpuMs, 2),
+        lexical_vs_baseline_p50_ratio = Math.Round(lexical.P50 / baseline.P50, 2), lexical_vs_baseline_p95_ratio = Math.Round(lexical.P95 / baseline.P95, 2),
+        hybrid_vs_baseline_p50_ratio = Math.Round(hybrid.P50 / baseline.P50, 2), hybrid_vs_baseline_p95_ratio = Math.Round(hybrid.P95 / baseline.P95, 2),
         query_embedding_p50_ms = Math.Round(Metrics.Percentile(embedTimes, 50), 2), query_embedding_p95_ms = Math.Round(Metrics.Percentile(embedTimes, 95), 2),
         vector_dimensions = TestModelSpec.TinyEmbed.EmbeddingLength,
     });
+    if (size == 100_000)
+    {
+        Console.WriteLine("  where a hybrid query's time goes at 100k chunks:");
+        stages = StageProfile.Run(database, embeddingModelId, questions, vectors, 6, rounds);
+    }
 }
 
 // ---- report --------------------------------------------------------------------------------
@@ -149,6 +197,8 @@ var result = new
         rounds = lexicalIngest.Count,
     },
     search_latency = latency,
+    search_latency_note = "baseline: the previous lexical stage alone (one FTS5 query OR-ing every word, bm25 over all matching rows, no chunk rows or snippets) on the same index in the same run; lexical and hybrid are whole searches (chunk rows, near-duplicates, snippets; hybrid also embeds the question); cpu: process CPU time per query (both cores); questions embedded by the tiny model on one llama.cpp thread",
+    stage_breakdown_100k = stages.Select(st => new { stage = st.Name, p50_ms = Math.Round(st.P50, 2), p95_ms = Math.Round(st.P95, 2) }),
     machine = new { cores = Environment.ProcessorCount, load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, at = DateTimeOffset.UtcNow },
 };
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
@@ -163,6 +213,11 @@ Console.WriteLine($"| Xapian quest, same terms as ours | {xapianTermScore.Recall
 Console.WriteLine();
 Console.WriteLine($"ingestion: lexical {lexicalSeconds:0.0} s ({corpusFiles.Length / lexicalSeconds:0.0} files/s, {corpusBytes / 1048576.0 / lexicalSeconds:0.00} MB/s; omindex {xapianSeconds:0.0} s, ratio {lexicalSeconds / xapianSeconds:0.00}); " +
                   $"with embeddings (tiny model, {slicePages} pages) {embedSeconds:0.0} s ({slicePages / embedSeconds:0.00} files/s, {embedReport.Embedded / embedSeconds:0.0} vectors/s; same pages lexical {sliceLexicalSeconds:0.0} s)");
+Console.WriteLine();
+Console.WriteLine("| chunks | hybrid p50 / p95 ms | hybrid CPU ms/query | lexical search p50 / p95 ms | baseline OR query p50 / p95 ms | lexical ÷ baseline | hybrid ÷ baseline |");
+Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+foreach (var row in latencyRows) Console.WriteLine(row);
+Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")} on {Environment.ProcessorCount} cores");
 Console.WriteLine($"wrote {output}");
 return 0;
 
@@ -177,30 +232,47 @@ static async Task<IReadOnlyList<IReadOnlyList<string>>> RankAsync(DocumentLibrar
     return rankings;
 }
 
-static async Task<(double P50, double P95)> LatencyAsync(DocumentLibrary library, IReadOnlyList<Question> questions, bool lexicalOnly, int rounds,
-    Dictionary<string, ReadOnlyMemory<float>>? vectors)
+// Median over rounds of each round's p50 and p95, and of the process CPU time per query, after one
+// untimed pass over every question (the JIT's second tier and SQLite's page cache warm up in it).
+static async Task<Timing> LatencyAsync<T>(IReadOnlyList<Question> questions, int rounds, Func<Question, Task<T>> search)
 {
-    SearchRequest Request(Question q) => new(q.Text, ["everyone"])
-    {
-        LexicalOnly = lexicalOnly,
-        QueryEmbedding = vectors is null ? null : vectors[q.Text],
-    };
-    foreach (var q in questions.Take(5)) await library.SearchAsync(Request(q), CancellationToken.None);
+    foreach (var q in questions) await search(q);
     var p50 = new List<double>();
     var p95 = new List<double>();
+    var cpu = new List<double>();
+    using var process = Process.GetCurrentProcess();
     for (var r = 0; r < rounds; r++)
     {
         var times = new List<double>();
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
         foreach (var q in questions)
         {
             var clock = Stopwatch.StartNew();
-            await library.SearchAsync(Request(q), CancellationToken.None);
+            await search(q);
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
+        process.Refresh();
+        cpu.Add((process.TotalProcessorTime - cpuBefore).TotalMilliseconds / questions.Count);
         p50.Add(Metrics.Percentile(times, 50));
         p95.Add(Metrics.Percentile(times, 95));
     }
-    return (Metrics.Median(p50), Metrics.Median(p95));
+    return new Timing(Metrics.Median(p50), Metrics.Median(p95), Metrics.Median(cpu));
+}
+
+// The previous lexical stage: every word OR-ed in one FTS5 query, bm25() over all matching rows.
+static int OrQuery(string database, string question, int limit)
+{
+    using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = "SELECT rowid, bm25(fts_0, 6.0, 3.0, 1.0) AS score FROM fts_0 WHERE fts_0 MATCH $q ORDER BY score LIMIT $n";
+    command.Parameters.AddWithValue("$q", string.Join(" OR ", Appliance.Rag.Retrieval.FtsQuery.Terms(question).Select(t => $"\"{t}\"")));
+    command.Parameters.AddWithValue("$n", limit);
+    using var reader = command.ExecuteReader();
+    var rows = 0;
+    while (reader.Read()) rows++;
+    return rows;
 }
 
 static Task<DocumentLibrary> OpenAsync(string box, IEmbeddingGenerator<string, Embedding<float>>? embeddings)
@@ -272,6 +344,8 @@ static string ScaledBox(string work, string lexicalBox, int size, int dimensions
                 """;
             inserted += c.ExecuteNonQuery();
         }
+        // Documents count their chunks (the row count BM25 word shares are taken against).
+        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "UPDATE documents SET chunk_count = (SELECT count(*) FROM chunks WHERE document_id = documents.id)"; c.ExecuteNonQuery(); }
         var fts = "";
         using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "SELECT fts_table FROM collections"; fts = (string)c.ExecuteScalar()!; }
         using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = $"INSERT INTO {fts}({fts}) VALUES('rebuild')"; c.ExecuteNonQuery(); }
@@ -338,3 +412,5 @@ static string RepositoryRoot()
         if (File.Exists(Path.Combine(folder.FullName, "Appliance.slnx"))) return folder.FullName;
     throw new InvalidOperationException("cannot find the repository root");
 }
+
+internal sealed record Timing(double P50, double P95, double CpuMs);

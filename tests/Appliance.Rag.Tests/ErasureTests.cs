@@ -34,7 +34,10 @@ public sealed class ErasureTests(SampleOfficeFixture office, EmbeddingModelFixtu
         Assert.True(Contains(ReadDatabase(library), storedBytes), "the test must see the vector in the file before erasure");
         Assert.True(Contains(ReadDatabase(library), Encoding.UTF8.GetBytes("glimmerstone")));
 
+        // Ranking keeps counts of the query's words in memory; erasure drops them.
+        Assert.True(library.RemembersWord("vorpalquokka"));
         var record = await library.DeleteDocumentAsync(document, "sweiss", CancellationToken.None);
+        Assert.False(library.RemembersWord("vorpalquokka"));
         Assert.Equal(("sweiss", "settlement-note.md", Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)))),
             (record.ErasedBy, record.Path, record.ContentHash));
 
@@ -43,6 +46,8 @@ public sealed class ErasureTests(SampleOfficeFixture office, EmbeddingModelFixtu
             Assert.DoesNotContain(await library.SearchAsync(new SearchRequest(query, staff, 50), CancellationToken.None), h => h.DocumentId == document);
             Assert.DoesNotContain(await library.SearchAsync(new SearchRequest(query, staff, 50) { LexicalOnly = true }, CancellationToken.None), h => h.DocumentId == document);
         }
+        Assert.False(library.RemembersWord("vorpalquokka"));
+        Assert.False(library.RemembersWord("glimmerstone"));
         var bytes = ReadDatabase(library);
         foreach (var word in new[] { "vorpalquokka", "glimmerstone", "brandauer", "Brandauer", "Settlement note" })
             Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(word)), $"'{word}' is still in the database bytes");

@@ -1,3 +1,5 @@
+using Appliance.Rag.Chunking;
+
 namespace Appliance.Rag.Tests;
 
 /// <summary>Ingesting the sample office and finding things in it, with the real tiny embedding model.</summary>
@@ -103,6 +105,42 @@ public sealed class LibraryTests(SampleOfficeFixture office, EmbeddingModelFixtu
         // The next sync neither duplicates nor erases the uploads.
         var sync = await library.IngestAsync("handbook", null, CancellationToken.None);
         Assert.Equal((0, 0), (sync.Added, sync.Erased));
+    }
+
+    [Fact]
+    public async Task With_the_embedding_model_loaded_chunks_are_sized_in_its_own_tokens()
+    {
+        var counter = ModelTokenCounter.From(model.Generator);
+        Assert.NotNull(counter);
+        const int budget = 120;
+        using var box = new TestBox(office.Handbook, office.Hr, chunkTokens: budget);
+        using (var library = await box.OpenAsync(model.Generator))
+            await library.IngestAsync("handbook", null, CancellationToken.None);
+        using var estimated = new TestBox(office.Handbook, office.Hr, chunkTokens: budget);
+        using (var library = await estimated.OpenAsync())
+            await library.IngestAsync("handbook", null, CancellationToken.None);
+
+        var sized = StoredChunks(box);
+        var guessed = StoredChunks(estimated);
+        // Each chunk's recorded size is the model's count of its sentences, within the budget, and
+        // the model's count of the whole chunk text agrees (separators between sentences aside).
+        Assert.All(sized, c => Assert.InRange(c.Tokens, 1, budget));
+        Assert.All(sized, c => Assert.InRange(counter!.CountTokens(c.Text), c.Tokens, c.Tokens + c.Text.Count(ch => ch == '\n' || ch == ' ') / 4 + 8));
+        // The estimate would not have fit: this model's tokens are far smaller than words.
+        Assert.Contains(guessed, c => counter!.CountTokens(c.Text) > budget * 3 / 2);
+        Assert.True(sized.Count > guessed.Count);
+    }
+
+    private static List<(string Text, int Tokens)> StoredChunks(TestBox box)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(box.DataFolder, DocumentLibrary.DatabaseFileName)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT text, tokens FROM chunks";
+        using var reader = command.ExecuteReader();
+        var chunks = new List<(string, int)>();
+        while (reader.Read()) chunks.Add((reader.GetString(0), reader.GetInt32(1)));
+        return chunks;
     }
 
     internal static string CopyOf(string folder)

@@ -43,6 +43,9 @@ public sealed class LlamaEmbedder : IDisposable
     public int Dimensions { get; }
     public int MaxTokensPerText { get; }
 
+    /// <summary>How many tokens this model makes of <paramref name="text"/>, without the special tokens it adds around a whole text.</summary>
+    public int CountTokens(string text) => _model.Tokenize(text, addSpecial: false, parseSpecial: false).Length;
+
     public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken ct)
     {
         var tokenized = texts.Select(t => _model.Tokenize(t, addSpecial: true, parseSpecial: false)).ToList();

@@ -22,8 +22,17 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         _metadata = new EmbeddingGeneratorMetadata("llama.cpp", null, model.Name, embedder.Dimensions);
     }
 
+    /// <summary>
+    /// The <see cref="GetService"/> key of the model's token counter, a <c>Func&lt;string, int&gt;</c>:
+    /// a chunker sizes pieces in this model's tokens through it, knowing only the generator interface.
+    /// </summary>
+    public const string TokenCounterKey = "token-count";
+
     public LoadedModel Model { get; }
     public int Dimensions => _embedder.Dimensions;
+
+    /// <inheritdoc cref="LlamaEmbedder.CountTokens"/>
+    public int CountTokens(string text) => _embedder.CountTokens(text);
 
     /// <summary>Loads an embedding model on its own (for tools and tests); the generator owns it.</summary>
     public static async Task<LlamaEmbeddingGenerator> OpenAsync(ModelRequest request, int threads, ILoggerFactory loggers, CancellationToken ct)
@@ -58,7 +67,8 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is not null ? null
+        serviceKey is TokenCounterKey ? (serviceType == typeof(Func<string, int>) ? new Func<string, int>(CountTokens) : null)
+        : serviceKey is not null ? null
         : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this
         : serviceType == typeof(LoadedModel) ? Model

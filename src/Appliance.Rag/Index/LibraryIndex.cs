@@ -19,6 +19,9 @@ internal sealed record DocumentWrite(
     string Id, string CollectionId, string Path, string Origin, string Title, string Format, long Bytes,
     string ContentHash, string? UploadedBy);
 
+/// <summary>What ranking needs to know about a collection's full-text table, read in the query's snapshot.</summary>
+internal sealed record TableStatistics(string CollectionId, string FtsTable, long Rows, long Generation);
+
 /// <summary>A chunk read back for a hit.</summary>
 internal sealed record StoredChunk(long Id, string DocumentId, string CollectionId, string Path, string Title,
     int? Page, string Section, int StartChar, int EndChar, string Text);
@@ -46,6 +49,9 @@ internal sealed class LibraryIndex : IDisposable
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>Query words' chunk counts per collection, dropped by every write to the collection.</summary>
+    public WordFrequencies Frequencies { get; } = new();
 
     public static LibraryIndex Open(string path)
     {
@@ -230,7 +236,9 @@ internal sealed class LibraryIndex : IDisposable
                     insertVector.ExecuteNonQuery();
                 }
             }
+            var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
+            Frequencies.Forget(collection.Id, generation);
             return (removed, ids);
         }
         finally
@@ -260,13 +268,22 @@ internal sealed class LibraryIndex : IDisposable
                 ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
                 ("$hash", document.ContentHash), ("$error", error), ("$by", document.UploadedBy), ("$now", now)))
                 upsert.ExecuteNonQuery();
+            var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
+            Frequencies.Forget(collection.Id, generation);
             return removed;
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    private static long NextGeneration(SqliteConnection connection, SqliteTransaction transaction, string collectionId)
+    {
+        using var command = Sql(connection, "UPDATE collections SET generation = generation + 1 WHERE id = $c RETURNING generation",
+            transaction, ("$c", collectionId));
+        return (long)command.ExecuteScalar()!;
     }
 
     private static long[] DeleteChunks(SqliteConnection connection, SqliteTransaction transaction, string ftsTable, string documentId)
@@ -324,7 +341,9 @@ internal sealed class LibraryIndex : IDisposable
                     ON CONFLICT DO UPDATE SET content_hash = excluded.content_hash, erasure_id = excluded.erasure_id
                     """, transaction, ("$c", collectionId), ("$p", path), ("$h", hash), ("$e", id)))
                     exclusion.ExecuteNonQuery();
+            var generation = NextGeneration(connection, transaction, collectionId);
             transaction.Commit();
+            Frequencies.Forget(collectionId, generation);
             // Old page images would otherwise linger in the write-ahead log until the next checkpoint.
             Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
             return (new ErasureRecord(id, documentId, collectionId, path, hash, chunkIds.Length, erasedBy, reason, at), chunkIds, origin);
@@ -386,26 +405,26 @@ internal sealed class LibraryIndex : IDisposable
 
     // ---- retrieval ---------------------------------------------------------------------------
 
-    /// <summary>BM25 over one collection's FTS table; lower scores are better, as SQLite reports them.</summary>
-    public List<(long ChunkId, double Bm25)> Lexical(SqliteConnection connection, string ftsTable, string match, int limit)
+    /// <summary>The chunks a collection holds (what its full-text table indexes, from the documents' counts) and its generation.</summary>
+    public TableStatistics Statistics(SqliteConnection connection, SqliteTransaction? transaction, StoredCollection collection)
     {
-        using var command = Sql(connection,
-            $"SELECT rowid, bm25({ftsTable}, {FullTextTable.Weights}) AS score FROM {ftsTable} WHERE {ftsTable} MATCH $q ORDER BY score LIMIT $n",
-            null, ("$q", match), ("$n", limit));
+        using var command = Sql(connection, """
+            SELECT generation, (SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE collection_id = $c) FROM collections WHERE id = $c
+            """, transaction, ("$c", collection.Id));
         using var reader = command.ExecuteReader();
-        var hits = new List<(long, double)>();
-        while (reader.Read()) hits.Add((reader.GetInt64(0), reader.GetDouble(1)));
-        return hits;
+        return reader.Read()
+            ? new TableStatistics(collection.Id, collection.FtsTable, reader.GetInt64(1), reader.GetInt64(0))
+            : new TableStatistics(collection.Id, collection.FtsTable, 0, 0);
     }
 
-    public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, IReadOnlyCollection<long> ids)
+    public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, SqliteTransaction? transaction, IReadOnlyCollection<long> ids)
     {
         var found = new Dictionary<long, StoredChunk>();
         if (ids.Count == 0) return found;
         using var command = Sql(connection, $"""
             SELECT c.id, c.document_id, c.collection_id, d.path, c.title, c.page, c.section, c.start_char, c.end_char, c.text
             FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({InList(ids.Count)})
-            """);
+            """, transaction);
         AddInList(command, ids.Select(i => (object)i).ToList());
         using var reader = command.ExecuteReader();
         while (reader.Read())

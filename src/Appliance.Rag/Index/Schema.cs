@@ -70,6 +70,11 @@ internal static class Schema
             erasure_id INTEGER NOT NULL REFERENCES erasures(id),
             PRIMARY KEY (collection_id, path));
         """,
+        """
+        -- Moved on by every transaction that changes a collection's chunks, so word statistics kept
+        -- in memory can tell they are stale, also when another process wrote.
+        ALTER TABLE collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Appliance.Rag.Retrieval;
 
 /// <summary>
-/// Turns a question in plain words into an FTS5 expression: each meaningful word quoted (so no
-/// user text is ever parsed as FTS syntax) and OR-ed, leaving the ranking to BM25.
+/// The meaningful words of a question in plain words, which the full-text search matches (each as a
+/// quoted phrase, so no user text is ever parsed as FTS syntax) and OR-s, leaving the ranking to BM25.
 /// </summary>
 internal static partial class FtsQuery
 {
@@ -25,13 +25,6 @@ internal static partial class FtsQuery
         var words = Word().Matches(query.ToLowerInvariant()).Select(m => m.Value).Distinct().ToList();
         var meaningful = words.Where(w => !StopWords.Contains(w)).ToList();
         return (meaningful.Count > 0 ? meaningful : words).Take(32).ToList();
-    }
-
-    /// <summary>The MATCH expression, or null when the query holds no searchable word.</summary>
-    public static string? Match(string query)
-    {
-        var terms = Terms(query);
-        return terms.Count == 0 ? null : string.Join(" OR ", terms.Select(t => $"\"{t}\""));
     }
 
     [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}_]*")]

@@ -1,6 +1,7 @@
 using Appliance.Config;
 using Appliance.Rag.Index;
 using Appliance.Rag.Ingestion;
+using Microsoft.Data.Sqlite;
 
 namespace Appliance.Rag.Retrieval;
 
@@ -22,32 +23,37 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         var candidates = Math.Max(40, k * 8);
         var fused = new Dictionary<long, double>();
 
+        // The model call comes first: it may queue behind other inference, and no database snapshot
+        // should be held open meanwhile.
+        float[]? queryVector = null;
+        if (embedder is not null && !request.LexicalOnly && weights.Vector > 0 && vectors.Count > 0)
+            queryVector = request.QueryEmbedding is { } given
+                ? VectorIndex.Normalize(given.Span)
+                : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
+
         using var connection = index.Connect();
-        if (FtsQuery.Match(request.Query) is { } match && weights.Lexical > 0)
+        // One snapshot for every read of the query, while ingestion may commit alongside.
+        using var snapshot = connection.BeginTransaction(deferred: true);
+        var terms = FtsQuery.Terms(request.Query);
+        if (terms.Count > 0 && weights.Lexical > 0)
         {
             // BM25 statistics are per collection (so unreadable text never weighs in), which makes raw
             // scores incomparable across collections: each collection's ranking enters the fusion
             // as a list of its own.
-            foreach (var collection in readable)
-            {
-                var lexical = index.Lexical(connection, collection.FtsTable, match, candidates);
+            var rankings = await LexicalAsync(connection, snapshot, readable, terms, candidates, cancellationToken);
+            foreach (var lexical in rankings)
                 for (var rank = 0; rank < lexical.Count; rank++)
                     fused[lexical[rank].ChunkId] = weights.Lexical / (FusionConstant + rank + 1);
-            }
         }
-        if (embedder is not null && !request.LexicalOnly && weights.Vector > 0 && vectors.Count > 0)
+        if (queryVector is not null)
         {
-            var query = request.QueryEmbedding is { } given
-                ? VectorIndex.Normalize(given.Span)
-                : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
-            var nearest = vectors.Search(query, [.. readable.Select(c => c.Id)], candidates);
+            var nearest = vectors.Search(queryVector, [.. readable.Select(c => c.Id)], candidates);
             for (var rank = 0; rank < nearest.Count; rank++)
                 fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + weights.Vector / (FusionConstant + rank + 1);
         }
 
         var ordered = fused.OrderByDescending(f => f.Value).ThenBy(f => f.Key).Take(candidates).ToList();
-        var chunks = index.Chunks(connection, [.. ordered.Select(o => o.Key)]);
-        var terms = FtsQuery.Terms(request.Query);
+        var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)]);
         var duplicates = new NearDuplicates();
         var hits = new List<SearchHit>();
         var wanted = reranker is null ? k : Math.Max(k, 3 * k);
@@ -62,5 +68,38 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         }
         if (reranker is not null) hits = [.. await reranker.RerankAsync(request.Query, hits, cancellationToken)];
         return hits.Take(k).ToList();
+    }
+
+    /// <summary>Each readable collection's BM25 top-n, in the order of <paramref name="readable"/>.</summary>
+    private async Task<List<(long ChunkId, double Bm25)>[]> LexicalAsync(SqliteConnection connection, SqliteTransaction snapshot,
+        IReadOnlyList<StoredCollection> readable, IReadOnlyList<string> terms, int candidates, CancellationToken cancellationToken)
+    {
+        var queries = new List<(int Collection, string Table, string Match)>();
+        for (var i = 0; i < readable.Count; i++)
+        {
+            var table = index.Statistics(connection, snapshot, readable[i]);
+            foreach (var match in CommonTermsRanking.Plan(connection, snapshot, table, terms, index.Frequencies))
+                queries.Add((i, readable[i].FtsTable, match));
+        }
+        // The planned queries are independent and each scores thousands of rows: all but the first
+        // run on their own connections on other cores while this one runs the first.
+        var others = queries.Skip(1).Select(q => Task.Run(() =>
+        {
+            using var own = index.Connect();
+            return CommonTermsRanking.TopN(own, null, q.Table, q.Match, candidates);
+        }, cancellationToken)).ToList();
+        var results = new List<(long ChunkId, double Bm25)>[queries.Count];
+        try
+        {
+            if (queries.Count > 0) results[0] = CommonTermsRanking.TopN(connection, snapshot, queries[0].Table, queries[0].Match, candidates);
+        }
+        finally
+        {
+            // Never leave a query running on a connection behind an exception.
+            var done = await Task.WhenAll(others);
+            for (var i = 0; i < done.Length; i++) results[i + 1] = done[i];
+        }
+        return [.. readable.Select((_, i) => CommonTermsRanking.Merge(
+            results.Where((_, q) => queries[q].Collection == i), candidates))];
     }
 }

@@ -14,7 +14,12 @@ internal sealed class NearDuplicates(double threshold = 0.8)
         var shingles = Shingles(text);
         foreach (var other in _accepted)
         {
-            var common = shingles.Count(other.Contains);
+            // Jaccard similarity is at most the smaller set's size over the larger's: most pairs end here.
+            var (small, large) = shingles.Count <= other.Count ? (shingles, other) : (other, shingles);
+            if (small.Count < threshold * large.Count) continue;
+            var common = 0;
+            foreach (var shingle in small)
+                if (large.Contains(shingle)) common++;
             var union = shingles.Count + other.Count - common;
             if (union > 0 && (double)common / union >= threshold) return false;
         }
