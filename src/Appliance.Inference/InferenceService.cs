@@ -50,12 +50,20 @@ public sealed class InferenceService : IAsyncDisposable
         return Math.Min(configured, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
     }
 
+    /// <summary>
+    /// `threads: auto` leaves one core to the web server, ingestion and the OS. ggml's threads wait for
+    /// each other at every step, so one of them preempted stalls them all: on a 2-core box with every
+    /// core given to llama.cpp, decoding and embedding collapsed under load (300 ms for one tiny query
+    /// embedding at load 20, against a few ms on one thread). On a Mac with Metal the GPU does the work.
+    /// </summary>
+    internal static int AutoThreads(int processors) => Math.Max(1, processors - 1);
+
     private static async Task<InferenceService> StartLlamaAsync(ApplianceConfig config, string configDirectory, ILoggerFactory loggers, CancellationToken ct)
     {
         var log = loggers.CreateLogger("Appliance.Inference");
         var runtime = LlamaRuntime.Load(loggers);
         var loader = new ModelLoader(runtime);
-        var threads = config.Inference.Threads.Value ?? Environment.ProcessorCount;
+        var threads = config.Inference.Threads.Value ?? AutoThreads(Environment.ProcessorCount);
         var budget = MemoryBudgetBytes(config);
 
         var chatSpec = config.Models.Chat;
