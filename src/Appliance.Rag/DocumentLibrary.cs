@@ -193,6 +193,9 @@ public sealed class DocumentLibrary : IDisposable
         return _index.Documents([collectionId], id).Single();
     }
 
+    /// <summary>Documents and chunks in the whole index, whoever may read them: operational figures, no content.</summary>
+    public (long Documents, long Chunks) Totals() => _index.Totals();
+
     public Task<IReadOnlyList<DocumentInfo>> ListDocumentsAsync(IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken) =>
         Task.FromResult(_index.Documents([.. Readable(callerGroups).Select(c => c.Id)]));
 

@@ -1,7 +1,6 @@
 using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Documents;
-using Appliance.Config;
 using Appliance.Rag;
 
 namespace Appliance.Agent.Metrics;
@@ -10,7 +9,7 @@ namespace Appliance.Agent.Metrics;
 public static class MetricsEndpoint
 {
     public static async Task<IResult> GetAsync(RequestMetrics requests, QueryLog log, ServedModels models, DocumentLibrary library,
-        IngestionJobs ingestion, ApplianceConfig config, CancellationToken ct)
+        IngestionJobs ingestion, CancellationToken ct)
     {
         var text = new PrometheusText();
         requests.WriteTo(text);
@@ -26,9 +25,9 @@ public static class MetricsEndpoint
         if (models.ChatModel is { } chat)
             text.Family("appliance_model_info", "gauge", "the served models (value 1); test=1 marks generated models with meaningless output")
                 .Sample("appliance_model_info", 1, ("role", "chat"), ("name", chat.Name), ("sha256", chat.Sha256), ("test", chat.IsTestModel ? "1" : "0"));
-        var documents = await library.ListDocumentsAsync(config.Auth.Groups.Select(g => g.Id).ToList(), ct);
-        text.Gauge("appliance_index_documents", "documents in the index", documents.Count);
-        text.Gauge("appliance_index_chunks", "chunks in the index", documents.Sum(d => d.Chunks));
+        var (documents, chunks) = library.Totals();
+        text.Gauge("appliance_index_documents", "documents in the index", documents);
+        text.Gauge("appliance_index_chunks", "chunks in the index", chunks);
         text.Gauge("appliance_index_bytes", "size of the index database file", File.Exists(library.DatabasePath) ? new FileInfo(library.DatabasePath).Length : 0);
         text.Counter("appliance_ingested_documents_total", "documents added or updated by ingestion runs since start", ingestion.DocumentsIngested);
         text.Gauge("appliance_query_log_entries", "entries in the query log", await log.CountAsync(ct));

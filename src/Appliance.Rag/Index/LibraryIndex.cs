@@ -403,6 +403,16 @@ internal sealed class LibraryIndex : IDisposable
         return list;
     }
 
+    /// <summary>How many documents and chunks the whole index holds (for /metrics: a count, not a listing).</summary>
+    public (long Documents, long Chunks) Totals()
+    {
+        using var connection = Connect();
+        using var command = Sql(connection, "SELECT count(*), coalesce(sum(chunk_count), 0) FROM documents");
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     // ---- retrieval ---------------------------------------------------------------------------
 
     /// <summary>The chunks a collection holds (what its full-text table indexes, from the documents' counts) and its generation.</summary>
