@@ -29,32 +29,41 @@ public sealed class OverloadTests : IAsyncLifetime
     [Fact]
     public async Task A_full_queue_answers_429_with_Retry_After_and_a_hang_up_frees_the_sequence()
     {
-        using var first = _agent.As("emil");
-        var streaming = await first.SendAsync(LongStream(), HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(HttpStatusCode.OK, streaming.StatusCode);
-        var reader = new StreamReader(await streaming.Content.ReadAsStreamAsync());
-        Assert.StartsWith("data: ", await reader.ReadLineAsync());
-        Assert.Equal(1, ActiveSequences);
+        // The generated model has random weights: now and then it ends its "long story" at once, and a
+        // fast core finishes 2,000 tokens in a blink. The refusals are only checked while the first
+        // answer still holds the one sequence; if it ended first, the scenario starts over.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var first = _agent.As("emil");
+            using var streaming = await first.SendAsync(LongStream(), HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, streaming.StatusCode);
+            var reader = new StreamReader(await streaming.Content.ReadAsStreamAsync());
+            Assert.StartsWith("data: ", await reader.ReadLineAsync());
 
-        using var second = _agent.As("lars");
-        using var refused = await second.SendAsync(LongStream());
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
-        Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
+            using var second = _agent.As("lars");
+            using var refused = await second.SendAsync(LongStream());
+            using var asked = await second.PostAsJsonAsync("/api/ask", new { question = "parking?", max_tokens = 4 });
+            var held = ActiveSequences == 1;
+            if (!held && attempt < 5) continue;
+            Assert.True(held, "the first answer never held its sequence long enough in 5 attempts");
 
-        using var asked = await second.PostAsJsonAsync("/api/ask", new { question = "parking?", max_tokens = 4 });
-        Assert.Equal(HttpStatusCode.TooManyRequests, asked.StatusCode);
-        Assert.NotNull(asked.Headers.RetryAfter);
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+            Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
+            Assert.Equal(HttpStatusCode.TooManyRequests, asked.StatusCode);
+            Assert.NotNull(asked.Headers.RetryAfter);
 
-        // The client hangs up mid-answer: generation stops and the sequence is free again.
-        streaming.Dispose();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (ActiveSequences > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
-        Assert.Equal(0, ActiveSequences);
-        using var after = await second.PostAsJsonAsync("/v1/chat/completions",
-            new { model = "tiny-chat", max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } });
-        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+            // The client hangs up mid-answer: generation stops and the sequence is free again.
+            streaming.Dispose();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (ActiveSequences > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Equal(0, ActiveSequences);
+            using var after = await second.PostAsJsonAsync("/v1/chat/completions",
+                new { model = "tiny-chat", max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } });
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+            return;
+        }
     }
 
     [Fact]

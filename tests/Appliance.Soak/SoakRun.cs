@@ -53,6 +53,10 @@ public static class SoakRun
             yield return $"the API token of {user.Name} appears in the agent log";
         if (box.AdminToken.Length > 0 && log.Contains(box.AdminToken, StringComparison.Ordinal))
             yield return "the admin's API token appears in the agent log";
+        // The provisioner declares the data folder 0700 (dir.data); the agent holds it to that itself.
+        var folder = File.GetUnixFileMode(box.DataFolder);
+        if ((folder & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)) != 0)
+            yield return $"the data folder is open to other accounts (mode {Convert.ToString((int)folder, 8)}, expected 700)";
         foreach (var secret in Directory.EnumerateFileSystemEntries(box.DataFolder).Where(p => Path.GetFileName(p) is "querylog.key" or "session-keys"))
         {
             var mode = File.GetUnixFileMode(secret);

@@ -23,7 +23,7 @@ public static class AgentHost
     {
         var config = options.Config;
         var data = options.DataFolder;
-        Directory.CreateDirectory(data);
+        var loosened = DataFolderAccess.Restrict(data);
         var listen = ListenAddresses.From(options);
         var clock = TimeProvider.System;
 
@@ -36,6 +36,9 @@ public static class AgentHost
 
         // The library and the models start before the web host exists; they log like the rest.
         var loggers = LoggerFactory.Create(logging => ConfigureLogging(logging, options));
+        if (loosened is { } before)
+            loggers.CreateLogger("appliance").LogWarning("data folder {Folder} was open to other accounts ({Mode}); restricted it to the agent's account (700)",
+                data, Convert.ToString((int)before, 8));
         InferenceService inference;
         try
         {
