@@ -20,8 +20,8 @@ public sealed class HostileDocumentTests(ITestOutputHelper output)
         {
             HostileCorpus.Write(memos, Path.Combine(SoakBox.RepositoryRoot, ".cache", "sample-office", "handbook", "it-security.pdf"));
             using var box = new SoakBox(users: 1, queueLimit: 4, parallel: 1, memos: memos);
-            var before = Snapshot(box.Folder, except: box.DataFolder);
-            var sources = Snapshot(memos, except: null);
+            var before = FolderSnapshot.Of(box.Folder, except: box.DataFolder);
+            var sources = FolderSnapshot.Of(memos, except: null);
 
             var clock = Stopwatch.StartNew();
             var ingest = await AgentProcess.VerbAsync(box, CancellationToken.None, "ingest", "--collection", "memos", "--json");
@@ -48,8 +48,8 @@ public sealed class HostileDocumentTests(ITestOutputHelper output)
             // Its pages equal the handbook's it-security.pdf, so near-duplicate suppression may keep either copy of a page.
             Assert.Contains(await SearchAsync(box, "suspicious e-mails phishing passwords"), hit => hit.Path == "scripted.pdf" && hit.Page >= 1);
 
-            Assert.Equal(before, Snapshot(box.Folder, except: box.DataFolder));
-            Assert.Equal(sources, Snapshot(memos, except: null));
+            Assert.Equal(before, FolderSnapshot.Of(box.Folder, except: box.DataFolder));
+            Assert.Equal(sources, FolderSnapshot.Of(memos, except: null));
             IndexChecks.AssertConsistent(box, "memos");
         }
         finally
@@ -68,12 +68,4 @@ public sealed class HostileDocumentTests(ITestOutputHelper output)
         return [.. hits.RootElement.EnumerateArray().Select(h => new Hit(h.GetProperty("path").GetString()!,
             h.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Number ? page.GetInt32() : null))];
     }
-
-    /// <summary>Every file below a folder with its size and modification time (the data folder left out).</summary>
-    private static string Snapshot(string folder, string? except) =>
-        string.Join('\n', Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Where(f => except is null || !f.StartsWith(except + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            .Where(f => Path.GetFileName(f) != "agent.log")
-            .Order(StringComparer.Ordinal)
-            .Select(f => $"{f} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f):O}"));
 }

@@ -53,7 +53,7 @@ public sealed class HostileUploadTests(ITestOutputHelper output) : IAsyncLifetim
     [InlineData("%E2%80%AEtxt.exe")]
     public async Task A_file_name_cannot_place_an_upload_outside_the_uploads_folder(string name)
     {
-        var before = Snapshot(_box.Folder, except: _box.DataFolder);
+        var before = FolderSnapshot.Of(_box.Folder, except: _box.DataFolder);
         using var response = await SendAsync(Admin, HttpMethod.Post, $"/api/documents?collection=handbook&name={name}",
             new StringContent("A harmless note that tries to live somewhere else.\n"));
         var body = await response.Content.ReadAsStringAsync();
@@ -68,7 +68,7 @@ public sealed class HostileUploadTests(ITestOutputHelper output) : IAsyncLifetim
             Assert.DoesNotContain("..", path);
             Assert.Equal(1, path.Count(c => c == '/'));
         }
-        Assert.Equal(before, Snapshot(_box.Folder, except: _box.DataFolder));
+        Assert.Equal(before, FolderSnapshot.Of(_box.Folder, except: _box.DataFolder));
         var uploads = Path.Combine(_box.DataFolder, "uploads");
         foreach (var escape in new[] { Path.Combine(_box.Folder, "outside-1.txt"), Path.Combine(_box.Folder, "box", "outside-1.txt"), "/tmp/outside-3.txt", "/outside-2.txt" })
             Assert.False(File.Exists(escape), $"{escape} was written");
@@ -202,9 +202,4 @@ public sealed class HostileUploadTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(sawSources, "/api/ask sent no sources event");
         return cited;
     }
-
-    private static string Snapshot(string folder, string except) =>
-        string.Join('\n', Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => !f.StartsWith(except + Path.DirectorySeparatorChar, StringComparison.Ordinal) && Path.GetFileName(f) != "agent.log")
-            .Order(StringComparer.Ordinal));
 }

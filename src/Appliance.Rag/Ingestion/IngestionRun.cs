@@ -162,8 +162,8 @@ internal sealed class IngestionRun(
         {
             document = await extractors.For(file.FullPath)!.ExtractAsync(file.FullPath, cancellationToken);
             if (document.Blocks.Count == 0) throw new ExtractionException("no text found in the file");
-            if (document.Characters > ExtractedDocument.MaxCharacters)
-                throw TextFile.TooMuchText(document.Characters / 1_000_000.0, "million characters");
+            if (document.Characters is var characters && characters > ExtractedDocument.MaxCharacters)
+                throw TextFile.TooMuchText(characters / 1_000_000.0, "million characters");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
