@@ -25,7 +25,6 @@ public sealed class DocumentLibrary : IDisposable
     private readonly ApplianceConfig _config;
     private readonly string _configDirectory;
     private readonly LibraryIndex _index;
-    private readonly VectorIndex _vectors;
     private readonly Embedder? _embedder;
     private readonly ExtractorCatalog _extractors;
     private readonly Chunker _chunker;
@@ -33,18 +32,22 @@ public sealed class DocumentLibrary : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _ingesting = new(1, 1);
     private readonly IReadOnlyList<StoredCollection> _collections;
+    private readonly LibraryAccess _access;
+    private readonly DataFolderLock? _writerLock;
 
-    private DocumentLibrary(ApplianceConfig config, string configDirectory, LibraryIndex index, VectorIndex vectors,
-        Embedder? embedder, ITokenCounter tokens, IReranker? reranker, IReadOnlyList<StoredCollection> collections, ILogger logger)
+    private DocumentLibrary(ApplianceConfig config, string configDirectory, LibraryIndex index,
+        Embedder? embedder, ITokenCounter tokens, IReranker? reranker, IReadOnlyList<StoredCollection> collections,
+        LibraryAccess access, DataFolderLock? writerLock, ILogger logger)
     {
+        _access = access;
+        _writerLock = writerLock;
         _config = config;
         _configDirectory = configDirectory;
         _index = index;
-        _vectors = vectors;
         _embedder = embedder;
         _extractors = ExtractorCatalog.Default();
         _chunker = new Chunker(tokens, config.Rag.ChunkTokens, config.Rag.ChunkOverlapTokens);
-        _search = new HybridSearch(index, vectors, embedder, config.Rag.Hybrid, reranker);
+        _search = new HybridSearch(index, embedder, config.Rag.Hybrid, reranker);
         _collections = collections;
         _logger = logger;
     }
@@ -57,32 +60,71 @@ public sealed class DocumentLibrary : IDisposable
 
     /// <param name="embeddings">the embedding model; null = lexical search only (BM25), vectors added on a later run with a model</param>
     /// <param name="tokens">how to count tokens for sizing chunks; null = the embedding model's own count when its generator offers one (see <see cref="ModelTokenCounter"/>), else an estimate</param>
+    /// <param name="access">
+    /// <see cref="LibraryAccess.ReadWrite"/> holds the data folder's writer lock until disposed and
+    /// refuses (<see cref="LibraryError.Busy"/>) while another process holds it;
+    /// <see cref="LibraryAccess.ReadOnly"/> reads beside a writer and refuses every write
+    /// </param>
     public static async Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string configDirectory,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings, ILoggerFactory loggers, CancellationToken cancellationToken,
-        ITokenCounter? tokens = null, IReranker? reranker = null)
+        ITokenCounter? tokens = null, IReranker? reranker = null, LibraryAccess access = LibraryAccess.ReadWrite) =>
+        await OpenAsync(config, configDirectory, embeddings, loggers, tokens, reranker, access, honourWriterLock: true, cancellationToken);
+
+    /// <summary>
+    /// A second writer beside the one holding the lock, as a build from before the writer lock
+    /// would be: only for tests proving that nothing leaks even then.
+    /// </summary>
+    internal static Task<DocumentLibrary> OpenIgnoringWriterLockAsync(ApplianceConfig config, string configDirectory,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings, CancellationToken cancellationToken) =>
+        OpenAsync(config, configDirectory, embeddings, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, null, null,
+            LibraryAccess.ReadWrite, honourWriterLock: false, cancellationToken);
+
+    private static async Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string configDirectory,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings, ILoggerFactory loggers, ITokenCounter? tokens, IReranker? reranker,
+        LibraryAccess access, bool honourWriterLock, CancellationToken cancellationToken)
     {
         var folder = ConfigPaths.DataFolder(config, configDirectory);
-        var index = LibraryIndex.Open(Path.Combine(folder, DatabaseFileName));
-        var collections = await index.SyncCollectionsAsync(
-            config.Rag.Collections.Select(c => (c.Id, c.Title, c.Groups)), cancellationToken);
+        DataFolderLock? writer;
+        try
+        {
+            writer = honourWriterLock ? DataFolderLock.Acquire(folder, DataFolderLock.ThisProcess()) : null;
+        }
+        catch (DocumentLibraryException) when (access == LibraryAccess.ReadOnly)
+        {
+            // Someone else writes: they have brought the schema and the collections up to date.
+            writer = null;
+        }
+        LibraryIndex index;
+        IReadOnlyList<StoredCollection> collections;
+        try
+        {
+            index = LibraryIndex.Open(Path.Combine(folder, DatabaseFileName));
+            collections = writer is null && honourWriterLock
+                ? index.Collections()
+                : await index.SyncCollectionsAsync(config.Rag.Collections.Select(c => (c.Id, c.Title, c.Groups)), cancellationToken);
+        }
+        catch
+        {
+            writer?.Dispose();
+            throw;
+        }
+        if (access == LibraryAccess.ReadOnly)
+        {
+            writer?.Dispose();
+            writer = null;
+        }
         Embedder? embedder = null;
-        var vectors = new VectorIndex();
         if (embeddings is not null)
         {
             var metadata = embeddings.GetService<EmbeddingGeneratorMetadata>();
             var spec = config.Models.Embedding;
             // The configured digest pins the weights: a new model under the same name still re-embeds.
             embedder = new Embedder(embeddings, $"{metadata?.DefaultModelId ?? spec.Name}@{spec.Sha256.Hex[..12]}");
-            await Task.Run(() =>
-            {
-                foreach (var group in index.Vectors(embedder.ModelId).Chunk(4096))
-                    foreach (var collection in group.GroupBy(v => v.CollectionId))
-                        vectors.Add(collection.Key, [.. collection.Select(v => v.ChunkId)], [.. collection.Select(v => v.Vector)]);
-            }, cancellationToken);
+            await Task.Run(() => index.LoadVectors(embedder.ModelId), cancellationToken);
         }
-        return new DocumentLibrary(config, configDirectory, index, vectors, embedder,
+        return new DocumentLibrary(config, configDirectory, index, embedder,
             tokens ?? ModelTokenCounter.From(embeddings) ?? (ITokenCounter)new EstimatedTokenCounter(),
-            reranker, collections, loggers.CreateLogger<DocumentLibrary>());
+            reranker, collections, access, writer, loggers.CreateLogger<DocumentLibrary>());
     }
 
     /// <summary>Collections whose reader groups include one of <paramref name="callerGroups"/>.</summary>
@@ -97,6 +139,7 @@ public sealed class DocumentLibrary : IDisposable
     /// </summary>
     public async Task<IngestReport> IngestAsync(string? collectionId, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
+        RequireWriter();
         var chosen = collectionId is null ? _config.Rag.Collections : [ConfiguredCollection(collectionId)];
         await _ingesting.WaitAsync(cancellationToken);
         try
@@ -117,12 +160,18 @@ public sealed class DocumentLibrary : IDisposable
         }
     }
 
-    public Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         var readable = Readable(request.CallerGroups);
         if (request.Collections is { } only) readable = [.. readable.Where(c => only.Contains(c.Id))];
         var k = Math.Clamp(request.K ?? _config.Rag.TopK, 1, 100);
-        return _search.SearchAsync(request, readable, k, cancellationToken);
+        var hits = await _search.SearchAsync(request, readable, k, cancellationToken);
+        // The last step before hits leave the library: each one is checked against the caller's
+        // collections again, so a defect anywhere above cannot hand out another group's text.
+        var allowed = readable.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        if (hits.All(h => allowed.Contains(h.Citation.CollectionId))) return hits;
+        _logger.LogError("search returned chunks outside the caller's collections; they were withheld");
+        return [.. hits.Where(h => allowed.Contains(h.Citation.CollectionId))];
     }
 
     /// <summary>
@@ -131,6 +180,7 @@ public sealed class DocumentLibrary : IDisposable
     /// </summary>
     public async Task<DocumentInfo> UploadAsync(string collectionId, string fileName, Stream content, string user, CancellationToken cancellationToken)
     {
+        RequireWriter();
         var collection = ConfiguredCollection(collectionId);
         if (!collection.Uploads)
             throw new DocumentLibraryException(LibraryError.Forbidden, $"collection '{collectionId}' does not accept uploads");
@@ -142,8 +192,11 @@ public sealed class DocumentLibrary : IDisposable
         var folder = UploadFolder(collectionId);
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, name);
-        var temporary = Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.part");
+        // A dot-name keeps the file out of syncs while it is checked; the extension picks the extractor.
+        var temporary = Path.Combine(folder, $".{Guid.NewGuid():N}.{name}");
         var limit = (long)_config.Rag.MaxUploadMb * 1024 * 1024;
+        var path = UploadPrefix + name;
+        var id = LibraryIndex.DocumentIdFor(collectionId, path);
         try
         {
             await using (var output = File.Create(temporary))
@@ -160,35 +213,30 @@ public sealed class DocumentLibrary : IDisposable
                     await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
             }
-            File.Move(temporary, target, overwrite: true);
+
+            // Indexed from the temporary file: a refused upload changes nothing — the version before
+            // it (file and index) stays, and no record claims anything was stored or erased.
+            await _ingesting.WaitAsync(cancellationToken);
+            try
+            {
+                var file = new SourceFile(collectionId, temporary, path, Origin.Upload, new FileInfo(temporary).Length);
+                var item = new IngestionRun.WorkItem(file, Stored(collectionId), _index.KnownFile(collectionId, path), null, RecordsFailure: false);
+                var report = await NewRun().IngestFilesAsync([item], null, user, cancellationToken);
+                if (report.Skipped.Count > 0)
+                    throw new DocumentLibraryException(LibraryError.Invalid, $"'{name}' was not indexed: {report.Skipped[0].Reason}");
+                if (report.Cancelled) throw new OperationCanceledException(cancellationToken);
+                // Committed (or unchanged): the file takes its place whatever the token says now.
+                File.Move(temporary, target, overwrite: true);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            finally
+            {
+                _ingesting.Release();
+            }
         }
         finally
         {
             File.Delete(temporary);
-        }
-
-        var path = UploadPrefix + name;
-        var stored = Stored(collectionId);
-        await _ingesting.WaitAsync(cancellationToken);
-        IngestReport report;
-        try
-        {
-            var file = new SourceFile(collectionId, target, path, Origin.Upload, new FileInfo(target).Length);
-            var item = new IngestionRun.WorkItem(file, stored, _index.KnownFile(collectionId, path), null);
-            report = await NewRun().IngestFilesAsync([item], null, user, cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-        finally
-        {
-            _ingesting.Release();
-        }
-        var id = LibraryIndex.DocumentIdFor(collectionId, path);
-        if (report.Skipped.Count > 0)
-        {
-            File.Delete(target);
-            if (await _index.EraseDocumentAsync(id, user, "upload rejected: " + report.Skipped[0].Reason, exclude: false, CancellationToken.None) is { } erased)
-                _vectors.Remove(erased.ChunkIds);
-            throw new DocumentLibraryException(LibraryError.Invalid, $"'{name}' was not indexed: {report.Skipped[0].Reason}");
         }
         return _index.Documents([collectionId], id).Single();
     }
@@ -206,9 +254,9 @@ public sealed class DocumentLibrary : IDisposable
     /// </summary>
     public async Task<ErasureRecord> DeleteDocumentAsync(string documentId, string user, CancellationToken cancellationToken)
     {
+        RequireWriter();
         var erased = await _index.EraseDocumentAsync(documentId, user, $"deleted by {user}", exclude: true, cancellationToken)
             ?? throw new DocumentLibraryException(LibraryError.NotFound, $"no document with id '{documentId}'");
-        _vectors.Remove(erased.ChunkIds);
         if (erased.Origin == "upload")
         {
             var name = erased.Record.Path[UploadPrefix.Length..];
@@ -232,11 +280,11 @@ public sealed class DocumentLibrary : IDisposable
     private string UploadFolder(string collectionId) =>
         Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "uploads", collectionId);
 
-    private IngestionRun NewRun() => new(_index, _vectors, _extractors, _chunker, _embedder,
+    private IngestionRun NewRun() => new(_index, _extractors, _chunker, _embedder,
         (long)_config.Rag.MaxFileMb * 1024 * 1024, Math.Max(1, Environment.ProcessorCount), _logger);
 
     private IReadOnlyList<StoredCollection> Readable(IReadOnlyCollection<string> callerGroups) =>
-        [.. _collections.Where(c => _config.Rag.Collections.Any(x => x.Id == c.Id) && c.Groups.Any(callerGroups.Contains))];
+        [.. _collections.Where(c => _config.Rag.Collections.Any(x => x.Id == c.Id && x.Groups.Any(callerGroups.Contains)))];
 
     private Collection ConfiguredCollection(string id) =>
         _config.Rag.Collections.FirstOrDefault(c => c.Id == id)
@@ -253,9 +301,17 @@ public sealed class DocumentLibrary : IDisposable
         return name;
     }
 
+    private void RequireWriter()
+    {
+        if (_access != LibraryAccess.ReadWrite)
+            throw new DocumentLibraryException(LibraryError.Busy,
+                "this library was opened to read beside the data folder's writer; ask the writer (the agent) to make changes");
+    }
+
     public void Dispose()
     {
         _index.Dispose();
         _ingesting.Dispose();
+        _writerLock?.Dispose();
     }
 }

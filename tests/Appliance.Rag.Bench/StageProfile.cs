@@ -17,10 +17,8 @@ internal static class StageProfile
         IReadOnlyDictionary<string, ReadOnlyMemory<float>> queryVectors, int k, int rounds)
     {
         using var index = LibraryIndex.Open(databasePath);
-        var vectors = new VectorIndex();
-        foreach (var group in index.Vectors(model).Chunk(4096))
-            foreach (var collection in group.GroupBy(v => v.CollectionId))
-                vectors.Add(collection.Key, [.. collection.Select(v => v.ChunkId)], [.. collection.Select(v => v.Vector)]);
+        index.LoadVectors(model);
+        var vectors = index.Vectors;
         var readable = index.Collections();
         var candidates = Math.Max(40, k * 8);
         var stages = new Dictionary<string, List<double>>();
@@ -52,7 +50,7 @@ internal static class StageProfile
                     fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + 1.0 / (61 + rank);
                 var ordered = fused.OrderByDescending(f => f.Value).ThenBy(f => f.Key).Take(candidates).ToList();
                 Add("5 fusion", Lap(clock));
-                var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)]);
+                var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)], [.. readable.Select(c => c.Id)]);
                 Add("6 chunk rows", Lap(clock));
                 var duplicates = new NearDuplicates();
                 var hits = 0;

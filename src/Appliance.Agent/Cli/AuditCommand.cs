@@ -1,3 +1,4 @@
+using Appliance.Rag;
 using System.CommandLine;
 using System.Text.Json;
 using Appliance.Agent.Audit;
@@ -59,7 +60,8 @@ internal static class AuditCommand
                 return 2;
             }
 
-            using var library = await LibraryCommandLine.OpenAsync(cfg, dir, ct);
+            using var library = await LibraryCommandLine.OpenAsync(cfg, dir, LibraryAccess.ReadOnly, ct);
+            if (library is null) return 1;
             var identity = await IdentityStore.OpenAsync(Path.Combine(data, "agent.db"), TimeProvider.System, ct);
             var exporter = new EvidenceExport(cfg, data, QueryLog.OpenForReading(queryLogFile), SecurityEvents.OpenForReading(eventsFile),
                 library, identity, TimeProvider.System);

@@ -28,7 +28,8 @@ internal static class DocumentsCommand
             if (LibraryCommandLine.LoadConfig(parse.GetValue(config)) is not { } loaded) return 1;
             var callerGroups = LibraryCommandLine.CallerGroups(loaded.Config, parse.GetValue(user), parse.GetValue(groups), out _);
             if (callerGroups is null) return 1;
-            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, cancellationToken);
+            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadOnly, cancellationToken);
+            if (library is null) return 1;
             var documents = await library.ListDocumentsAsync(callerGroups, cancellationToken);
             if (parse.GetValue(json))
             {
@@ -58,7 +59,8 @@ internal static class DocumentsCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (LibraryCommandLine.LoadConfig(parse.GetValue(config)) is not { } loaded) return 1;
-            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, cancellationToken);
+            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadWrite, cancellationToken);
+            if (library is null) return 1;
             try
             {
                 var record = await library.DeleteDocumentAsync(parse.GetValue(id)!, parse.GetValue(by)!, cancellationToken);
@@ -84,7 +86,8 @@ internal static class DocumentsCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (LibraryCommandLine.LoadConfig(parse.GetValue(config)) is not { } loaded) return 1;
-            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, cancellationToken);
+            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadOnly, cancellationToken);
+            if (library is null) return 1;
             var records = await library.ErasuresAsync(null, cancellationToken);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(records, LibraryCommandLine.Json));
             else foreach (var r in records)

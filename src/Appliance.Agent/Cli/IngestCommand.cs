@@ -25,7 +25,8 @@ internal static class IngestCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (LibraryCommandLine.LoadConfig(parse.GetValue(config)) is not { } loaded) return 1;
-            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, cancellationToken);
+            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadWrite, cancellationToken);
+            if (library is null) return 1;
             IngestReport report;
             try
             {

@@ -46,10 +46,25 @@ internal static class LibraryCommandLine
 
     /// <summary>
     /// Opens the library lexical-only: the CLI does not load the embedding model, so chunks get their
-    /// vectors when the agent (which runs the model) next ingests.
+    /// vectors when the agent (which runs the model) next ingests. Null after printing why when a
+    /// writer is wanted and another process (the agent, another ingest) is writing the data folder.
     /// </summary>
-    public static Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string directory, CancellationToken cancellationToken) =>
-        DocumentLibrary.OpenAsync(config, directory, embeddings: null, NullLoggerFactory.Instance, cancellationToken);
+    public static async Task<DocumentLibrary?> OpenAsync(ApplianceConfig config, string directory, LibraryAccess access,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DocumentLibrary.OpenAsync(config, directory, embeddings: null, NullLoggerFactory.Instance, cancellationToken,
+                access: access);
+        }
+        catch (DocumentLibraryException e) when (e.Error == LibraryError.Busy)
+        {
+            Console.Error.WriteLine($"error: {e.Message}.");
+            Console.Error.WriteLine("  If the agent is running, let it do this: `POST /api/ingest` (or the Documents page) syncs, " +
+                                    "and documents are erased from the page or `DELETE /api/documents/{id}`; or stop the agent first.");
+            return null;
+        }
+    }
 
     /// <summary>The groups of <paramref name="user"/>, the given groups, or — for the admin at the console — every group.</summary>
     public static IReadOnlyCollection<string>? CallerGroups(ApplianceConfig config, string? user, string? groups, out string who)

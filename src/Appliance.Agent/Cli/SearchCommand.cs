@@ -26,7 +26,8 @@ internal static class SearchCommand
             if (LibraryCommandLine.LoadConfig(parse.GetValue(config)) is not { } loaded) return 1;
             var callerGroups = LibraryCommandLine.CallerGroups(loaded.Config, parse.GetValue(user), parse.GetValue(groups), out var who);
             if (callerGroups is null) return 1;
-            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, cancellationToken);
+            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadOnly, cancellationToken);
+            if (library is null) return 1;
             var hits = await library.SearchAsync(new SearchRequest(parse.GetValue(query)!, callerGroups, parse.GetValue(k)), cancellationToken);
             if (parse.GetValue(json))
             {

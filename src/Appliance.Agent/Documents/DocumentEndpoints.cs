@@ -128,7 +128,7 @@ public static class DocumentEndpoints
         TypedResults.Problem(statusCode: 413, title: "file too large", detail: $"uploads are limited to {config.Rag.MaxUploadMb} MB (rag.max_upload_mb)");
 
     internal static IResult Refusal(DocumentLibraryException e) => TypedResults.Problem(
-        statusCode: e.Error switch { LibraryError.NotFound => 404, LibraryError.Forbidden => 403, LibraryError.TooLarge => 413, _ => 400 },
-        title: e.Error switch { LibraryError.NotFound => "not found", LibraryError.Forbidden => "not allowed", LibraryError.TooLarge => "too large", _ => "refused" },
+        statusCode: e.Error switch { LibraryError.NotFound => 404, LibraryError.Forbidden => 403, LibraryError.TooLarge => 413, LibraryError.Busy => 409, _ => 400 },
+        title: e.Error switch { LibraryError.NotFound => "not found", LibraryError.Forbidden => "not allowed", LibraryError.TooLarge => "too large", LibraryError.Busy => "busy", _ => "refused" },
         detail: e.Message);
 }

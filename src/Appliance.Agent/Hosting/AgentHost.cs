@@ -55,7 +55,16 @@ public static class AgentHost
             throw new AgentStartException($"cannot load llama.cpp: {e.Message}");
         }
         var models = ServedModels.From(inference);
-        var library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
+        DocumentLibrary library;
+        try
+        {
+            library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
+        }
+        catch (DocumentLibraryException e) when (e.Error == LibraryError.Busy)
+        {
+            loggers.Dispose();
+            throw new AgentStartException($"cannot open the documents: {e.Message} (wait for it to finish, or stop it)");
+        }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelHttpsConfiguration();

@@ -53,6 +53,59 @@ internal sealed class LibraryIndex : IDisposable
     /// <summary>Query words' chunk counts per collection, dropped by every write to the collection.</summary>
     public WordFrequencies Frequencies { get; } = new();
 
+    /// <summary>
+    /// The vectors of <see cref="VectorModel"/> in memory. This index's own writes update them in
+    /// commit order while the writer lock is held; <see cref="RefreshVectors"/> catches up with
+    /// writes of other processes.
+    /// </summary>
+    public VectorIndex Vectors { get; } = new();
+
+    /// <summary>The embedding model whose vectors are kept in memory; null = none (lexical only).</summary>
+    public string? VectorModel { get; private set; }
+
+    /// <summary>Keeps <paramref name="model"/>'s vectors in memory from now on, loading what is stored.</summary>
+    public void LoadVectors(string model)
+    {
+        VectorModel = model;
+        using var connection = Connect();
+        using var snapshot = connection.BeginTransaction(deferred: true);
+        RefreshVectors(connection, snapshot, ReadCollections(connection, snapshot));
+    }
+
+    /// <summary>
+    /// Reloads the vectors of every given collection whose stored generation differs from the one in
+    /// memory (another process wrote since), in the caller's snapshot.
+    /// </summary>
+    public void RefreshVectors(SqliteConnection connection, SqliteTransaction snapshot, IEnumerable<StoredCollection> collections)
+    {
+        if (VectorModel is not { } model) return;
+        foreach (var collection in collections)
+        {
+            using var read = Sql(connection, "SELECT generation FROM collections WHERE id = $c", snapshot, ("$c", collection.Id));
+            if (read.ExecuteScalar() is not long generation) continue;
+            Vectors.EnsureCurrent(collection.Id, generation, () => StoredVectors(connection, snapshot, collection.Id, model));
+        }
+    }
+
+    private static IEnumerable<(long ChunkId, float[] Vector)> StoredVectors(SqliteConnection connection, SqliteTransaction snapshot,
+        string collectionId, string model)
+    {
+        using var command = Sql(connection,
+            "SELECT v.chunk_id, v.data FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE c.collection_id = $c AND v.model = $m",
+            snapshot, ("$c", collectionId), ("$m", model));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            yield return (reader.GetInt64(0), MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).ToArray());
+    }
+
+    /// <summary>A committed write's vector changes, applied while the writer lock is still held (so in commit order).</summary>
+    private void ApplyVectors(string collectionId, long generation, IReadOnlyCollection<long> removed,
+        IReadOnlyList<long> added, IReadOnlyList<float[]>? vectors, string? model)
+    {
+        if (VectorModel is null) return;
+        Vectors.Apply(collectionId, generation, removed, added, model == VectorModel ? vectors : null);
+    }
+
     public static LibraryIndex Open(string path)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
@@ -239,6 +292,7 @@ internal sealed class LibraryIndex : IDisposable
             var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
             Frequencies.Forget(collection.Id, generation);
+            ApplyVectors(collection.Id, generation, removed, ids, vectors, embeddingModel);
             return (removed, ids);
         }
         finally
@@ -271,6 +325,7 @@ internal sealed class LibraryIndex : IDisposable
             var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
             Frequencies.Forget(collection.Id, generation);
+            ApplyVectors(collection.Id, generation, removed, [], null, null);
             return removed;
         }
         finally
@@ -344,6 +399,7 @@ internal sealed class LibraryIndex : IDisposable
             var generation = NextGeneration(connection, transaction, collectionId);
             transaction.Commit();
             Frequencies.Forget(collectionId, generation);
+            ApplyVectors(collectionId, generation, chunkIds, [], null, null);
             // Old page images would otherwise linger in the write-ahead log until the next checkpoint.
             Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
             return (new ErasureRecord(id, documentId, collectionId, path, hash, chunkIds.Length, erasedBy, reason, at), chunkIds, origin);
@@ -427,15 +483,19 @@ internal sealed class LibraryIndex : IDisposable
             : new TableStatistics(collection.Id, collection.FtsTable, 0, 0);
     }
 
-    public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, SqliteTransaction? transaction, IReadOnlyCollection<long> ids)
+    /// <summary>The chunks with the given ids that belong to one of <paramref name="readable"/> collections; others are not read.</summary>
+    public Dictionary<long, StoredChunk> Chunks(SqliteConnection connection, SqliteTransaction? transaction, IReadOnlyCollection<long> ids,
+        IReadOnlyCollection<string> readable)
     {
         var found = new Dictionary<long, StoredChunk>();
-        if (ids.Count == 0) return found;
+        if (ids.Count == 0 || readable.Count == 0) return found;
         using var command = Sql(connection, $"""
             SELECT c.id, c.document_id, c.collection_id, d.path, c.title, c.page, c.section, c.start_char, c.end_char, c.text
-            FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({InList(ids.Count)})
+            FROM chunks c JOIN documents d ON d.id = c.document_id
+            WHERE c.id IN ({InList(ids.Count)}) AND c.collection_id IN ({InList(readable.Count, "$r")})
             """, transaction);
         AddInList(command, ids.Select(i => (object)i).ToList());
+        AddInList(command, readable, "$r");
         using var reader = command.ExecuteReader();
         while (reader.Read())
             found[reader.GetInt64(0)] = new StoredChunk(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
@@ -445,20 +505,6 @@ internal sealed class LibraryIndex : IDisposable
     }
 
     // ---- vectors -----------------------------------------------------------------------------
-
-    public IEnumerable<(long ChunkId, string CollectionId, float[] Vector)> Vectors(string model)
-    {
-        using var connection = Connect();
-        using var command = Sql(connection,
-            "SELECT v.chunk_id, c.collection_id, v.data FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE v.model = $m",
-            null, ("$m", model));
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var bytes = (byte[])reader.GetValue(2);
-            yield return (reader.GetInt64(0), reader.GetString(1), MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-        }
-    }
 
     /// <summary>Chunks that have no vector from <paramref name="model"/> (new, or embedded by an older model).</summary>
     public List<(long ChunkId, string CollectionId, string Title, string Section, string Text)> ChunksWithoutVectors(string model, int limit)
@@ -474,7 +520,9 @@ internal sealed class LibraryIndex : IDisposable
         return list;
     }
 
-    public async Task SaveVectorsAsync(string model, IReadOnlyList<(long ChunkId, float[] Vector)> vectors, CancellationToken cancellationToken)
+    /// <summary>Stores vectors for existing chunks; each collection touched moves on a generation, so other processes reload them.</summary>
+    public async Task SaveVectorsAsync(string model, IReadOnlyList<(long ChunkId, string CollectionId, float[] Vector)> vectors,
+        CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
@@ -486,13 +534,20 @@ internal sealed class LibraryIndex : IDisposable
                 transaction, ("$m", model));
             var id = upsert.Parameters.Add("$id", SqliteType.Integer);
             var data = upsert.Parameters.Add("$data", SqliteType.Blob);
-            foreach (var (chunkId, vector) in vectors)
+            foreach (var (chunkId, _, vector) in vectors)
             {
                 id.Value = chunkId;
                 data.Value = MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
                 upsert.ExecuteNonQuery();
             }
+            var collections = vectors.GroupBy(v => v.CollectionId)
+                .Select(g => (Id: g.Key, Generation: NextGeneration(connection, transaction, g.Key), Vectors: g.ToList())).ToList();
             transaction.Commit();
+            foreach (var (collectionId, generation, saved) in collections)
+            {
+                Frequencies.Forget(collectionId, generation);
+                ApplyVectors(collectionId, generation, [], [.. saved.Select(v => v.ChunkId)], [.. saved.Select(v => v.Vector)], model);
+            }
         }
         finally
         {
@@ -536,12 +591,12 @@ internal sealed class LibraryIndex : IDisposable
 
     private static DocumentStatus ParseStatus(string status) => status == "ready" ? DocumentStatus.Ready : DocumentStatus.Failed;
 
-    private static string InList(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"$in{i}"));
+    private static string InList(int count, string prefix = "$in") => string.Join(", ", Enumerable.Range(0, count).Select(i => $"{prefix}{i}"));
 
-    private static void AddInList<T>(SqliteCommand command, IEnumerable<T> values)
+    private static void AddInList<T>(SqliteCommand command, IEnumerable<T> values, string prefix = "$in")
     {
         var i = 0;
-        foreach (var value in values) command.Parameters.AddWithValue($"$in{i++}", value!);
+        foreach (var value in values) command.Parameters.AddWithValue($"{prefix}{i++}", value!);
     }
 
     public void Dispose()

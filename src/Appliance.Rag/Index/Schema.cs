@@ -75,6 +75,27 @@ internal static class Schema
         -- in memory can tell they are stale, also when another process wrote.
         ALTER TABLE collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        -- Chunk ids are never handed out twice (AUTOINCREMENT): an id remembered anywhere — a vector
+        -- cached by another process, a citation — can only ever mean the chunk it was given to.
+        CREATE TABLE chunks_new(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            collection_id TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            page INTEGER,
+            section TEXT NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL);
+        INSERT INTO chunks_new(id, document_id, collection_id, ordinal, page, section, start_char, end_char, tokens, title, text)
+            SELECT id, document_id, collection_id, ordinal, page, section, start_char, end_char, tokens, title, text FROM chunks;
+        DROP TABLE chunks;
+        ALTER TABLE chunks_new RENAME TO chunks;
+        CREATE INDEX chunks_by_document ON chunks(document_id);
+        """,
     ];
 
     public static int Version => Migrations.Length;
@@ -87,6 +108,13 @@ internal static class Schema
         if (current > Migrations.Length)
             throw new InvalidOperationException(
                 $"the index was written by a newer appliance (schema {current}, this build knows {Migrations.Length}); upgrade the appliance");
+        // A migration may rebuild a table others reference: foreign keys are checked after, not
+        // acted on during (dropping the old chunks table must not cascade into vectors).
+        using (var off = connection.CreateCommand())
+        {
+            off.CommandText = "PRAGMA foreign_keys = OFF";
+            off.ExecuteNonQuery();
+        }
         for (var version = current; version < Migrations.Length; version++)
         {
             using var transaction = connection.BeginTransaction();
@@ -94,7 +122,20 @@ internal static class Schema
             command.Transaction = transaction;
             command.CommandText = Migrations[version] + $"\nPRAGMA user_version = {version + 1};";
             command.ExecuteNonQuery();
+            using (var check = connection.CreateCommand())
+            {
+                check.Transaction = transaction;
+                check.CommandText = "PRAGMA foreign_key_check";
+                using var reader = check.ExecuteReader();
+                if (reader.Read())
+                    throw new InvalidOperationException($"schema migration {version + 1} left a broken reference in table {reader.GetString(0)}");
+            }
             transaction.Commit();
+        }
+        using (var on = connection.CreateCommand())
+        {
+            on.CommandText = "PRAGMA foreign_keys = ON";
+            on.ExecuteNonQuery();
         }
     }
 }

@@ -7,6 +7,9 @@ namespace Appliance.Rag.Index;
 /// collection, searched with SIMD dot products (vectors are L2-normalised, so dot = cosine): a scan
 /// over 8-bit codes, then exact float32 scores for the shortlist.
 /// Keeping collections apart means a search only ever touches collections the caller may read.
+/// Each block remembers the collection generation (see <c>collections.generation</c>) its vectors
+/// reflect: writes of this process move it on in commit order, and a search that finds the stored
+/// generation elsewhere (another process wrote) reloads the block before scoring it.
 /// </summary>
 internal sealed class VectorIndex
 {
@@ -40,6 +43,86 @@ internal sealed class VectorIndex
                     throw new InvalidOperationException($"vector of {vectors[i].Length} dimensions in an index of {Dimensions}");
                 block.Add(chunkIds[i], vectors[i]);
             }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// A write this process committed as <paramref name="generation"/> of a collection: its removed and
+    /// added vectors. The block moves on only from the generation just before; a gap means another
+    /// writer committed in between, so the block stays behind and the next search reloads it.
+    /// </summary>
+    public void Apply(string collectionId, long generation, IReadOnlyCollection<long> removed,
+        IReadOnlyList<long> added, IReadOnlyList<float[]>? vectors)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_collections.TryGetValue(collectionId, out var block))
+            {
+                if (Dimensions == 0 && vectors is { Count: > 0 }) Dimensions = vectors[0].Length;
+                if (Dimensions == 0) return;
+                _collections[collectionId] = block = new Block(Dimensions) { Generation = generation - 1 };
+            }
+            foreach (var id in removed) block.Remove(id);
+            if (vectors is not null)
+                for (var i = 0; i < added.Count; i++)
+                {
+                    if (vectors[i].Length != Dimensions)
+                        throw new InvalidOperationException($"vector of {vectors[i].Length} dimensions in an index of {Dimensions}");
+                    block.Add(added[i], vectors[i]);
+                }
+            if (block.Generation == generation - 1) block.Generation = generation;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The generation a collection's vectors in memory reflect; null when none are loaded.</summary>
+    public long? GenerationOf(string collectionId)
+    {
+        _lock.EnterReadLock();
+        try { return _collections.TryGetValue(collectionId, out var block) ? block.Generation : null; }
+        finally { _lock.ExitReadLock(); }
+    }
+
+    /// <summary>
+    /// Makes a collection's block reflect <paramref name="generation"/>: if it reflects another, it is
+    /// replaced by <paramref name="load"/>'s vectors (read in the same snapshot as the generation).
+    /// </summary>
+    /// <returns>whether the block was reloaded</returns>
+    public bool EnsureCurrent(string collectionId, long generation, Func<IEnumerable<(long ChunkId, float[] Vector)>> load)
+    {
+        if (GenerationOf(collectionId) == generation) return false;
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_collections.TryGetValue(collectionId, out var current) && current.Generation == generation) return false;
+            Block? block = null;
+            foreach (var (id, vector) in load())
+            {
+                if (Dimensions == 0) Dimensions = vector.Length;
+                if (vector.Length != Dimensions)
+                    throw new InvalidOperationException($"vector of {vector.Length} dimensions in an index of {Dimensions}");
+                block ??= new Block(Dimensions);
+                block.Add(id, vector);
+            }
+            if (block is null && Dimensions == 0)
+            {
+                _collections.Remove(collectionId);
+                return true;
+            }
+            block ??= new Block(Dimensions);
+            block.Generation = generation;
+            // The old block's vectors leave no copy behind (it may hold an erased chunk's).
+            current?.Wipe();
+            _collections[collectionId] = block;
+            return true;
         }
         finally
         {
@@ -139,6 +222,15 @@ internal sealed class VectorIndex
         public sbyte[] Codes = new sbyte[64 * dimensions];
         public float[] Scales = new float[64];
         public int Count;
+        public long Generation;
+
+        public void Wipe()
+        {
+            Array.Clear(Data);
+            Array.Clear(Codes);
+            Count = 0;
+            _slots.Clear();
+        }
 
         public void Add(long id, float[] vector)
         {

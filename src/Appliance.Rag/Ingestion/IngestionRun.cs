@@ -24,7 +24,6 @@ internal sealed record CollectionSources(StoredCollection Collection, IReadOnlyL
 /// </summary>
 internal sealed class IngestionRun(
     LibraryIndex index,
-    VectorIndex vectors,
     ExtractorCatalog extractors,
     Chunker chunker,
     Embedder? embedder,
@@ -80,9 +79,8 @@ internal sealed class IngestionRun(
 
         foreach (var gone in vanished)
         {
-            if (await index.EraseDocumentAsync(gone.DocumentId, "sync", "the file is no longer in the source folder", exclude: false, cancellationToken) is { } erased)
+            if (await index.EraseDocumentAsync(gone.DocumentId, "sync", "the file is no longer in the source folder", exclude: false, cancellationToken) is not null)
             {
-                vectors.Remove(erased.ChunkIds);
                 _erased++;
                 logger.LogInformation("erased {Path}: no longer in the source folder", gone.Path);
             }
@@ -96,8 +94,12 @@ internal sealed class IngestionRun(
     }
 
     /// <summary>A file to bring up to date, what the index knows of it, and whether someone erased it.</summary>
+    /// <param name="RecordsFailure">
+    /// whether a file that cannot be read is remembered as failed (replacing its old version); an
+    /// upload is not: it is refused and leaves no trace, and the version before it stays.
+    /// </param>
     internal sealed record WorkItem(SourceFile File, StoredCollection Collection, KnownFile? Known,
-        (string ContentHash, string ErasedBy, DateTimeOffset At)? Excluded);
+        (string ContentHash, string ErasedBy, DateTimeOffset At)? Excluded, bool RecordsFailure = true);
 
     /// <summary>Runs the per-file pipeline over the given files, in parallel.</summary>
     public async Task<IngestReport> IngestFilesAsync(IReadOnlyList<WorkItem> work, IProgress<IngestProgress>? progress,
@@ -175,7 +177,7 @@ internal sealed class IngestionRun(
             };
             _skipped.Add(new SkippedFile(collection.Id, file.Path, reason));
             logger.LogWarning("skipped {Collection}/{Path}: {Reason}", collection.Id, file.Path, reason);
-            vectors.Remove(await index.RecordFailureAsync(write, collection, reason, CancellationToken.None));
+            if (item.RecordsFailure) await index.RecordFailureAsync(write, collection, reason, CancellationToken.None);
             return;
         }
 
@@ -195,14 +197,9 @@ internal sealed class IngestionRun(
             }
         }
         // From here the document is committed or not at all; cancelling mid-write would only waste the work.
-        var (removed, added) = await index.ReplaceDocumentAsync(write with { Title = document.Title, Format = document.Format },
+        await index.ReplaceDocumentAsync(write with { Title = document.Title, Format = document.Format },
             collection, chunks, embedder?.ModelId, embedded, CancellationToken.None);
-        vectors.Remove(removed);
-        if (embedded is not null)
-        {
-            vectors.Add(collection.Id, added, embedded);
-            Interlocked.Add(ref _embedded, embedded.Length);
-        }
+        if (embedded is not null) Interlocked.Add(ref _embedded, embedded.Length);
         Interlocked.Add(ref _chunks, chunks.Count);
         Interlocked.Add(ref _bytes, file.Bytes);
         Interlocked.Increment(ref known is null ? ref _added : ref _updated);
@@ -217,9 +214,7 @@ internal sealed class IngestionRun(
             if (missing.Count == 0) return;
             progress?.Report(new IngestProgress(IngestPhase.Embedding, _filesDone, _filesDone, _bytesDone, _bytesDone, $"{missing.Count} chunks"));
             var embedded = await embedder.EmbedAsync([.. missing.Select(m => EmbeddingText(m.Title, m.Section, m.Text))], cancellationToken);
-            await index.SaveVectorsAsync(embedder.ModelId, [.. missing.Select((m, i) => (m.ChunkId, embedded[i]))], cancellationToken);
-            foreach (var group in missing.Select((m, i) => (m, i)).GroupBy(x => x.m.CollectionId))
-                vectors.Add(group.Key, [.. group.Select(x => x.m.ChunkId)], [.. group.Select(x => embedded[x.i])]);
+            await index.SaveVectorsAsync(embedder.ModelId, [.. missing.Select((m, i) => (m.ChunkId, m.CollectionId, embedded[i]))], cancellationToken);
             _embedded += missing.Count;
         }
     }

@@ -7,11 +7,12 @@ namespace Appliance.Rag.Retrieval;
 
 /// <summary>
 /// BM25 (per collection) and vector candidates from the readable collections only, fused by
-/// weighted reciprocal rank, near-duplicates dropped, optionally reranked, cut to k. The group filter is not a step
-/// here: the caller passes only collections the requester may read, and both the FTS tables and
-/// the vector blocks are per collection, so nothing else is ever scored.
+/// weighted reciprocal rank, near-duplicates dropped, optionally reranked, cut to k. The caller
+/// passes only collections the requester may read, and both the FTS tables and the vector blocks
+/// are per collection, so nothing else is ever scored; the chunk read filters by the same
+/// collections again, so a stale id in memory can never bring back another collection's text.
 /// </summary>
-internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embedder? embedder, HybridWeights weights, IReranker? reranker)
+internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, HybridWeights weights, IReranker? reranker)
 {
     /// <summary>The rank constant of reciprocal rank fusion (Cormack et al. use 60).</summary>
     private const int FusionConstant = 60;
@@ -26,7 +27,7 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         // The model call comes first: it may queue behind other inference, and no database snapshot
         // should be held open meanwhile.
         float[]? queryVector = null;
-        if (embedder is not null && !request.LexicalOnly && weights.Vector > 0 && vectors.Count > 0)
+        if (embedder is not null && !request.LexicalOnly && weights.Vector > 0)
             queryVector = request.QueryEmbedding is { } given
                 ? VectorIndex.Normalize(given.Span)
                 : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
@@ -34,6 +35,7 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         using var connection = index.Connect();
         // One snapshot for every read of the query, while ingestion may commit alongside.
         using var snapshot = connection.BeginTransaction(deferred: true);
+        var readableIds = readable.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var terms = FtsQuery.Terms(request.Query);
         if (terms.Count > 0 && weights.Lexical > 0)
         {
@@ -47,13 +49,15 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         }
         if (queryVector is not null)
         {
-            var nearest = vectors.Search(queryVector, [.. readable.Select(c => c.Id)], candidates);
+            // Another process may have written since: vectors follow the stored generation.
+            index.RefreshVectors(connection, snapshot, readable);
+            var nearest = index.Vectors.Search(queryVector, readableIds, candidates);
             for (var rank = 0; rank < nearest.Count; rank++)
                 fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + weights.Vector / (FusionConstant + rank + 1);
         }
 
         var ordered = fused.OrderByDescending(f => f.Value).ThenBy(f => f.Key).Take(candidates).ToList();
-        var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)]);
+        var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)], readableIds);
         var duplicates = new NearDuplicates();
         var hits = new List<SearchHit>();
         var wanted = reranker is null ? k : Math.Max(k, 3 * k);
@@ -61,7 +65,7 @@ internal sealed class HybridSearch(LibraryIndex index, VectorIndex vectors, Embe
         {
             if (hits.Count >= wanted) break;
             // A chunk erased between the two reads is simply gone.
-            if (!chunks.TryGetValue(id, out var chunk) || !duplicates.TryAccept(chunk.Text)) continue;
+            if (!chunks.TryGetValue(id, out var chunk) || !readableIds.Contains(chunk.CollectionId) || !duplicates.TryAccept(chunk.Text)) continue;
             var citation = new Citation(chunk.DocumentId, chunk.CollectionId, chunk.Path, chunk.Title, chunk.Page, chunk.Section,
                 Snippet.For(chunk.Text, terms), chunk.StartChar, chunk.EndChar);
             hits.Add(new SearchHit(citation, score, chunk.Text));
