@@ -180,9 +180,15 @@ public sealed record Collection
     [Doc("whether members may upload documents into it")]
     public bool Uploads { get; init; }
 
+    [Doc("the language of its documents, for word stems and German compounds: de, fr, it, en, or auto (detected per document; questions are searched in every language the collection holds)")]
+    public DocumentLanguage Language { get; init; } = DocumentLanguage.Auto;
+
     [Doc("personal-data categories held, for the records of processing")]
     public IReadOnlyList<string> DataCategories { get; init; } = [];
 }
+
+/// <summary>The language of a collection's documents, as appliance.yaml names it.</summary>
+public enum DocumentLanguage { Auto, De, Fr, It, En }
 
 public enum Role { Employee, Admin, Dpo }
 

@@ -101,7 +101,7 @@ public sealed class DocumentLibrary : IDisposable
             index = LibraryIndex.Open(Path.Combine(folder, DatabaseFileName));
             collections = writer is null && honourWriterLock
                 ? index.Collections()
-                : await index.SyncCollectionsAsync(config.Rag.Collections.Select(c => (c.Id, c.Title, c.Groups)), cancellationToken);
+                : await index.SyncCollectionsAsync(config.Rag.Collections.Select(c => new CollectionSpec(c.Id, c.Title, c.Groups, c.Language)), cancellationToken);
         }
         catch
         {

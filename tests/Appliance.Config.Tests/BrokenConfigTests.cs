@@ -49,6 +49,7 @@ public sealed class BrokenConfigTests
         new("collection id not an identifier", "id: handbook", "id: Hand Book", "rag.collections[0].id", "Hand Book", "lower-case"),
         new("collection group not defined", "groups: [staff]\n    - id: hr", "groups: [staf]\n    - id: hr", "rag.collections[0].groups[0]", "staf]", "not defined"),
         new("collections not a list", "  collections:\n    - id: handbook\n      title: Handbook\n      groups: [staff]\n    - id: hr\n      title: Personnel\n      groups: [hr]\n", "  collections: all\n", "rag.collections", "all\n", "a list"),
+        new("collection language unknown", "      title: Personnel\n", "      title: Personnel\n      language: german\n", "rag.collections[1].language", "german", "one of auto, de, fr, it, en"),
         new("collection without groups", "      title: Handbook\n      groups: [staff]\n", "      title: Handbook\n", "rag.collections[0].groups", "id: handbook", "is missing"),
         new("user group not defined", "      groups: [staff]\nprivacy", "      groups: [sales]\nprivacy", "auth.users[1].groups[0]", "sales]", "not defined"),
         new("unknown role", "roles: [admin, employee]", "roles: [admin, boss]", "auth.users[0].roles[1]", "boss]", "employee, admin, dpo"),

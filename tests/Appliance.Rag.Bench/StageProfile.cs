@@ -34,7 +34,7 @@ internal static class StageProfile
                 Add("1 connect", Lap(clock));
                 var terms = FtsQuery.Terms(q.Text);
                 var plans = readable.Select(c => (c.FtsTable, Matches: CommonTermsRanking.Plan(connection, snapshot,
-                    index.Statistics(connection, snapshot, c), terms, index.Frequencies))).ToList();
+                    index.Statistics(connection, snapshot, c), index.QueryTerms(connection, snapshot, c, q.Text), index.Frequencies))).ToList();
                 Add("2 plan: row count, word frequencies", Lap(clock));
                 var lexical = plans.Select(p => p.Matches
                     .Select(m => Task.Run(() => { using var own = index.Connect(); return CommonTermsRanking.TopN(own, null, p.FtsTable, m, candidates); }))
@@ -66,7 +66,8 @@ internal static class StageProfile
 
                 clock.Restart();
                 foreach (var collection in readable)
-                    CommonTermsRanking.TopN(connection, snapshot, collection.FtsTable, string.Join(" OR ", terms.Select(t => $"\"{t}\"")), candidates);
+                    CommonTermsRanking.TopN(connection, snapshot, collection.FtsTable,
+                        string.Join(" OR ", index.QueryTerms(connection, snapshot, collection, q.Text).Select(t => $"\"{t}\"")), candidates);
                 Add("baseline: one fts5 query OR-ing every word", Lap(clock));
             }
 

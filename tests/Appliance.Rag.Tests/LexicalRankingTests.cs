@@ -70,7 +70,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
         {
             var path = Path.Combine(folder, "library.db");
             using var index = LibraryIndex.Open(path);
-            var collection = (await index.SyncCollectionsAsync([("docs", "Docs", ["everyone"])], CancellationToken.None))[0];
+            var collection = (await index.SyncCollectionsAsync([new CollectionSpec("docs", "Docs", ["everyone"])], CancellationToken.None))[0];
             await AddAsync(index, collection, "a.txt", ["ocelot kestrel meadow", "kestrel meadow", "meadow river", "river"]);
             string[] terms = ["kestrel", "meadow", "river"];
 
@@ -155,7 +155,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
         public Collection()
         {
             Index = LibraryIndex.Open(Path.Combine(_folder, "library.db"));
-            var collection = Index.SyncCollectionsAsync([("docs", "Docs", ["everyone"])], CancellationToken.None).GetAwaiter().GetResult()[0];
+            var collection = Index.SyncCollectionsAsync([new CollectionSpec("docs", "Docs", ["everyone"])], CancellationToken.None).GetAwaiter().GetResult()[0];
             Table = collection.FtsTable;
             var random = new Random(11);
             for (var d = 0; d < 40; d++)

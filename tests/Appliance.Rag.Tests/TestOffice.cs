@@ -52,7 +52,8 @@ public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixt
 /// <summary>An appliance.yaml for tests: collections "handbook" (group everyone) and "hr" (group hr) over the given folders.</summary>
 public sealed class TestBox : IDisposable
 {
-    public TestBox(string handbook, string hr, int maxFileMb = 100, int chunkTokens = 400, bool uploads = true)
+    /// <param name="language">the handbook collection's `language:`, or null to leave it at its default</param>
+    public TestBox(string handbook, string hr, int maxFileMb = 100, int chunkTokens = 400, bool uploads = true, string? language = null)
     {
         Folder = Directory.CreateTempSubdirectory("box").FullName;
         var text = $$"""
@@ -71,7 +72,7 @@ public sealed class TestBox : IDisposable
               max_file_mb: {{maxFileMb}}
               max_upload_mb: 1
               collections:
-                - { id: handbook, title: Handbook, sources: ["{{handbook}}"], groups: [everyone], uploads: {{(uploads ? "true" : "false")}} }
+                - { id: handbook, title: Handbook, sources: ["{{handbook}}"], groups: [everyone], uploads: {{(uploads ? "true" : "false")}}{{(language is null ? "" : ", language: " + language)}} }
                 - { id: hr, title: Personnel, sources: ["{{hr}}"], groups: [hr] }
             auth:
               groups: [{ id: everyone }, { id: hr }]
@@ -91,7 +92,14 @@ public sealed class TestBox : IDisposable
 
     public string Folder { get; }
     public string ConfigPath { get; }
-    public ApplianceConfig Config { get; }
+    public ApplianceConfig Config { get; private set; }
+
+    /// <summary>Edits appliance.yaml (e.g. a collection's language) for the next open of the same data folder.</summary>
+    public void Rewrite(Func<string, string> edit)
+    {
+        System.IO.File.WriteAllText(ConfigPath, edit(System.IO.File.ReadAllText(ConfigPath)));
+        Config = ConfigLoader.Load(ConfigPath).Require();
+    }
     public string DataFolder => Path.Combine(Folder, "data");
 
     /// <param name="embeddings">the real tiny embedding model, or null for a lexical-only library</param>

@@ -3,13 +3,19 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Appliance.Config;
+using Appliance.Rag.Analysis;
 using Appliance.Rag.Chunking;
 using Microsoft.Data.Sqlite;
 
 namespace Appliance.Rag.Index;
 
-/// <summary>A collection as stored: who may read it and which full-text table holds its chunks.</summary>
-internal sealed record StoredCollection(string Id, string Title, IReadOnlyList<string> Groups, string FtsTable);
+/// <summary>A collection as stored: who may read it, which full-text table holds its chunks, and their language.</summary>
+internal sealed record StoredCollection(string Id, string Title, IReadOnlyList<string> Groups, string FtsTable,
+    DocumentLanguage Language = DocumentLanguage.Auto);
+
+/// <summary>A collection as the config declares it, for <see cref="LibraryIndex.SyncCollectionsAsync"/>.</summary>
+internal sealed record CollectionSpec(string Id, string Title, IReadOnlyList<string> Groups, DocumentLanguage Language = DocumentLanguage.Auto);
 
 /// <summary>What a sync needs to know about a file it has seen before.</summary>
 internal sealed record KnownFile(string DocumentId, string Path, string ContentHash, DocumentStatus Status, string? Error, string Origin);
@@ -52,6 +58,9 @@ internal sealed class LibraryIndex : IDisposable
 
     /// <summary>Query words' chunk counts per collection, dropped by every write to the collection.</summary>
     public WordFrequencies Frequencies { get; } = new();
+
+    /// <summary>How text becomes full-text terms, per language.</summary>
+    public IndexedText Text { get; } = new();
 
     /// <summary>
     /// The vectors of <see cref="VectorModel"/> in memory. This index's own writes update them in
@@ -146,9 +155,13 @@ internal sealed class LibraryIndex : IDisposable
 
     // ---- collections -------------------------------------------------------------------------
 
-    /// <summary>Brings the stored collections in line with the config: titles and reader groups follow it.</summary>
-    public async Task<IReadOnlyList<StoredCollection>> SyncCollectionsAsync(
-        IEnumerable<(string Id, string Title, IReadOnlyList<string> Groups)> collections, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings the stored collections in line with the config: titles, reader groups and language
+    /// follow it. A full-text table analysed otherwise (another language, an older analysis) is
+    /// rebuilt from the stored chunks in the same transaction: no document is extracted or embedded again.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredCollection>> SyncCollectionsAsync(IEnumerable<CollectionSpec> collections,
+        CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
@@ -156,18 +169,29 @@ internal sealed class LibraryIndex : IDisposable
             using var connection = Connect();
             using var transaction = connection.BeginTransaction();
             var existing = ReadCollections(connection, transaction).ToDictionary(c => c.Id);
+            var analyses = ReadAnalyses(connection, transaction);
             var next = existing.Count == 0 ? 0 : existing.Values.Max(c => int.Parse(c.FtsTable.AsSpan(4))) + 1;
-            foreach (var (id, title, groups) in collections)
+            var rebuilt = new List<string>();
+            foreach (var spec in collections)
             {
-                var table = existing.TryGetValue(id, out var known) ? known.FtsTable : FullTextTable.NameFor(next++);
+                var table = existing.TryGetValue(spec.Id, out var known) ? known.FtsTable : FullTextTable.NameFor(next++);
+                var analysis = TextAnalysis.Signature(spec.Language);
                 using (var upsert = Sql(connection, """
-                    INSERT INTO collections(id, title, groups, fts_table) VALUES ($id, $title, $groups, $table)
-                    ON CONFLICT(id) DO UPDATE SET title = excluded.title, groups = excluded.groups
-                    """, transaction, ("$id", id), ("$title", title), ("$groups", JsonSerializer.Serialize(groups)), ("$table", table)))
+                    INSERT INTO collections(id, title, groups, fts_table, language, analysis) VALUES ($id, $title, $groups, $table, $language, $analysis)
+                    ON CONFLICT(id) DO UPDATE SET title = excluded.title, groups = excluded.groups, language = excluded.language
+                    """, transaction, ("$id", spec.Id), ("$title", spec.Title), ("$groups", JsonSerializer.Serialize(spec.Groups)), ("$table", table),
+                    ("$language", LanguageName(spec.Language)), ("$analysis", analysis)))
                     upsert.ExecuteNonQuery();
-                Execute(connection, FullTextTable.CreateSql(table), transaction);
+                if (known is not null && analyses.GetValueOrDefault(spec.Id) != analysis)
+                {
+                    RebuildFullText(connection, transaction, known with { Language = spec.Language }, analysis);
+                    rebuilt.Add(spec.Id);
+                }
+                else Execute(connection, FullTextTable.CreateSql(table), transaction);
             }
+            var generations = rebuilt.Select(id => (id, NextGeneration(connection, transaction, id))).ToList();
             transaction.Commit();
+            foreach (var (id, generation) in generations) Frequencies.Forget(id, generation);
             return ReadCollections(connection, null);
         }
         finally
@@ -184,14 +208,76 @@ internal sealed class LibraryIndex : IDisposable
 
     private static List<StoredCollection> ReadCollections(SqliteConnection connection, SqliteTransaction? transaction)
     {
-        using var command = Sql(connection, "SELECT id, title, groups, fts_table FROM collections ORDER BY id", transaction);
+        using var command = Sql(connection, "SELECT id, title, groups, fts_table, language FROM collections ORDER BY id", transaction);
         using var reader = command.ExecuteReader();
         var list = new List<StoredCollection>();
         while (reader.Read())
             list.Add(new StoredCollection(reader.GetString(0), reader.GetString(1),
-                JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], reader.GetString(3)));
+                JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], reader.GetString(3), ParseLanguage(reader.GetString(4))));
         return list;
     }
+
+    private static Dictionary<string, string> ReadAnalyses(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = Sql(connection, "SELECT id, analysis FROM collections", transaction);
+        using var reader = command.ExecuteReader();
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read()) found[reader.GetString(0)] = reader.GetString(1);
+        return found;
+    }
+
+    /// <summary>Re-analyses every stored chunk of a collection into a new full-text table, document by document.</summary>
+    private void RebuildFullText(SqliteConnection connection, SqliteTransaction transaction, StoredCollection collection, string analysis)
+    {
+        Execute(connection, FullTextTable.DropSql(collection.FtsTable) + FullTextTable.CreateSql(collection.FtsTable), transaction);
+        var documents = new List<(string Id, string Title)>();
+        using (var list = Sql(connection, "SELECT id, title FROM documents WHERE collection_id = $c AND chunk_count > 0", transaction, ("$c", collection.Id)))
+        using (var reader = list.ExecuteReader())
+            while (reader.Read()) documents.Add((reader.GetString(0), reader.GetString(1)));
+        using var chunks = Sql(connection, "SELECT id, section, text FROM chunks WHERE document_id = $d ORDER BY ordinal", transaction);
+        var document = chunks.Parameters.Add("$d", SqliteType.Text);
+        using var setLanguage = Sql(connection, "UPDATE documents SET language = $l WHERE id = $d", transaction);
+        var languageParameter = setLanguage.Parameters.Add("$l", SqliteType.Text);
+        var documentParameter = setLanguage.Parameters.Add("$d", SqliteType.Text);
+        foreach (var (id, title) in documents)
+        {
+            document.Value = id;
+            var rows = new List<(long Id, string Section, string Text)>();
+            using (var reader = chunks.ExecuteReader())
+                while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            var language = IndexedText.LanguageOf(collection.Language, () => string.Join("\n", rows.Take(8).Select(r => r.Text)));
+            var analysed = Text.Analyse(language, title, [.. rows.Select(r => (r.Section, r.Text))]);
+            InsertFullText(connection, transaction, collection.FtsTable, [.. rows.Select(r => r.Id)], analysed);
+            languageParameter.Value = language.ToString().ToLowerInvariant();
+            documentParameter.Value = id;
+            setLanguage.ExecuteNonQuery();
+        }
+        using var mark = Sql(connection, "UPDATE collections SET analysis = $a WHERE id = $c", transaction, ("$a", analysis), ("$c", collection.Id));
+        mark.ExecuteNonQuery();
+    }
+
+    private static void InsertFullText(SqliteConnection connection, SqliteTransaction transaction, string table,
+        IReadOnlyList<long> ids, IReadOnlyList<AnalysedChunk> analysed)
+    {
+        using var insert = Sql(connection, $"INSERT INTO {table}(rowid, title, section, text) VALUES ($id, $title, $s, $text)", transaction);
+        var id = insert.Parameters.Add("$id", SqliteType.Integer);
+        var title = insert.Parameters.Add("$title", SqliteType.Text);
+        var section = insert.Parameters.Add("$s", SqliteType.Text);
+        var text = insert.Parameters.Add("$text", SqliteType.Text);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            id.Value = ids[i];
+            title.Value = analysed[i].Title;
+            section.Value = analysed[i].Section;
+            text.Value = analysed[i].Text;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private static string LanguageName(DocumentLanguage language) => language.ToString().ToLowerInvariant();
+
+    private static DocumentLanguage ParseLanguage(string name) =>
+        Enum.TryParse<DocumentLanguage>(name, ignoreCase: true, out var language) ? language : DocumentLanguage.Auto;
 
     // ---- documents ---------------------------------------------------------------------------
 
@@ -225,6 +311,9 @@ internal sealed class LibraryIndex : IDisposable
     public async Task<(long[] Removed, long[] Added)> ReplaceDocumentAsync(DocumentWrite document, StoredCollection collection,
         IReadOnlyList<Chunk> chunks, string? embeddingModel, IReadOnlyList<float[]>? vectors, CancellationToken cancellationToken)
     {
+        // Analysis is CPU work of this document alone: done before the writer lock, beside other writes.
+        var language = IndexedText.LanguageOf(collection.Language, () => string.Join("\n", chunks.Take(8).Select(c => c.Text)));
+        var analysed = Text.Analyse(language, document.Title, chunks);
         await _writer.WaitAsync(cancellationToken);
         try
         {
@@ -234,16 +323,16 @@ internal sealed class LibraryIndex : IDisposable
             var now = DateTimeOffset.UtcNow.ToString("O");
             using (var upsert = Sql(connection, """
                 INSERT INTO documents(id, collection_id, path, origin, title, format, bytes, content_hash, status, error,
-                                      chunk_count, embedding_model, uploaded_by, added_at, updated_at)
-                VALUES ($id, $c, $path, $origin, $title, $format, $bytes, $hash, 'ready', NULL, $n, $model, $by, $now, $now)
+                                      chunk_count, embedding_model, uploaded_by, added_at, updated_at, language)
+                VALUES ($id, $c, $path, $origin, $title, $format, $bytes, $hash, 'ready', NULL, $n, $model, $by, $now, $now, $language)
                 ON CONFLICT(id) DO UPDATE SET title = excluded.title, format = excluded.format, bytes = excluded.bytes,
                     content_hash = excluded.content_hash, status = 'ready', error = NULL, chunk_count = excluded.chunk_count,
                     embedding_model = excluded.embedding_model, uploaded_by = coalesce(excluded.uploaded_by, uploaded_by),
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at, language = excluded.language
                 """, transaction, ("$id", document.Id), ("$c", document.CollectionId), ("$path", document.Path),
                 ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
                 ("$hash", document.ContentHash), ("$n", chunks.Count), ("$model", vectors is null ? null : embeddingModel),
-                ("$by", document.UploadedBy), ("$now", now)))
+                ("$by", document.UploadedBy), ("$now", now), ("$language", language.ToString().ToLowerInvariant())))
                 upsert.ExecuteNonQuery();
 
             var ids = new long[chunks.Count];
@@ -261,12 +350,6 @@ internal sealed class LibraryIndex : IDisposable
             var pt = insertChunk.Parameters.Add("$t", SqliteType.Integer);
             var ptitle = insertChunk.Parameters.Add("$title", SqliteType.Text);
             var ptext = insertChunk.Parameters.Add("$text", SqliteType.Text);
-            using var insertFts = Sql(connection,
-                $"INSERT INTO {collection.FtsTable}(rowid, title, section, text) VALUES ($id, $title, $s, $text)", transaction);
-            var fid = insertFts.Parameters.Add("$id", SqliteType.Integer);
-            var ftitle = insertFts.Parameters.Add("$title", SqliteType.Text);
-            var fs = insertFts.Parameters.Add("$s", SqliteType.Text);
-            var ftext = insertFts.Parameters.Add("$text", SqliteType.Text);
             using var insertVector = Sql(connection, "INSERT INTO vectors(chunk_id, model, data) VALUES ($id, $m, $data)", transaction);
             var vid = insertVector.Parameters.Add("$id", SqliteType.Integer);
             insertVector.Parameters.AddWithValue("$m", embeddingModel ?? "");
@@ -280,8 +363,6 @@ internal sealed class LibraryIndex : IDisposable
                 pstart.Value = chunk.StartChar; pend.Value = chunk.EndChar; pt.Value = chunk.Tokens;
                 ptitle.Value = document.Title; ptext.Value = chunk.Text;
                 ids[i] = (long)insertChunk.ExecuteScalar()!;
-                fid.Value = ids[i]; ftitle.Value = document.Title; fs.Value = chunk.SectionPath; ftext.Value = chunk.Text;
-                insertFts.ExecuteNonQuery();
                 if (vectors is not null)
                 {
                     vid.Value = ids[i];
@@ -289,6 +370,7 @@ internal sealed class LibraryIndex : IDisposable
                     insertVector.ExecuteNonQuery();
                 }
             }
+            InsertFullText(connection, transaction, collection.FtsTable, ids, analysed);
             var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
             Frequencies.Forget(collection.Id, generation);
@@ -341,19 +423,32 @@ internal sealed class LibraryIndex : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    private static long[] DeleteChunks(SqliteConnection connection, SqliteTransaction transaction, string ftsTable, string documentId)
+    private long[] DeleteChunks(SqliteConnection connection, SqliteTransaction transaction, string ftsTable, string documentId)
     {
-        var ids = new List<long>();
-        using (var select = Sql(connection, "SELECT id FROM chunks WHERE document_id = $d", transaction, ("$d", documentId)))
+        var rows = new List<(long Id, string Title, string Section, string Text)>();
+        using (var select = Sql(connection, "SELECT id, title, section, text FROM chunks WHERE document_id = $d ORDER BY ordinal",
+                   transaction, ("$d", documentId)))
         using (var reader = select.ExecuteReader())
-            while (reader.Read()) ids.Add(reader.GetInt64(0));
-        if (ids.Count == 0) return [];
-        // External-content FTS5 rows are removed by replaying their values with the 'delete' command;
-        // the table's secure-delete option then scrubs the terms from the index itself.
-        using (var fts = Sql(connection,
-            $"INSERT INTO {ftsTable}({ftsTable}, rowid, title, section, text) SELECT 'delete', id, title, section, text FROM chunks WHERE document_id = $d",
-            transaction, ("$d", documentId)))
-            fts.ExecuteNonQuery();
+            while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        if (rows.Count == 0) return [];
+        // The same terms as were inserted, replayed with 'delete': the secure-delete option then
+        // scrubs them from the index's pages.
+        using var languageOf = Sql(connection, "SELECT language FROM documents WHERE id = $d", transaction, ("$d", documentId));
+        var language = Enum.TryParse<TextLanguage>(languageOf.ExecuteScalar() as string, ignoreCase: true, out var stored) ? stored : TextLanguage.En;
+        var analysed = Text.Analyse(language, rows[0].Title, [.. rows.Select(r => (r.Section, r.Text))]);
+        using (var fts = Sql(connection, $"INSERT INTO {ftsTable}({ftsTable}, rowid, title, section, text) VALUES ('delete', $id, $title, $s, $text)", transaction))
+        {
+            var id = fts.Parameters.Add("$id", SqliteType.Integer);
+            var title = fts.Parameters.Add("$title", SqliteType.Text);
+            var section = fts.Parameters.Add("$s", SqliteType.Text);
+            var text = fts.Parameters.Add("$text", SqliteType.Text);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                (id.Value, title.Value, section.Value, text.Value) = (rows[i].Id, analysed[i].Title, analysed[i].Section, analysed[i].Text);
+                fts.ExecuteNonQuery();
+            }
+        }
+        var ids = rows.Select(r => r.Id).ToList();
         using var chunks = Sql(connection, "DELETE FROM chunks WHERE document_id = $d", transaction, ("$d", documentId));
         chunks.ExecuteNonQuery();
         return [.. ids];
@@ -481,6 +576,34 @@ internal sealed class LibraryIndex : IDisposable
         return reader.Read()
             ? new TableStatistics(collection.Id, collection.FtsTable, reader.GetInt64(1), reader.GetInt64(0))
             : new TableStatistics(collection.Id, collection.FtsTable, 0, 0);
+    }
+
+    /// <summary>
+    /// The terms <paramref name="question"/> searches <paramref name="collection"/> with, analysed like
+    /// its documents; a German compound's parts count when the collection's table knows them.
+    /// </summary>
+    public IReadOnlyList<string> QueryTerms(SqliteConnection connection, SqliteTransaction? transaction, StoredCollection collection, string question)
+    {
+        var held = new List<TextLanguage>();
+        if (collection.Language == DocumentLanguage.Auto)
+        {
+            using var languages = Sql(connection, "SELECT DISTINCT language FROM documents WHERE collection_id = $c AND language IS NOT NULL",
+                transaction, ("$c", collection.Id));
+            using var reader = languages.ExecuteReader();
+            while (reader.Read())
+                if (Enum.TryParse<TextLanguage>(reader.GetString(0), ignoreCase: true, out var language)) held.Add(language);
+        }
+        using var count = Sql(connection, $"SELECT EXISTS (SELECT 1 FROM {collection.FtsTable} WHERE {collection.FtsTable} MATCH $q)", transaction);
+        var phrase = count.Parameters.Add("$q", SqliteType.Text);
+        var known = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool IsWord(string part)
+        {
+            if (known.TryGetValue(part, out var found)) return found;
+            phrase.Value = $"\"{part.Replace("\"", "\"\"")}\"";
+            return known[part] = Convert.ToInt64(count.ExecuteScalar()) != 0;
+        }
+        return Text.QueryTerms(string.Join(' ', Retrieval.FtsQuery.Terms(question)), LanguageGuess.Of(question, minimum: 1),
+            collection.Language, held, IsWord);
     }
 
     /// <summary>The chunks with the given ids that belong to one of <paramref name="readable"/> collections; others are not read.</summary>

@@ -96,6 +96,14 @@ internal static class Schema
         ALTER TABLE chunks_new RENAME TO chunks;
         CREATE INDEX chunks_by_document ON chunks(document_id);
         """,
+        """
+        -- Full-text tables hold analysed terms of the collection's language (stems, folded umlauts,
+        -- German compound parts); a table analysed otherwise is rebuilt from the chunks at open.
+        ALTER TABLE collections ADD COLUMN language TEXT NOT NULL DEFAULT 'auto';
+        ALTER TABLE collections ADD COLUMN analysis TEXT NOT NULL DEFAULT 'porter';
+        -- The language a document was analysed in (en, de, fr, it).
+        ALTER TABLE documents ADD COLUMN language TEXT;
+        """,
     ];
 
     public static int Version => Migrations.Length;
@@ -140,7 +148,12 @@ internal static class Schema
     }
 }
 
-/// <summary>The FTS5 table of one collection: title and section weigh more than body text.</summary>
+/// <summary>
+/// The FTS5 table of one collection: title and section weigh more than body text. Contentless: it
+/// holds the analysed terms of each chunk (see <see cref="IndexedText"/>); the original text stays in
+/// <c>chunks</c>. A row is deleted by replaying its terms (analysis is deterministic), which lets the
+/// secure-delete option scrub them from the index's pages — a tombstone would leave them there.
+/// </summary>
 internal static class FullTextTable
 {
     public const string Weights = "6.0, 3.0, 1.0";
@@ -149,8 +162,10 @@ internal static class FullTextTable
 
     public static string CreateSql(string table) => $"""
         CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(
-            title, section, text, content='chunks', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2');
+            title, section, text, content='',
+            tokenize='unicode61 remove_diacritics 0');
         INSERT INTO {table}({table}, rank) VALUES('secure-delete', 1);
         """;
+
+    public static string DropSql(string table) => $"DROP TABLE IF EXISTS {table};";
 }

@@ -3,8 +3,10 @@ using System.Text.RegularExpressions;
 namespace Appliance.Rag.Retrieval;
 
 /// <summary>
-/// The meaningful words of a question in plain words, which the full-text search matches (each as a
-/// quoted phrase, so no user text is ever parsed as FTS syntax) and OR-s, leaving the ranking to BM25.
+/// The meaningful words of a question in plain words — question words and fillers of the office's
+/// languages left out — which the collection's analysis then turns into terms; the full-text search
+/// matches each as a quoted phrase (so no user text is ever parsed as FTS syntax) and OR-s them,
+/// leaving the ranking to BM25. The snippet marks these words.
 /// </summary>
 internal static partial class FtsQuery
 {
@@ -18,6 +20,9 @@ internal static partial class FtsQuery
         "up", "us", "use", "using", "want", "was", "way", "we", "were", "what", "when", "where", "which", "while", "who",
         "whom", "why", "will", "with", "would", "you", "your", "tell", "know", "there", "does", "possible", "anything",
         "der", "die", "das", "und", "ist", "ich", "wie", "was", "wer", "wo", "ein", "eine", "zu", "mit", "für", "von",
+        "wann", "warum", "welche", "welcher", "welches", "kann", "darf", "muss", "mein", "meine", "mir", "mich", "wir", "bitte",
+        "comment", "quoi", "où", "quand", "pourquoi", "quel", "quelle", "quels", "quelles", "est", "je", "mon", "ma", "mes", "nous",
+        "come", "cosa", "dove", "quando", "perché", "quale", "quali", "posso", "mio", "mia", "miei",
     };
 
     public static IReadOnlyList<string> Terms(string query)

@@ -6,23 +6,20 @@ using Microsoft.Data.Sqlite;
 namespace Appliance.Rag.Retrieval;
 
 /// <summary>
-/// BM25 (per collection) and vector candidates from the readable collections only, fused by
-/// weighted reciprocal rank, near-duplicates dropped, optionally reranked, cut to k. The caller
+/// BM25 (per collection) and vector candidates from the readable collections only, fused by their
+/// scaled scores (<see cref="ScoreFusion"/>), near-duplicates dropped, optionally reranked, cut to k. The caller
 /// passes only collections the requester may read, and both the FTS tables and the vector blocks
 /// are per collection, so nothing else is ever scored; the chunk read filters by the same
 /// collections again, so a stale id in memory can never bring back another collection's text.
 /// </summary>
 internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, HybridWeights weights, IReranker? reranker)
 {
-    /// <summary>The rank constant of reciprocal rank fusion (Cormack et al. use 60).</summary>
-    private const int FusionConstant = 60;
-
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, IReadOnlyList<StoredCollection> readable, int k,
         CancellationToken cancellationToken)
     {
         if (readable.Count == 0 || string.IsNullOrWhiteSpace(request.Query)) return [];
         var candidates = Math.Max(40, k * 8);
-        var fused = new Dictionary<long, double>();
+        var fused = new ScoreFusion();
 
         // The model call comes first: it may queue behind other inference, and no database snapshot
         // should be held open meanwhile.
@@ -36,27 +33,24 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         // One snapshot for every read of the query, while ingestion may commit alongside.
         using var snapshot = connection.BeginTransaction(deferred: true);
         var readableIds = readable.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        // Surface words, for the snippet; each collection is searched with the terms of its own analysis.
         var terms = FtsQuery.Terms(request.Query);
         if (terms.Count > 0 && weights.Lexical > 0)
         {
             // BM25 statistics are per collection (so unreadable text never weighs in), which makes raw
             // scores incomparable across collections: each collection's ranking enters the fusion
             // as a list of its own.
-            var rankings = await LexicalAsync(connection, snapshot, readable, terms, candidates, cancellationToken);
-            foreach (var lexical in rankings)
-                for (var rank = 0; rank < lexical.Count; rank++)
-                    fused[lexical[rank].ChunkId] = weights.Lexical / (FusionConstant + rank + 1);
+            var rankings = await LexicalAsync(connection, snapshot, readable, request.Query, candidates, cancellationToken);
+            fused.AddLexical(rankings, weights.Lexical);
         }
         if (queryVector is not null)
         {
             // Another process may have written since: vectors follow the stored generation.
             index.RefreshVectors(connection, snapshot, readable);
-            var nearest = index.Vectors.Search(queryVector, readableIds, candidates);
-            for (var rank = 0; rank < nearest.Count; rank++)
-                fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + weights.Vector / (FusionConstant + rank + 1);
+            fused.AddVector(index.Vectors.Search(queryVector, readableIds, candidates), weights.Vector);
         }
 
-        var ordered = fused.OrderByDescending(f => f.Value).ThenBy(f => f.Key).Take(candidates).ToList();
+        var ordered = fused.Best(candidates);
         var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)], readableIds);
         var duplicates = new NearDuplicates();
         var hits = new List<SearchHit>();
@@ -76,12 +70,13 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
 
     /// <summary>Each readable collection's BM25 top-n, in the order of <paramref name="readable"/>.</summary>
     private async Task<List<(long ChunkId, double Bm25)>[]> LexicalAsync(SqliteConnection connection, SqliteTransaction snapshot,
-        IReadOnlyList<StoredCollection> readable, IReadOnlyList<string> terms, int candidates, CancellationToken cancellationToken)
+        IReadOnlyList<StoredCollection> readable, string question, int candidates, CancellationToken cancellationToken)
     {
         var queries = new List<(int Collection, string Table, string Match)>();
         for (var i = 0; i < readable.Count; i++)
         {
             var table = index.Statistics(connection, snapshot, readable[i]);
+            var terms = index.QueryTerms(connection, snapshot, readable[i], question);
             foreach (var match in CommonTermsRanking.Plan(connection, snapshot, table, terms, index.Frequencies))
                 queries.Add((i, readable[i].FtsTable, match));
         }
