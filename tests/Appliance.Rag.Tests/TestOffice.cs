@@ -43,8 +43,29 @@ public sealed class EmbeddingModelFixture : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// The trained all-MiniLM-L6-v2 converted at setup, loaded once for the collection: for the tests
+/// that are about meaning (1 thread: the fastest on a busy 2-core box).
+/// </summary>
+public sealed class TrainedEmbeddingFixture : IAsyncLifetime
+{
+    public LlamaEmbeddingGenerator Generator { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Generator = await LlamaEmbeddingGenerator.OpenAsync(
+            new ModelRequest("all-minilm-l6-v2", TestModels.TestModels.MiniLm, TestModels.Conversion.TrainedModelSpec.MiniLm.ExpectedSha256, long.MaxValue),
+            threads: 1, NullLoggerFactory.Instance, CancellationToken.None);
+
+    public Task DisposeAsync()
+    {
+        Generator.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
 [CollectionDefinition(Name)]
-public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixture>, ICollectionFixture<EmbeddingModelFixture>
+public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixture>, ICollectionFixture<EmbeddingModelFixture>,
+    ICollectionFixture<TrainedEmbeddingFixture>
 {
     public const string Name = "sample office";
 }

@@ -63,7 +63,7 @@ foreach (var spec in specs)
     if (json)
         Console.WriteLine($$"""{"file":"{{path}}","sha256":"{{sha}}","bytes":{{size}},"action":"{{action}}","matches_pin":{{(pinned ? "true" : "false")}}}""");
     else
-        Console.WriteLine($"{spec.FileName,-22} {action,-10} {size / 1048576.0,8:F1} MiB  sha256 {sha}  {clock.Elapsed.TotalSeconds:F1}s" +
+        Console.WriteLine($"{spec.FileName,-26} {action,-10} {size / 1048576.0,8:F1} MiB  sha256 {sha}  {clock.Elapsed.TotalSeconds:F1}s" +
                           (pinned ? "" : $"  DIFFERS from the pinned {spec.ExpectedSha256} (generator changed? update its pin)"));
 }
 return failed ? 1 : 0;
