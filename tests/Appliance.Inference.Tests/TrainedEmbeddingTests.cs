@@ -87,4 +87,14 @@ public sealed class TrainedEmbeddingTests(MiniLmFixture fixture, ITestOutputHelp
         Assert.Equal(TrainedModelSpec.MiniLm.ExpectedSha256, fixture.Generator.Model.Sha256);
         Assert.Equal(512, fixture.Generator.Model.ContextLength);
     }
+
+    [Fact]
+    public void The_vocabulary_is_stored_in_llama_cpp_phantom_space_form()
+    {
+        // Stored verbatim the model would load and tokenize every word to [UNK] (EMBEDDINGS.md).
+        var vocab = WordPieceVocabulary.Parse("[PAD]\r\n[unused0]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n[MASK]\r\nleave\r\n##s\r\n");
+        Assert.Equal(["[PAD]", "\u2581[unused0]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "\u2581leave", "s"], vocab.Tokens);
+        Assert.Equal([3, 1, 3, 3, 3, 3, 1, 1], vocab.Types);
+        Assert.Equal(3, vocab.Id("[CLS]"));
+    }
 }
