@@ -1,27 +1,14 @@
 using System.Numerics.Tensors;
 using Appliance.TestModels.Conversion;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging.Abstractions;
+using Appliance.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Appliance.Inference.Tests;
 
 /// <summary>The converted all-MiniLM-L6-v2, loaded once for this class (1 thread: fastest on a busy 2-core box).</summary>
-public sealed class MiniLmFixture : IAsyncLifetime
-{
-    public LlamaEmbeddingGenerator Generator { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Generator = await LlamaEmbeddingGenerator.OpenAsync(
-            new ModelRequest("all-minilm-l6-v2", TestModels.TestModels.MiniLm, TrainedModelSpec.MiniLm.ExpectedSha256, long.MaxValue),
-            threads: 1, NullLoggerFactory.Instance, CancellationToken.None);
-
-    public Task DisposeAsync()
-    {
-        Generator.Dispose();
-        return Task.CompletedTask;
-    }
-}
+public sealed class MiniLmFixture() : LoadedEmbeddingModel(
+    "all-minilm-l6-v2", TestModels.TestModels.MiniLm, TrainedModelSpec.MiniLm.ExpectedSha256, threads: 1);
 
 /// <summary>
 /// The converter is right when llama.cpp, through our binding, gives the vectors the original
