@@ -11,7 +11,7 @@ public sealed record ModelProvenance(string Name, string SourcePackage, string S
 /// llama_encode); the vocabulary is stored in llama.cpp's phantom-space form, or every word
 /// tokenizes to [UNK].
 /// </summary>
-/// <param name="headCount">Attention heads: not recoverable from the weights' shapes (MiniLM: 12 of 32).</param>
+/// <param name="headCount">Attention heads: not recoverable from the weights' shapes (MiniLM: 12 heads of 32 dimensions).</param>
 public sealed class BertGgufConverter(BertPooling pooling, int headCount)
 {
     public void Convert(ReadOnlyMemory<byte> onnxModel, string vocabText, ModelProvenance provenance, Stream output)
@@ -79,6 +79,7 @@ public sealed class BertGgufConverter(BertPooling pooling, int headCount)
             GgufMetadata.Of("bert.feed_forward_length", (uint)feedForward),
             GgufMetadata.Of("bert.block_count", (uint)layers),
             GgufMetadata.Of("bert.attention.head_count", (uint)headCount),
+            // The graph spells LayerNorm out as ReduceMean/Pow/Sqrt ops; BERT's epsilon is 1e-12.
             GgufMetadata.Of("bert.attention.layer_norm_epsilon", 1e-12f),
             GgufMetadata.Of("bert.attention.causal", false),
             GgufMetadata.Of("bert.pooling_type", (uint)pooling),
