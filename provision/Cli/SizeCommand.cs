@@ -19,8 +19,13 @@ internal static class SizeCommand
         var model = new Option<string>("--model") { Description = "a known model name (see below) or a GGUF file", Required = true };
         var users = new Option<int>("--users") { Description = "people asking at the same time", DefaultValueFactory = _ => 1 };
         var context = new Option<int>("--context") { Description = "context tokens per person (KV cache)", DefaultValueFactory = _ => 8192 };
+        var embedding = new Option<string>("--embedding")
+        {
+            Description = "the embedding model loaded beside it (a known name or a GGUF file; `none` to leave it out)",
+            DefaultValueFactory = _ => "bge-m3",
+        };
         var json = CommonOptions.Json();
-        var command = new Command("size", Help()) { chip, memory, model, users, context, json };
+        var command = new Command("size", Help()) { chip, memory, model, users, context, embedding, json };
         command.SetAction(parse =>
         {
             var chipText = parse.GetValue(chip)!;
@@ -36,9 +41,16 @@ internal static class SizeCommand
                 Console.Error.WriteLine($"--model {parse.GetValue(model)}: not a known model ({string.Join(", ", Catalog.Models.Select(m => m.Name))}) and not a file");
                 return 1;
             }
+            var embeddingName = parse.GetValue(embedding)!;
+            var embeddingShape = embeddingName == "none" ? null : Shape(embeddingName);
+            if (embeddingName != "none" && embeddingShape is null)
+            {
+                Console.Error.WriteLine($"--embedding {embeddingName}: not a known model ({string.Join(", ", Catalog.Models.Select(m => m.Name))}), not a file, not `none`");
+                return 1;
+            }
             var usersValue = parse.GetValue(users);
             if (usersValue < 1 || parse.GetValue(memory) < 8) { Console.Error.WriteLine("--users must be ≥ 1 and --memory ≥ 8"); return 1; }
-            var estimate = SizeEstimate.For(chipValue.Value, parse.GetValue(memory), shape, usersValue, parse.GetValue(context));
+            var estimate = SizeEstimate.For(chipValue.Value, parse.GetValue(memory), shape, usersValue, parse.GetValue(context), embeddingShape);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(estimate, VerifyReport.Options));
             else Print(estimate);
             return estimate.Fits ? 0 : 2;
@@ -63,6 +75,7 @@ internal static class SizeCommand
             ("machine", $"{ConfigNames.EnumValue(e.Chip)}, {e.MemoryGb} GB, {Catalog.BandwidthGBps[e.Chip]:0} GB/s"),
             ("model", $"{e.Model.Name} ({e.Model.Note})"),
             ("weights", $"{e.WeightsGb:0.0} GB"),
+            ("embedding model", e.Embedding is { } embedding ? $"{embedding.Name} {e.EmbeddingGb:0.00} GB ({embedding.Note})" : "none"),
             ("KV cache", $"{e.KvGb:0.0} GB for {e.Users} × {e.ContextTokens} tokens"),
             ("GPU wired limit", $"{e.WiredLimitGb:0.0} GB ({e.ReserveGb:0.0} GB kept for macOS)"),
             ("fits", e.Fits ? "yes" : "NO — fewer users, shorter context or a smaller model"),
@@ -81,8 +94,9 @@ internal static class SizeCommand
     private static string Help()
     {
         var text = new StringBuilder("""
-            Will a model fit this Mac, and how fast will it answer? Fit: weights + KV cache (users ×
-            context) ≤ GPU wired limit (RAM minus a macOS reserve of 15 %, at least 8 GB). Speed: one
+            Will a model fit this Mac, and how fast will it answer? Fit: weights + the embedding model's
+            weights (--embedding, default bge-m3) + KV cache (users × context) ≤ GPU wired limit (RAM
+            minus a macOS reserve of 15 %, at least 8 GB). Speed: one
             token reads the active weights once: bandwidth × 0.75 ÷ bytes per token, plus 8 ms fixed
             cost per token; concurrent users slow each step (MoE +36 % per extra user, dense +12 %).
             Exit codes: 0 fits, 2 does not fit, 1 bad input.

@@ -74,10 +74,15 @@ public static class PreflightChecks
         double kvBytes = 0;
         foreach (var spec in models)
             kvBytes += (double)(Catalog.Find(spec.Name)?.KvBytesPerToken ?? 131072) * spec.ContextLength * spec.Parallel;
-        var budget = modelBytes + kvBytes;
+        // A model not pulled yet still takes its memory on the box: count the catalog's size for it.
+        var memoryBytes = models.Zip(local).Sum(p => p.Second.Exists ? p.Second.Length : (long)(Catalog.Find(p.First.Name)?.WeightBytes ?? 0));
+        var embedded = local[models.IndexOf(config.Models.Embedding)];
+        var embeddingBytes = embedded.Exists ? embedded.Length : (long)(Catalog.Find(config.Models.Embedding.Name)?.WeightBytes ?? 0);
+        var weights = $"models {Gb(memoryBytes)} (embedding {config.Models.Embedding.Name} {Gb(embeddingBytes)})";
+        var budget = memoryBytes + kvBytes;
         findings.Add(budget <= wiredMb * (double)(1 << 20)
-            ? new("RAM for models", Severity.Ok, $"models {Gb(modelBytes)} + KV cache {Gb((long)kvBytes)} ≤ wired limit {wiredMb} MB")
-            : new("RAM for models", Severity.Error, $"models {Gb(modelBytes)} + KV cache {Gb((long)kvBytes)} > wired limit {wiredMb} MB",
+            ? new("RAM for models", Severity.Ok, $"{weights} + KV cache {Gb((long)kvBytes)} ≤ wired limit {wiredMb} MB")
+            : new("RAM for models", Severity.Error, $"{weights} + KV cache {Gb((long)kvBytes)} > wired limit {wiredMb} MB",
                 "use smaller models, a shorter context_length or fewer parallel sequences (see `provision size`)"));
 
         foreach (var collection in config.Rag.Collections)

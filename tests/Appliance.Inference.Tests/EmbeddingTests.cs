@@ -1,24 +1,11 @@
 using Appliance.TestModels;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging.Abstractions;
+using Appliance.Tests.Shared;
 
 namespace Appliance.Inference.Tests;
 
-public sealed class EmbeddingFixture : IAsyncLifetime
-{
-    public LlamaEmbeddingGenerator Generator { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Generator = await LlamaEmbeddingGenerator.OpenAsync(
-            new ModelRequest("tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-            threads: 1, NullLoggerFactory.Instance, CancellationToken.None);
-
-    public Task DisposeAsync()
-    {
-        Generator.Dispose();
-        return Task.CompletedTask;
-    }
-}
+public sealed class EmbeddingFixture() : LoadedEmbeddingModel(
+    "tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, threads: 1);
 
 /// <summary>Embeddings from the tiny embedding model (random weights: the vectors carry no meaning, only structure).</summary>
 public sealed class EmbeddingTests(EmbeddingFixture fixture) : IClassFixture<EmbeddingFixture>

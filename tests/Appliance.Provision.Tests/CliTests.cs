@@ -66,4 +66,25 @@ public sealed class CliTests
         var tight = await Provision("size", "--chip", "m4-max", "--memory", "64", "--model", "llama-3.3-70b", "--users", "12");
         Assert.Equal(2, tight.ExitCode);
     }
+
+    [Fact]
+    public async Task The_embedding_model_is_imported_from_a_usb_copy_under_its_configured_name_and_verified()
+    {
+        using var box = new TestBox("import");
+        // The box's multilingual bge-m3, as an administrator brings it on a USB disk (random bytes pinned by the test box).
+        var usb = Directory.CreateDirectory(Path.Combine(box.Folder, "usb")).FullName;
+        var copy = Path.Combine(usb, "bge-m3-Q8_0.gguf");
+        File.Move(Path.Combine(box.ModelCache, "embed.gguf"), copy);
+
+        var import = await Provision("models", "import", copy, "-c", box.ConfigFile);
+        Assert.Equal(0, import.ExitCode);
+        Assert.Contains($"embedding: bge-m3 imported (sha256 {box.EmbeddingSha})", import.StandardOutput);
+        Assert.True(File.Exists(Path.Combine(box.ModelCache, "embed.gguf")));
+        Assert.Equal(0, (await Provision("models", "verify", "-c", box.ConfigFile)).ExitCode);
+
+        File.AppendAllText(copy, "x");
+        var unpinned = await Provision("models", "import", copy, "-c", box.ConfigFile);
+        Assert.Equal(1, unpinned.ExitCode);
+        Assert.Contains("is not pinned by any model in the config", unpinned.StandardError);
+    }
 }

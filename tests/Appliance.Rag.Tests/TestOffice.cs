@@ -2,6 +2,7 @@ using Appliance.Config;
 using Appliance.Inference;
 using Appliance.SampleDocs;
 using Appliance.TestModels;
+using Appliance.Tests.Shared;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,24 +28,19 @@ public sealed class SampleOfficeFixture : IDisposable
 }
 
 /// <summary>The generated tiny embedding model (random weights: its vectors have structure, not meaning), loaded once.</summary>
-public sealed class EmbeddingModelFixture : IAsyncLifetime
-{
-    public LlamaEmbeddingGenerator Generator { get; private set; } = null!;
+public sealed class EmbeddingModelFixture() : LoadedEmbeddingModel(
+    "tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, threads: 2);
 
-    public async Task InitializeAsync() =>
-        Generator = await LlamaEmbeddingGenerator.OpenAsync(
-            new ModelRequest("tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-            threads: 2, NullLoggerFactory.Instance, CancellationToken.None);
-
-    public Task DisposeAsync()
-    {
-        Generator.Dispose();
-        return Task.CompletedTask;
-    }
-}
+/// <summary>
+/// The trained all-MiniLM-L6-v2 converted at setup, loaded once for the collection: for the tests
+/// that are about meaning (1 thread: the fastest on a busy 2-core box).
+/// </summary>
+public sealed class TrainedEmbeddingFixture() : LoadedEmbeddingModel(
+    "all-minilm-l6-v2", TestModels.TestModels.MiniLm, TestModels.Conversion.TrainedModelSpec.MiniLm.ExpectedSha256, threads: 1);
 
 [CollectionDefinition(Name)]
-public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixture>, ICollectionFixture<EmbeddingModelFixture>
+public sealed class SampleOfficeCollection : ICollectionFixture<SampleOfficeFixture>, ICollectionFixture<EmbeddingModelFixture>,
+    ICollectionFixture<TrainedEmbeddingFixture>
 {
     public const string Name = "sample office";
 }

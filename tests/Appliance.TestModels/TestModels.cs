@@ -1,6 +1,6 @@
 namespace Appliance.TestModels;
 
-/// <summary>Finds the generated test models (`make setup` writes them to .cache/models) for tests in any project.</summary>
+/// <summary>Finds the generated test models and the converted trained one (`make setup` writes them to .cache/models) for tests in any project.</summary>
 public static class TestModels
 {
     public static string Folder { get; } = Locate();
@@ -9,7 +9,10 @@ public static class TestModels
     public static string TinyEmbed => PathOf(TestModelSpec.TinyEmbed);
     public static string Bench100MF16 => PathOf(TestModelSpec.Bench100MF16);
 
-    public static string PathOf(TestModelSpec spec)
+    /// <summary>The trained all-MiniLM-L6-v2, converted at setup: its vectors carry meaning.</summary>
+    public static string MiniLm => PathOf(Conversion.TrainedModelSpec.MiniLm);
+
+    public static string PathOf(IModelFile spec)
     {
         var path = Path.Combine(Folder, spec.FileName);
         return File.Exists(path)

@@ -27,7 +27,9 @@ public sealed class LlamaEmbedder : IDisposable
         MaxTokensPerText = Math.Min(maxTokensPerText, model.TrainedContextLength);
         _maxSequences = maxSequences;
         var p = LlamaApi.llama_context_default_params();
-        p.n_ctx = (uint)MaxTokensPerText;
+        // Mean pooling over several sequences aborts in llama.cpp unless n_seq_max divides n_ctx
+        // (EMBEDDINGS.md): round the context up to a multiple of the sequence count.
+        p.n_ctx = (uint)((MaxTokensPerText + maxSequences - 1) / maxSequences * maxSequences);
         p.n_batch = p.n_ubatch = (uint)MaxTokensPerText;
         p.n_seq_max = (uint)maxSequences;
         p.n_threads = p.n_threads_batch = threads;
