@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Appliance.Config;
 using Appliance.Rag;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Agent.Cli;
@@ -49,12 +50,13 @@ internal static class LibraryCommandLine
     /// vectors when the agent (which runs the model) next ingests. Null after printing why when a
     /// writer is wanted and another process (the agent, another ingest) is writing the data folder.
     /// </summary>
+    /// <param name="embeddings">the embedding model, for a search that should rank as the agent does</param>
     public static async Task<DocumentLibrary?> OpenAsync(ApplianceConfig config, string directory, LibraryAccess access,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
     {
         try
         {
-            return await DocumentLibrary.OpenAsync(config, directory, embeddings: null, NullLoggerFactory.Instance, cancellationToken,
+            return await DocumentLibrary.OpenAsync(config, directory, embeddings, NullLoggerFactory.Instance, cancellationToken,
                 access: access);
         }
         catch (DocumentLibraryException e) when (e.Error == LibraryError.Busy)

@@ -15,18 +15,21 @@ internal static class SearchCommand
         var user = new Option<string?>("--user", "-u") { Description = "search as this user of the config (their groups)" };
         var groups = new Option<string?>("--groups", "-g") { Description = "search as a member of these groups (comma-separated)" };
         var k = new Option<int?>("--k") { Description = "number of hits (default: rag.top_k)" };
+        var lexical = new Option<bool>("--lexical") { Description = "keywords only (BM25): skip loading the embedding model" };
         var command = new Command("search", """
-            Search the document index the way the agent does (BM25 here; the agent adds vectors from
-            its embedding model), limited to the collections the user or groups may read. Each hit
-            shows the file (relative to its collection's folder), title, page or slide, section and
-            the matching text.
-            """) { query, user, groups, k, config, json };
+            Search the document index the way the agent does: keywords (BM25, in each collection's
+            language) and meaning (vectors from the config's embedding model, loaded here for the
+            question), fused, limited to the collections the user or groups may read. Works beside
+            a running agent. Each hit shows the file (relative to its collection's folder), title,
+            page or slide, section and the matching text.
+            """) { query, user, groups, k, lexical, config, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (LibraryCommandLine.LoadConfig(parse.GetValue(config)) is not { } loaded) return 1;
             var callerGroups = LibraryCommandLine.CallerGroups(loaded.Config, parse.GetValue(user), parse.GetValue(groups), out var who);
             if (callerGroups is null) return 1;
-            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadOnly, cancellationToken);
+            using var embeddings = parse.GetValue(lexical) ? null : await QueryEmbeddings.OpenAsync(loaded.Config, loaded.Directory, cancellationToken);
+            using var library = await LibraryCommandLine.OpenAsync(loaded.Config, loaded.Directory, LibraryAccess.ReadOnly, cancellationToken, embeddings);
             if (library is null) return 1;
             var hits = await library.SearchAsync(new SearchRequest(parse.GetValue(query)!, callerGroups, parse.GetValue(k)), cancellationToken);
             if (parse.GetValue(json))
@@ -39,7 +42,7 @@ internal static class SearchCommand
                 }), LibraryCommandLine.Json));
                 return 0;
             }
-            Console.WriteLine($"searching as {who}");
+            Console.WriteLine($"searching as {who}, {(embeddings is null ? "keywords only" : $"keywords and meaning ({loaded.Config.Models.Embedding.Name})")}");
             if (hits.Count == 0) Console.WriteLine("no matching documents");
             var number = 0;
             foreach (var hit in hits)
