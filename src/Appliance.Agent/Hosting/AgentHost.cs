@@ -97,6 +97,7 @@ public static class AgentHost
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddApplianceAuthentication(config.Auth, data);
+        options.ConfigureServices?.Invoke(services);
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>

@@ -28,7 +28,16 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// </summary>
     public const string TokenCounterKey = "token-count";
 
+    /// <summary>
+    /// The <see cref="GetService"/> key of the longest text the model embeds, in its own tokens (an
+    /// <c>int</c>): callers size their texts to it instead of finding the limit by a refusal.
+    /// </summary>
+    public const string MaxTokensPerTextKey = "max-tokens-per-text";
+
     public LoadedModel Model { get; }
+
+    /// <summary>The longest text, in the model's tokens with its special tokens, one vector can be made of.</summary>
+    public int MaxTokensPerText => _embedder.MaxTokensPerText;
     public int Dimensions => _embedder.Dimensions;
 
     /// <inheritdoc cref="LlamaEmbedder.CountTokens"/>
@@ -68,6 +77,7 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is TokenCounterKey ? (serviceType == typeof(Func<string, int>) ? new Func<string, int>(CountTokens) : null)
+        : serviceKey is MaxTokensPerTextKey ? (serviceType == typeof(int) ? MaxTokensPerText : null)
         : serviceKey is not null ? null
         : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this
