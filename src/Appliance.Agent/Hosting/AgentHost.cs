@@ -55,7 +55,18 @@ public static class AgentHost
             throw new AgentStartException($"cannot load llama.cpp: {e.Message}");
         }
         var models = ServedModels.From(inference);
-        var library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
+        DocumentLibrary library;
+        try
+        {
+            library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
+        }
+        catch (DocumentLibraryException e)
+        {
+            // A setting that does not suit the models (rag.chunk_tokens beyond the embedding window): said once, plainly.
+            await inference.DisposeAsync();
+            loggers.Dispose();
+            throw new AgentStartException($"cannot open the document library: {e.Message}");
+        }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelHttpsConfiguration();

@@ -44,13 +44,15 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     public int CountTokens(string text) => _embedder.CountTokens(text);
 
     /// <summary>Loads an embedding model on its own (for tools and tests); the generator owns it.</summary>
-    public static async Task<LlamaEmbeddingGenerator> OpenAsync(ModelRequest request, int threads, ILoggerFactory loggers, CancellationToken ct)
+    /// <param name="maxTokensPerText">the window: the longest text one vector is made of (at most the model's trained context)</param>
+    public static async Task<LlamaEmbeddingGenerator> OpenAsync(ModelRequest request, int threads, ILoggerFactory loggers, CancellationToken ct,
+        int maxTokensPerText = 2048)
     {
         var runtime = LlamaRuntime.Load(loggers);
         var (handle, info, header) = await new ModelLoader(runtime).LoadAsync(request, ct);
         try
         {
-            var embedder = new LlamaEmbedder(handle, header, threads);
+            var embedder = new LlamaEmbedder(handle, header, threads, maxTokensPerText);
             return new LlamaEmbeddingGenerator(embedder, info, new Owned(embedder, handle));
         }
         catch
