@@ -18,7 +18,7 @@ internal static class Waiting
         var pause = TimeSpan.FromMilliseconds(10);
         while (!await condition())
         {
-            if (clock.Elapsed >= deadline) Assert.Fail($"{what}: not within {deadline.TotalSeconds:0.#} s");
+            if (clock.Elapsed >= deadline) throw new TimeoutException($"{what}: not within {deadline.TotalSeconds:0.#} s");
             // Short pauses first (most waits end within milliseconds), then at most 200 ms apart.
             await Task.Delay(pause);
             pause = TimeSpan.FromMilliseconds(Math.Min(200, pause.TotalMilliseconds * 2));

@@ -145,6 +145,9 @@ public static class AgentHost
             logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
         logging.SetMinimumLevel(options.MinimumLogLevel);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A start that fails (a busy port) is reported by `serve` in one plain line; the host would add
+        // the same failure as an error with a stack trace. Its critical messages still come through.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
     /// <summary>The addresses Kestrel actually bound (port 0 becomes a real port once started).</summary>
