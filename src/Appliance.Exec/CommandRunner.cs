@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Text;
+using CliWrap;
 
 namespace Appliance.Exec;
 
@@ -9,78 +11,43 @@ public interface ICommandRunner
     Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Runs commands as local processes. Cancellation and timeouts kill the whole process tree.</summary>
+/// <summary>
+/// Runs commands as local processes through CliWrap, which only executes: the <see cref="Command"/>
+/// value stays the data plans and journals show. The timeout and cancellation cover the whole run —
+/// writing standard input included — and both kill the whole process tree before this returns.
+/// </summary>
 public sealed class LocalCommandRunner : ICommandRunner
 {
     public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(command.Program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = command.StandardInput is not null,
-            UseShellExecute = false,
-            WorkingDirectory = command.WorkingDirectory ?? "",
-        };
-        foreach (var argument in command.Arguments) start.ArgumentList.Add(argument);
-        foreach (var (name, value) in command.Environment)
-        {
-            if (value is null) start.Environment.Remove(name);
-            else start.Environment[name] = value;
-        }
-
-        using var process = new Process { StartInfo = start };
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception e)
-        {
-            throw new CommandNotFoundException(command, e);
-        }
-
-        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        if (command.StandardInput is not null)
-        {
-            try
-            {
-                await process.StandardInput.WriteAsync(command.StandardInput.AsMemory(), cancellationToken);
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // The program exited without reading its input; its exit code tells the story.
-            }
-        }
+        var output = new StringBuilder();
+        var error = new StringBuilder();
+        var process = Cli.Wrap(command.Program)
+            .WithArguments(command.Arguments)
+            .WithEnvironmentVariables(command.Environment)
+            .WithStandardInputPipe(command.StandardInput is { } input ? PipeSource.FromString(input) : PipeSource.Null)
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error))
+            // A non-zero exit is data (CommandResult.EnsureSuccess decides), not an exception here.
+            .WithValidation(CommandResultValidation.None);
+        if (command.WorkingDirectory is { } directory) process = process.WithWorkingDirectory(directory);
 
         using var timeout = new CancellationTokenSource(command.Timeout);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var clock = Stopwatch.StartNew();
         try
         {
-            await process.WaitForExitAsync(either.Token);
+            var result = await process.ExecuteAsync(either.Token);
+            return new CommandResult(command, result.ExitCode, output.ToString(), error.ToString(), clock.Elapsed);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (either.IsCancellationRequested)
         {
-            Kill(process);
-            await process.WaitForExitAsync(CancellationToken.None);
             cancellationToken.ThrowIfCancellationRequested();
             throw new CommandTimedOutException(command);
         }
-
-        return new CommandResult(command, process.ExitCode, await output, await error, clock.Elapsed);
-    }
-
-    private static void Kill(Process process)
-    {
-        try
+        catch (Exception e) when (e is Win32Exception || e.InnerException is Win32Exception)
         {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited between the wait and the kill.
+            throw new CommandNotFoundException(command, e.InnerException as Win32Exception ?? e);
         }
     }
 }

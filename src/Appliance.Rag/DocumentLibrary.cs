@@ -119,7 +119,15 @@ public sealed class DocumentLibrary : IDisposable
             var metadata = embeddings.GetService<EmbeddingGeneratorMetadata>();
             var spec = config.Models.Embedding;
             // The configured digest pins the weights: a new model under the same name still re-embeds.
-            embedder = new Embedder(embeddings, $"{metadata?.DefaultModelId ?? spec.Name}@{spec.Sha256.Hex[..12]}");
+            embedder = Embedder.For(embeddings, $"{metadata?.DefaultModelId ?? spec.Name}@{spec.Sha256.Hex[..12]}");
+            if (embedder.MaxTokensPerText is { } window && config.Rag.ChunkTokens > window - Embedder.SpecialTokens - Embedder.HeadingAllowance)
+            {
+                index.Dispose();
+                writer?.Dispose();
+                throw new DocumentLibraryException(LibraryError.Invalid,
+                    $"rag.chunk_tokens is {config.Rag.ChunkTokens}, but the embedding model '{spec.Name}' takes at most {window} tokens per text " +
+                    $"(with its heading line); set rag.chunk_tokens to {window - Embedder.SpecialTokens - Embedder.HeadingAllowance} or less");
+            }
             await Task.Run(() => index.LoadVectors(embedder.ModelId), cancellationToken);
         }
         return new DocumentLibrary(config, configDirectory, index, embedder,

@@ -43,6 +43,8 @@ public sealed class OverloadTests : IAsyncLifetime
             using var second = _agent.As("lars");
             using var refused = await second.SendAsync(LongStream());
             using var asked = await second.PostAsJsonAsync("/api/ask", new { question = "parking?", max_tokens = 4 });
+            using var documents = await second.PostAsJsonAsync("/v1/chat/completions",
+                new { model = "documents", max_tokens = 4, messages = new[] { new { role = "user", content = "parking?" } } });
             var held = ActiveSequences == 1;
             if (!held && attempt < 5) continue;
             Assert.True(held, "the first answer never held its sequence long enough in 5 attempts");
@@ -51,8 +53,13 @@ public sealed class OverloadTests : IAsyncLifetime
             Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
             var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
             Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
+            // The same refusal on every surface: 429, Retry-After, and the surface's JSON error body.
             Assert.Equal(HttpStatusCode.TooManyRequests, asked.StatusCode);
-            Assert.NotNull(asked.Headers.RetryAfter);
+            Assert.True(asked.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            Assert.Equal("application/problem+json", asked.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.TooManyRequests, documents.StatusCode);
+            Assert.True(documents.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            Assert.Equal("rate_limit_exceeded", (await documents.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
 
             // The client hangs up mid-answer: generation stops and the sequence is free again.
             streaming.Dispose();

@@ -18,7 +18,8 @@ public sealed class RunningAgent : IAsyncDisposable
     /// <summary>user name → API token.</summary>
     public IReadOnlyDictionary<string, string> Tokens { get; }
 
-    public static async Task<RunningAgent> StartAsync(TestOffice office)
+    /// <param name="configureServices">replaces one of the agent's services (a fault put into a real part)</param>
+    public static async Task<RunningAgent> StartAsync(TestOffice office, Action<IServiceCollection>? configureServices = null)
     {
         var app = await AgentHost.BuildAsync(new AgentOptions
         {
@@ -27,6 +28,7 @@ public sealed class RunningAgent : IAsyncDisposable
             Urls = ["http://127.0.0.1:0"],
             InitialPassword = TestOffice.Password,
             MinimumLogLevel = LogLevel.Warning,
+            ConfigureServices = configureServices,
         }, CancellationToken.None);
         await app.StartAsync();
         var address = AgentHost.BoundAddresses(app).Single();

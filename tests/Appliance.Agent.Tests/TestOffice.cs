@@ -21,19 +21,19 @@ public sealed class TestOffice : IDisposable
     /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
     /// <param name="storageRoot">storage.root, relative to the office folder (e.g. inside a sandbox-provisioned box)</param>
     public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8, bool tls = false,
-        string storageRoot = ".")
+        string storageRoot = ".", int chatContext = 2048, int agentPort = 8443)
     {
         var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         if (tls) SelfSignedCertificate.WritePem(Path.Combine(folder, "tls"));
-        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot);
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot, chatContext, agentPort);
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
         OfficeDocuments.WriteTo(folder);
         return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
     }
 
-    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls, string storageRoot) => $$"""
+    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls, string storageRoot, int chatContext, int agentPort) => $$"""
         appliance:
           name: "Test office"
           hostname: ai-box.test.lan
@@ -43,14 +43,14 @@ public sealed class TestOffice : IDisposable
           office_subnets: [127.0.0.0/8]
           dns_servers: [127.0.0.1]
           ntp_servers: [127.0.0.1]
-          agent_port: 8443
+          agent_port: {{agentPort}}
           tls: {{(tls ? "{ enabled: true, certificate: tls/cert.pem, key: tls/key.pem }" : "{ enabled: false }")}}
         models:
           chat:
             name: tiny-chat
             file: tiny-chat.gguf
             sha256: {{TestModelSpec.TinyChat.ExpectedSha256}}
-            context_length: 2048
+            context_length: {{chatContext}}
             parallel: {{parallel}}
           embedding:
             name: tiny-embed

@@ -31,21 +31,47 @@ public sealed class CommandRunnerTests
     [Fact]
     public async Task A_timeout_kills_the_process_and_its_children()
     {
-        var marker = Path.Combine(Path.GetTempPath(), $"child-{Guid.NewGuid():N}");
-        var command = Command.Of("sh", "-c", $"(sleep 3; touch {marker}) & sleep 30").WithTimeout(TimeSpan.FromMilliseconds(300));
+        var pids = Path.Combine(Path.GetTempPath(), $"pids-{Guid.NewGuid():N}");
+        var command = Command.Of("sh", "-c", $"sleep 30 & echo $! > {pids}; wait").WithTimeout(TimeSpan.FromMilliseconds(300));
         var clock = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<CommandTimedOutException>(() => _runner.RunAsync(command));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
         Assert.Contains("did not finish within 0.3 s", error.Message);
-        await Task.Delay(3500);
-        Assert.False(File.Exists(marker), "the child of a timed-out command survived");
+        await AssertGoneAsync(pids);
     }
 
     [Fact]
-    public async Task Cancellation_kills_the_process()
+    public async Task The_timeout_covers_writing_standard_input()
     {
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _runner.RunAsync(Command.Of("sleep", "30"), cancel.Token));
+        // sleep never reads: the 1 MiB stays in a full pipe, and the timeout must still end the run.
+        var command = Command.Of("sleep", "5").WithStandardInput(new string('x', 1 << 20)).WithTimeout(TimeSpan.FromMilliseconds(300));
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<CommandTimedOutException>(() => _runner.RunAsync(command));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the run took {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task Cancelling_while_standard_input_is_written_leaves_no_process_behind()
+    {
+        var pids = Path.Combine(Path.GetTempPath(), $"pids-{Guid.NewGuid():N}");
+        var command = Command.Of("sh", "-c", $"echo $$ > {pids}.tmp; sleep 30 & echo $! >> {pids}.tmp; mv {pids}.tmp {pids}; wait")
+            .WithStandardInput(new string('x', 1 << 20));
+        using var cancel = new CancellationTokenSource();
+        var running = _runner.RunAsync(command, cancel.Token);
+        await Eventually(() => File.Exists(pids), TimeSpan.FromSeconds(10), "the command wrote its process ids");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        await AssertGoneAsync(pids);
+    }
+
+    /// <summary>Every process id in the file has ended (and been reaped): none survived the kill.</summary>
+    private static async Task AssertGoneAsync(string pidFile)
+    {
+        await Eventually(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, TimeSpan.FromSeconds(10), "the command wrote its process ids");
+        foreach (var pid in File.ReadAllLines(pidFile).Where(l => l.Length > 0).Select(int.Parse))
+            await Eventually(() => !Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "),
+                TimeSpan.FromSeconds(5), $"process {pid} ended");
+        File.Delete(pidFile);
     }
 
     [Fact]
@@ -56,6 +82,13 @@ public sealed class CommandRunnerTests
             .WithWorkingDirectory(dir).WithEnvironment("APPLIANCE_TEST", "set").WithStandardInput("from stdin");
         var result = await _runner.RunAsync(command);
         Assert.Equal($"{dir}\nset\nfrom stdin", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_null_environment_value_removes_the_inherited_variable()
+    {
+        var result = await _runner.RunAsync(Command.Of("sh", "-c", "echo ${HOME-unset}").WithEnvironment("HOME", null));
+        Assert.Equal("unset\n", result.StandardOutput);
     }
 
     [Fact]

@@ -57,8 +57,9 @@ public sealed class EmbeddingTests(EmbeddingFixture fixture) : IClassFixture<Emb
     public async Task A_text_longer_than_the_model_takes_is_refused_with_the_limit()
     {
         var huge = string.Join(' ', Enumerable.Repeat("invoice", 5000));
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Generator.GenerateAsync(["short", huge]));
-        Assert.Contains("text 1 has", e.Message);
+        var e = await Assert.ThrowsAsync<InferenceRefusedException>(() => fixture.Generator.GenerateAsync(["short", huge]));
+        Assert.Equal(RefusalReason.TextTooLong, e.Refusal.Reason);
+        Assert.Contains("text 1 has", e.Refusal.Detail);
     }
 
     [Fact]

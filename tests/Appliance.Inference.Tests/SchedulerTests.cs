@@ -156,8 +156,9 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
         while (small.Stats.QueueDepth == 0) await Task.Delay(5);
 
         var clock = Stopwatch.StartNew();
-        var refused = await Assert.ThrowsAsync<QueueFullException>(() => small.RunAsync(Greedy("one too many", 5)));
+        var refused = (await Assert.ThrowsAsync<InferenceRefusedException>(() => small.RunAsync(Greedy("one too many", 5)))).Refusal;
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2));
+        Assert.Equal(RefusalReason.QueueFull, refused.Reason);
         Assert.True(refused.RetryAfter >= TimeSpan.FromSeconds(1));
         Assert.Equal(1, small.Stats.QueueDepth);
 
@@ -171,8 +172,9 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
     public async Task A_prompt_longer_than_the_context_is_refused_with_the_limit()
     {
         var huge = fixture.Tokens(string.Join(' ', Enumerable.Repeat("invoice", 3000)));
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => Scheduler.RunAsync(new GenerationRequest(huge, 5)));
-        Assert.Contains("2048", e.Message);
+        var e = await Assert.ThrowsAsync<InferenceRefusedException>(() => Scheduler.RunAsync(new GenerationRequest(huge, 5)));
+        Assert.Equal(RefusalReason.PromptTooLong, e.Refusal.Reason);
+        Assert.Contains("2048", e.Refusal.Detail);
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using Appliance.Rag.Chunking;
+using Appliance.Inference;
+using Appliance.TestModels;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Rag.Tests;
 
@@ -129,6 +132,45 @@ public sealed class LibraryTests(SampleOfficeFixture office, EmbeddingModelFixtu
         // The estimate would not have fit: this model's tokens are far smaller than words.
         Assert.Contains(guessed, c => counter!.CountTokens(c.Text) > budget * 3 / 2);
         Assert.True(sized.Count > guessed.Count);
+    }
+
+    /// <summary>The tiny embedding model with a small window, so the sample documents' chunks can be too long for it.</summary>
+    private static Task<LlamaEmbeddingGenerator> SmallWindowAsync(int window) =>
+        LlamaEmbeddingGenerator.OpenAsync(
+            new ModelRequest("tiny-embed", TestModels.TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+            threads: 2, NullLoggerFactory.Instance, CancellationToken.None, maxTokensPerText: window);
+
+    [Fact]
+    public async Task A_chunk_size_beyond_the_embedding_window_is_refused_at_open_naming_the_setting()
+    {
+        using var small = await SmallWindowAsync(160);
+        using var box = new TestBox(office.Handbook, office.Hr, chunkTokens: 400);
+        var e = await Assert.ThrowsAsync<DocumentLibraryException>(() => box.OpenAsync(small));
+        Assert.Equal(LibraryError.Invalid, e.Error);
+        Assert.Contains("rag.chunk_tokens is 400", e.Message);
+        Assert.Contains("at most 160 tokens", e.Message);
+    }
+
+    [Fact]
+    public async Task Chunks_cut_by_the_estimate_are_cut_again_to_fit_the_embedding_window_never_truncated()
+    {
+        const int window = 160;
+        var counter = ModelTokenCounter.From(model.Generator)!;
+        using var box = new TestBox(office.Handbook, office.Hr, chunkTokens: 120);
+        using (var library = await box.OpenAsync())
+            await library.IngestAsync("handbook", null, CancellationToken.None);
+        Assert.Contains(StoredChunks(box), c => counter.CountTokens(c.Text) > window);
+
+        using var small = await SmallWindowAsync(window);
+        using (var library = await box.OpenAsync(small))
+            await library.IngestAsync("handbook", null, CancellationToken.None);
+        var chunks = StoredChunks(box);
+        Assert.All(chunks, c => Assert.InRange(counter.CountTokens(c.Text), 1, window));
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(box.DataFolder, DocumentLibrary.DatabaseFileName)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)";
+        Assert.Equal(0L, (long)command.ExecuteScalar()!);
     }
 
     private static List<(string Text, int Tokens)> StoredChunks(TestBox box)

@@ -1,83 +1,159 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Appliance.Agent.Audit;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
+using Appliance.Config;
+using Appliance.Inference;
 using Appliance.Rag;
 using Appliance.Rag.Answers;
 using Microsoft.Extensions.AI;
 
 namespace Appliance.Agent.Answers;
 
+/// <summary>One question for <see cref="Answerer"/>, whichever surface asked it.</summary>
+/// <param name="Route">the route template, for the record of a held-back collection</param>
+/// <param name="Options">sampling and answer length; the answer length also sets the room kept free in the context</param>
+public sealed record AnswerRequest(Caller Caller, string Route, string Question, ChatOptions Options)
+{
+    /// <summary>A conversation's earlier messages (the OpenAI surface), without the client's system prompt and the question.</summary>
+    public IReadOnlyList<ChatMessage> EarlierTurns { get; init; } = [];
+
+    /// <summary>Only these collections, when given; those the caller may not read are held back (and counted).</summary>
+    public IReadOnlyCollection<string>? Collections { get; init; }
+}
+
 /// <summary>
-/// Answers a question from the documents the caller may read: retrieve (filtered by their groups
-/// before ranking), prompt the chat model with numbered sources, stream its words, then map its
-/// [n] markers to citations. Without a chat model it answers extractively from the best passages.
+/// The one answer pipeline behind /api/ask and /v1 (model <c>documents</c>): retrieve (filtered by the
+/// caller's groups before ranking), fit the best sources to the model's context, prompt the chat model
+/// with numbered sources, stream its words, then map its [n] markers to citations. With nothing
+/// readable that matches, or without a chat model, it answers extractively — never a model's guess.
+/// A refusal (queue full, prompt too long) is an event, so each route only translates it.
 /// </summary>
-public sealed class Answerer(DocumentLibrary library, ServedModels models)
+public sealed class Answerer(DocumentLibrary library, ServedModels models, AccessDenials denials, ApplianceConfig config)
 {
     public const string AiNotice = "This answer was written by an AI from the documents cited; check the sources before relying on it.";
     public const string TestModelNotice = "TEST MODEL: the answer text comes from a generated model with random weights and is meaningless; the retrieved sources are real.";
+    public const string ExtractiveNotice = "Extractive answer: passages quoted from the documents, no model involved.";
     public const int DefaultMaxAnswerTokens = 384;
     public const int MaxAnswerTokensCeiling = 2048;
 
-    public async IAsyncEnumerable<AnswerEvent> AnswerAsync(string question, Caller caller, IReadOnlyCollection<string>? collections,
-        int? maxTokens, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var hits = await library.SearchAsync(new SearchRequest(question, caller.Groups.ToList()) { Collections = collections }, ct);
-        var retrieved = hits.Select(h => h.DocumentId).Distinct().ToList();
-        var notice = models.ChatIsTestModel ? TestModelNotice : AiNotice;
+        await denials.HeldBackAsync(request.Caller, request.Route, request.Collections, library, config);
+        var hits = await library.SearchAsync(new SearchRequest(request.Question, request.Caller.Groups.ToList()) { Collections = request.Collections }, ct);
 
         if (models.Chat is null || hits.Count == 0)
         {
-            var extractive = AnswerComposer.Extractive(question, hits);
-            yield return new AnswerEvent.Sources(Numbered(hits.Take(3)));
+            var extractive = AnswerComposer.Extractive(request.Question, hits);
+            var shown = hits.Take(3).ToList();
+            yield return new AnswerEvent.Sources(Numbered(shown));
             yield return new AnswerEvent.Delta(extractive.Text);
             var total = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            yield return new AnswerEvent.Done(new AnswerSummary(extractive.Text, Cited(extractive.Citations), true, false,
-                "Extractive answer: passages quoted from the documents, no model involved.", new AnswerUsage(0, 0),
-                new AnswerTiming(total, total, 0), retrieved));
+            yield return new AnswerEvent.Done(new AnswerSummary(extractive.Text, Cited(extractive.Citations), true, false, ExtractiveNotice,
+                new AnswerUsage(0, 0), new AnswerTiming(total, total, 0), DocumentIds(shown)), ChatFinishReason.Stop);
             yield break;
         }
 
-        var prompt = AnswerComposer.BuildPrompt(question, hits);
-        var messages = new List<ChatMessage> { new(ChatRole.System, prompt.System), new(ChatRole.User, prompt.User) };
-        var options = new ChatOptions { MaxOutputTokens = maxTokens ?? DefaultMaxAnswerTokens, Temperature = 0.2f };
+        var budget = models.Chat.GetService<PromptBudget>();
+        var prompt = budget is null ? AnswerComposer.BuildPrompt(request.Question, hits) : FitPrompt(request, hits, budget);
+        if (prompt is null)
+        {
+            var bare = budget!.CountTokens(Messages(AnswerComposer.BuildPrompt(request.Question, []), request.EarlierTurns));
+            yield return new AnswerEvent.Refused(new Refusal(RefusalReason.PromptTooLong,
+                $"the question takes {bare} tokens; with its best source and room for the answer it does not fit this model's context of " +
+                $"{budget.ContextTokens} tokens (shorten the question or the conversation)"));
+            yield break;
+        }
+        await foreach (var e in GenerateAsync(Messages(prompt, request.EarlierTurns), request.Options, prompt.Sources, started, ct))
+            yield return e;
+    }
+
+    /// <summary>A plain chat with the model (no documents), as the same events: the OpenAI surface's other model.</summary>
+    public IAsyncEnumerable<AnswerEvent> ChatAsync(IReadOnlyList<ChatMessage> messages, ChatOptions options, CancellationToken ct) =>
+        GenerateAsync(messages, options, null, Stopwatch.GetTimestamp(), ct);
+
+    /// <summary>
+    /// The best-ranked sources that fit beside the question, the conversation and room for the answer.
+    /// A long requested answer keeps at most half the context free: the chat client clamps the rest.
+    /// </summary>
+    private static AnswerPrompt? FitPrompt(AnswerRequest request, IReadOnlyList<SearchHit> hits, PromptBudget budget)
+    {
+        var room = Math.Min(request.Options.MaxOutputTokens ?? DefaultMaxAnswerTokens, budget.ContextTokens / 2);
+        return AnswerComposer.BuildPrompt(request.Question, hits,
+            candidate => budget.CountTokens(Messages(candidate, request.EarlierTurns)) + room <= budget.ContextTokens);
+    }
+
+    private static List<ChatMessage> Messages(AnswerPrompt prompt, IReadOnlyList<ChatMessage> earlierTurns) =>
+        [new(ChatRole.System, prompt.System), .. earlierTurns, new(ChatRole.User, prompt.User)];
+
+    /// <param name="sources">the numbered sources of a documents answer; null for a plain chat (no citations)</param>
+    private async IAsyncEnumerable<AnswerEvent> GenerateAsync(IReadOnlyList<ChatMessage> messages, ChatOptions options,
+        IReadOnlyList<NumberedSource>? sources, long started, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var chat = models.Chat ?? throw new InvalidOperationException("no chat model is loaded");
+        await using var updates = chat.GetStreamingResponseAsync(messages, options, ct).GetAsyncEnumerator(ct);
+        var (more, refusal) = await FirstAsync(updates);
+        if (refusal is not null)
+        {
+            yield return new AnswerEvent.Refused(refusal);
+            yield break;
+        }
+        // Sent with the first word, not before: until then the request may still be refused.
+        if (sources is not null) yield return new AnswerEvent.Sources(Numbered(sources.Select(s => s.Hit)));
+
         var text = new StringBuilder();
         var pieces = 0;
         UsageDetails? usage = null;
+        ChatFinishReason? finish = null;
         double firstToken = 0;
         long firstTokenAt = 0;
-        var sentSources = false;
-        await foreach (var update in models.Chat.GetStreamingResponseAsync(messages, options, ct))
+        while (more)
         {
+            var update = updates.Current;
             usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
-            if (!sentSources)
+            finish = update.FinishReason ?? finish;
+            if (!string.IsNullOrEmpty(update.Text))
             {
-                // Sent with the first word, not before: until then the request may still be refused (429).
-                sentSources = true;
-                yield return new AnswerEvent.Sources(Numbered(hits));
+                if (pieces++ == 0)
+                {
+                    firstTokenAt = Stopwatch.GetTimestamp();
+                    firstToken = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+                text.Append(update.Text);
+                yield return new AnswerEvent.Delta(update.Text);
             }
-            if (string.IsNullOrEmpty(update.Text)) continue;
-            if (pieces++ == 0)
-            {
-                firstTokenAt = Stopwatch.GetTimestamp();
-                firstToken = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
-            text.Append(update.Text);
-            yield return new AnswerEvent.Delta(update.Text);
+            more = await updates.MoveNextAsync();
         }
-        if (!sentSources) yield return new AnswerEvent.Sources(Numbered(hits));
-        var resolved = AnswerComposer.ResolveCitations(text.ToString(), prompt.Sources);
+
+        var resolved = sources is null ? null : AnswerComposer.ResolveCitations(text.ToString(), sources);
         var completion = (int?)usage?.OutputTokenCount ?? pieces;
         var decodeSeconds = firstTokenAt == 0 ? 0 : Stopwatch.GetElapsedTime(firstTokenAt).TotalSeconds;
-        yield return new AnswerEvent.Done(new AnswerSummary(resolved.Text, Cited(resolved.Citations), false, models.ChatIsTestModel, notice,
+        yield return new AnswerEvent.Done(new AnswerSummary(
+            resolved?.Text ?? text.ToString(), resolved is null ? [] : Cited(resolved.Citations), false, models.ChatIsTestModel,
+            models.ChatIsTestModel ? TestModelNotice : AiNotice,
             new AnswerUsage((int?)usage?.InputTokenCount ?? 0, completion),
             new AnswerTiming(firstToken, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 decodeSeconds > 0 && completion > 1 ? (completion - 1) / decodeSeconds : 0),
-            retrieved));
+            DocumentIds(sources?.Select(s => s.Hit) ?? [])), finish);
     }
+
+    /// <summary>The first step of a generation: where the inference core admits or refuses it.</summary>
+    private static async Task<(bool More, Refusal? Refused)> FirstAsync(IAsyncEnumerator<ChatResponseUpdate> updates)
+    {
+        try
+        {
+            return (await updates.MoveNextAsync(), null);
+        }
+        catch (InferenceRefusedException e)
+        {
+            return (false, e.Refusal);
+        }
+    }
+
+    private static List<string> DocumentIds(IEnumerable<SearchHit> hits) => [.. hits.Select(h => h.DocumentId).Distinct()];
 
     private static List<CitationView> Numbered(IEnumerable<SearchHit> hits) =>
         hits.Select((h, i) => CitationView.Of(h.Citation, i + 1)).ToList();

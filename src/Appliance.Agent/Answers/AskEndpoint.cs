@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Hosting;
 using Appliance.Agent.Identity;
-using Appliance.Config;
-using Appliance.Rag;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 namespace Appliance.Agent.Answers;
@@ -12,14 +12,14 @@ namespace Appliance.Agent.Answers;
 /// POST /api/ask {"question": "…", "collections": ["…"]?}: an answer streamed as server-sent events —
 /// `sources` (numbered citations), `delta` (text as it is written), `done` (answer, used citations,
 /// usage, timing, notice). Logged in the query log once it ends, also when the client hangs up.
+/// The answer itself comes from <see cref="Answerer"/>; this route only speaks its wire format.
 /// </summary>
 public static class AskEndpoint
 {
     /// <param name="MaxTokens">a cap on the answer's length (default 384, at most 2048)</param>
     public sealed record AskBody(string? Question, IReadOnlyList<string>? Collections, int? MaxTokens);
 
-    public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, IOptions<JsonOptions> json, ILogger<Answerer> logger,
-        DocumentLibrary library, ApplianceConfig config, AccessDenials denials)
+    public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, IOptions<JsonOptions> json, ILogger<Answerer> logger)
     {
         if (string.IsNullOrWhiteSpace(body?.Question) || body.Question.Length > 4000)
         {
@@ -33,19 +33,26 @@ public static class AskEndpoint
         }
         var caller = Caller.From(context.User);
         var started = Stopwatch.GetTimestamp();
-        await Documents.DocumentEndpoints.RecordHeldBackAsync(body.Collections, context, library, config, denials);
         var ct = context.RequestAborted;
+        var request = new AnswerRequest(caller, AccessDenials.RouteOf(context), body.Question,
+            new ChatOptions { MaxOutputTokens = body.MaxTokens ?? Answerer.DefaultMaxAnswerTokens, Temperature = 0.2f })
+        {
+            Collections = body.Collections,
+        };
         var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
         AnswerSummary? summary = null;
         var status = 200;
-        await using var events = answerer.AnswerAsync(body.Question, caller, body.Collections, body.MaxTokens, ct).GetAsyncEnumerator(ct);
         try
         {
-            var any = await events.MoveNextAsync();
-            sse.Begin();
-            while (any)
+            await foreach (var e in answerer.AnswerAsync(request, ct))
             {
-                switch (events.Current)
+                if (e is AnswerEvent.Refused refused)
+                {
+                    status = await RefusalAnswers.WriteAsync(context, refused.Refusal);
+                    return;
+                }
+                if (!context.Response.HasStarted) sse.Begin();
+                switch (e)
                 {
                     case AnswerEvent.Sources sources:
                         await sse.SendAsync("sources", new { citations = sources.Items }, ct);
@@ -58,7 +65,6 @@ public static class AskEndpoint
                         await sse.SendAsync("done", done.Summary, ct);
                         break;
                 }
-                any = await events.MoveNextAsync();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -66,15 +72,10 @@ public static class AskEndpoint
             status = 499;  // the client went away; generation stopped with it
             logger.LogInformation("ask by {User} cancelled by the client", caller.Name);
         }
-        catch (Exception e) when (OpenAi.Overload.RetryAfter(e) is { } retryAfter && !context.Response.HasStarted)
+        catch
         {
-            status = 429;
-            await OpenAi.Overload.RefuseAsync(context, retryAfter, openAiShape: false);
-        }
-        catch (ArgumentException e) when (!context.Response.HasStarted)
-        {
-            status = 400;
-            await TypedResults.Problem(statusCode: 400, title: "question too long", detail: e.Message.Split(" (Parameter")[0]).ExecuteAsync(context);
+            status = 500;  // a fault, not a refusal: the error handler answers and logs it
+            throw;
         }
         finally
         {

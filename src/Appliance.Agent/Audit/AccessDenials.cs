@@ -1,4 +1,6 @@
 using Appliance.Agent.Identity;
+using Appliance.Config;
+using Appliance.Rag;
 
 namespace Appliance.Agent.Audit;
 
@@ -30,6 +32,19 @@ public sealed class AccessDenials(SecurityEvents events, ILogger<AccessDenials> 
     public Task GroupFilterAsync(HttpContext context, string what) =>
         RecordAsync(Caller.From(context.User).Name, RouteOf(context), "group filter: " + what);
 
+    /// <summary>
+    /// Counts each requested collection that exists but that the caller's groups may not read. The
+    /// request goes on without it (search and answers) or is told it does not exist (upload): either
+    /// way the caller learns nothing, and the DPO sees the attempt.
+    /// </summary>
+    public async Task HeldBackAsync(Caller caller, string route, IEnumerable<string>? requested, DocumentLibrary library, ApplianceConfig config)
+    {
+        if (requested is null) return;
+        var readable = library.Collections(caller.Groups.ToList()).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in requested.Distinct(StringComparer.Ordinal).Where(id => !readable.Contains(id) && config.Rag.Collections.Any(c => c.Id == id)))
+            await RecordAsync(caller.Name, route, "group filter: collection " + id);
+    }
+
     private async Task RecordAsync(string? user, string route, string reason)
     {
         try
@@ -44,7 +59,8 @@ public sealed class AccessDenials(SecurityEvents events, ILogger<AccessDenials> 
         }
     }
 
-    private static string RouteOf(HttpContext context) =>
+    /// <summary>The route template a request matched ("/api/ask"), as denials are recorded under.</summary>
+    public static string RouteOf(HttpContext context) =>
         (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } template ? "/" + template.TrimStart('/') : "(no route)";
 
     /// <summary>

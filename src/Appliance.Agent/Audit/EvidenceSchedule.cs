@@ -28,6 +28,6 @@ public sealed class EvidenceSchedule(EvidenceExport export, TimeProvider clock, 
                 logger.LogError(e, "audit evidence export failed; will retry in an hour");
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await timer.NextTickOrStopAsync(stoppingToken));
     }
 }

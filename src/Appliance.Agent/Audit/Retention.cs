@@ -23,7 +23,7 @@ public sealed class Retention(QueryLog log, SecurityEvents events, int retention
                 logger.LogError(e, "retention purge failed; will retry tomorrow");
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await timer.NextTickOrStopAsync(stoppingToken));
     }
 
     public async Task PurgeAsync(CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Appliance.Agent.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Agent.Cli;
@@ -47,8 +48,24 @@ internal static class ServeCommand
             }
             app.Lifetime.ApplicationStarted.Register(() =>
                 app.Logger.LogInformation("agent listening on {Addresses}", string.Join(", ", AgentHost.BoundAddresses(app))));
-            await app.RunAsync();
-            return 0;
+            try
+            {
+                try
+                {
+                    await app.StartAsync(CancellationToken.None);
+                }
+                catch (IOException e) when (e.InnerException is AddressInUseException)
+                {
+                    Console.Error.WriteLine($"appliance serve: {BusyPort.Describe(options)}");
+                    return 1;
+                }
+                await app.WaitForShutdownAsync(CancellationToken.None);
+                return 0;
+            }
+            finally
+            {
+                await app.DisposeAsync();
+            }
         });
         return command;
     }

@@ -107,19 +107,10 @@ public static class DocumentEndpoints
     public static async Task<Ok<IReadOnlyList<ErasureRecord>>> ErasuresAsync(DocumentLibrary library, DateTimeOffset? since, CancellationToken ct) =>
         TypedResults.Ok(await library.ErasuresAsync(since, ct));
 
-    /// <summary>
-    /// Counts each requested collection that exists but that the caller's groups may not read. The
-    /// request goes on without it (search and ask) or is told it does not exist (upload): either
-    /// way the caller learns nothing, and the DPO sees the attempt.
-    /// </summary>
-    internal static async Task RecordHeldBackAsync(IEnumerable<string>? requested, HttpContext context, DocumentLibrary library,
-        ApplianceConfig config, AccessDenials denials)
-    {
-        if (requested is null) return;
-        var readable = library.Collections(Caller.From(context.User).Groups.ToList()).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var id in requested.Distinct(StringComparer.Ordinal).Where(id => !readable.Contains(id) && config.Rag.Collections.Any(c => c.Id == id)))
-            await denials.GroupFilterAsync(context, $"collection {id}");
-    }
+    /// <summary>See <see cref="AccessDenials.HeldBackAsync"/>.</summary>
+    internal static Task RecordHeldBackAsync(IEnumerable<string>? requested, HttpContext context, DocumentLibrary library,
+        ApplianceConfig config, AccessDenials denials) =>
+        denials.HeldBackAsync(Caller.From(context.User), AccessDenials.RouteOf(context), requested, library, config);
 
     private static List<string> AllGroups(ApplianceConfig config) =>
         [.. config.Rag.Collections.SelectMany(c => c.Groups).Distinct(StringComparer.Ordinal)];

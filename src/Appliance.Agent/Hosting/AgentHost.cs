@@ -60,10 +60,15 @@ public static class AgentHost
         {
             library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
         }
-        catch (DocumentLibraryException e) when (e.Error == LibraryError.Busy)
+        catch (DocumentLibraryException e)
         {
+            // Another writer holds the data folder, or a setting does not suit the models
+            // (rag.chunk_tokens beyond the embedding window): said once, plainly.
+            await inference.DisposeAsync();
             loggers.Dispose();
-            throw new AgentStartException($"cannot open the documents: {e.Message} (wait for it to finish, or stop it)");
+            throw new AgentStartException(e.Error == LibraryError.Busy
+                ? $"cannot open the documents: {e.Message} (wait for it to finish, or stop it)"
+                : $"cannot open the document library: {e.Message}");
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -106,6 +111,7 @@ public static class AgentHost
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddApplianceAuthentication(config.Auth, data);
+        options.ConfigureServices?.Invoke(services);
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>
@@ -142,6 +148,9 @@ public static class AgentHost
             logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
         logging.SetMinimumLevel(options.MinimumLogLevel);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A start that fails (a busy port) is reported by `serve` in one plain line; the host would add
+        // the same failure as an error with a stack trace. Its critical messages still come through.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
     /// <summary>The addresses Kestrel actually bound (port 0 becomes a real port once started).</summary>

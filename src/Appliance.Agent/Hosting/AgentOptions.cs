@@ -31,5 +31,11 @@ public sealed record AgentOptions
     /// <summary>Plain-text console logs instead of JSON lines (a person watching the demo).</summary>
     public bool PlainLogs { get; init; }
 
+    /// <summary>
+    /// Runs after the agent has registered its services, to replace one: tests put a fault into a
+    /// real part this way. Null on a real box.
+    /// </summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     public string DataFolder => ConfigPaths.DataFolder(Config, ConfigDirectory);
 }

@@ -8,6 +8,9 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
 {
     public const int MaxTokensCeiling = 8192;
 
+    /// <summary>Not in OpenAI's format: with model <c>documents</c>, answer only from these collections (as /api/ask's "collections").</summary>
+    public IReadOnlyList<string>? Collections { get; init; }
+
     /// <summary>The last user message: what a retrieval-augmented answer answers and the query log records.</summary>
     public string? Question => Messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text;
 
@@ -65,10 +68,17 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             if (stops is null || stops.Count > 4) return Fail("stop must be a string or up to 4 strings", "stop");
             options.StopSequences = stops;
         }
+        IReadOnlyList<string>? collections = null;
+        if (body.TryGetProperty("collections", out var c) && c.ValueKind != JsonValueKind.Null)
+        {
+            if (c.ValueKind != JsonValueKind.Array || !c.EnumerateArray().All(id => id.ValueKind == JsonValueKind.String))
+                return Fail("collections must be an array of collection ids", "collections");
+            collections = [.. c.EnumerateArray().Select(id => id.GetString()!)];
+        }
         var stream = body.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
         var includeUsage = body.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object
             && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-        return (new ChatRequest(modelId, messages, stream, includeUsage, options), null);
+        return (new ChatRequest(modelId, messages, stream, includeUsage, options) { Collections = collections }, null);
     }
 
     private static string? ContentText(JsonElement message)

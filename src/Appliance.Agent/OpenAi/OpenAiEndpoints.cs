@@ -7,8 +7,8 @@ using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
-using Appliance.Rag;
-using Appliance.Rag.Answers;
+using Appliance.Agent.Hosting;
+using Appliance.Inference;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -38,7 +38,7 @@ public static class OpenAiEndpoints
         return TypedResults.Json(new ModelList("list", entries));
     }
 
-    public static async Task ChatCompletionsAsync(HttpContext context, ServedModels models, DocumentLibrary library, QueryLog log, IOptions<JsonOptions> json)
+    public static async Task ChatCompletionsAsync(HttpContext context, ServedModels models, Answerer answerer, QueryLog log, IOptions<JsonOptions> json)
     {
         var started = Stopwatch.GetTimestamp();
         var ct = context.RequestAborted;
@@ -57,92 +57,92 @@ public static class OpenAiEndpoints
                 .ExecuteAsync(context);
             return;
         }
-
-        var caller = Caller.From(context.User);
-        var messages = request.Messages.ToList();
-        IReadOnlyList<NumberedSource> sources = [];
-        if (request.Model == DocumentsModel)
+        var documents = request.Model == DocumentsModel;
+        if (documents && string.IsNullOrWhiteSpace(request.Question))
         {
-            var question = request.Question ?? "";
-            var hits = question.Length == 0 ? [] : await library.SearchAsync(new SearchRequest(question, caller.Groups.ToList()), ct);
-            var prompt = AnswerComposer.BuildPrompt(question, hits);
-            sources = prompt.Sources;
-            messages = [new ChatMessage(ChatRole.System, prompt.System), .. Conversation(request.Messages), new ChatMessage(ChatRole.User, prompt.User)];
+            await OpenAiErrors.BadRequest($"the model '{DocumentsModel}' answers the last user message; there is none", "messages").ExecuteAsync(context);
+            return;
         }
-        var retrieved = sources.Select(s => s.Hit.DocumentId).Distinct().ToList();
+
+        // The same answer pipeline as /api/ask; this route only speaks OpenAI's wire format.
+        var events = documents
+            ? answerer.AnswerAsync(new AnswerRequest(Caller.From(context.User), AccessDenials.RouteOf(context), request.Question!, request.Options)
+            {
+                EarlierTurns = [.. Conversation(request.Messages)],
+                Collections = request.Collections,
+            }, ct)
+            : answerer.ChatAsync(request.Messages, request.Options, ct);
         var id = "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var modelName = request.Model;
-        var (promptTokens, completionTokens, status) = (0, 0, 200);
+        var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
+        AnswerSummary? summary = null;
+        var status = 200;
         try
         {
-            if (!request.Stream)
-            {
-                var response = await models.Chat.GetResponseAsync(messages, request.Options, ct);
-                (promptTokens, completionTokens) = ((int?)response.Usage?.InputTokenCount ?? 0, (int?)response.Usage?.OutputTokenCount ?? 0);
-                var answer = response.Text;
-                IReadOnlyList<CitationView>? citations = null;
-                if (request.Model == DocumentsModel)
-                {
-                    var resolved = AnswerComposer.ResolveCitations(answer, sources);
-                    (answer, citations) = (resolved.Text, resolved.Citations.Select(c => CitationView.Of(c.Citation, c.Number)).ToList());
-                }
-                await TypedResults.Json(new ChatCompletion(id, "chat.completion", created, modelName,
-                    [new CompletionChoice(0, new AssistantMessage("assistant", answer, null), null, FinishReason(response.FinishReason))],
-                    new CompletionUsage(promptTokens, completionTokens, promptTokens + completionTokens), citations)).ExecuteAsync(context);
-                return;
-            }
-
-            var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
-            await using var updates = models.Chat.GetStreamingResponseAsync(messages, request.Options, ct).GetAsyncEnumerator(ct);
-            // The first update decides between a stream and an error status (e.g. 429 when the queue is full).
-            var more = await updates.MoveNextAsync();
-            sse.Begin();
-            await sse.SendAsync(null, Chunk(id, created, modelName, new ChunkDelta("assistant", ""), null), ct);
             var text = new StringBuilder();
-            ChatFinishReason? finish = null;
-            while (more)
+            await foreach (var e in events)
             {
-                var update = updates.Current;
-                if (update.Contents.OfType<UsageContent>().LastOrDefault()?.Details is { } usage)
-                    (promptTokens, completionTokens) = ((int?)usage.InputTokenCount ?? 0, (int?)usage.OutputTokenCount ?? 0);
-                finish = update.FinishReason ?? finish;
-                if (!string.IsNullOrEmpty(update.Text))
+                if (e is AnswerEvent.Refused refused)
                 {
-                    text.Append(update.Text);
-                    await sse.SendAsync(null, Chunk(id, created, modelName, new ChunkDelta(null, update.Text), null), ct);
+                    status = await RefusalAnswers.WriteAsync(context, refused.Refusal);
+                    return;
                 }
-                more = await updates.MoveNextAsync();
+                if (request.Stream && !context.Response.HasStarted)
+                {
+                    sse.Begin();
+                    await sse.SendAsync(null, Chunk(id, created, modelName, new ChunkDelta("assistant", ""), null), ct);
+                }
+                switch (e)
+                {
+                    case AnswerEvent.Delta delta when request.Stream:
+                        await sse.SendAsync(null, Chunk(id, created, modelName, new ChunkDelta(null, delta.Text), null), ct);
+                        break;
+                    case AnswerEvent.Delta delta:
+                        text.Append(delta.Text);
+                        break;
+                    case AnswerEvent.Done done:
+                        summary = done.Summary;
+                        await FinishAsync(context, sse, request, done, id, created, documents, ct);
+                        break;
+                }
             }
-            IReadOnlyList<CitationView>? cited = request.Model == DocumentsModel
-                ? AnswerComposer.ResolveCitations(text.ToString(), sources).Citations.Select(c => CitationView.Of(c.Citation, c.Number)).ToList()
-                : null;
-            await sse.SendAsync(null, new ChatCompletionChunk(id, "chat.completion.chunk", created, modelName,
-                [new ChunkChoice(0, new ChunkDelta(null, null), null, FinishReason(finish))], null, cited), ct);
-            if (request.IncludeUsage)
-                await sse.SendAsync(null, new ChatCompletionChunk(id, "chat.completion.chunk", created, modelName, [],
-                    new CompletionUsage(promptTokens, completionTokens, promptTokens + completionTokens), null), ct);
-            await sse.SendAsync(null, "[DONE]", ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             status = 499;  // the client hung up; cancelling the token stopped generation
         }
-        catch (Exception e) when (Overload.RetryAfter(e) is { } retryAfter && !context.Response.HasStarted)
+        catch
         {
-            status = 429;
-            await Overload.RefuseAsync(context, retryAfter, openAiShape: true);
-        }
-        catch (ArgumentException e) when (!context.Response.HasStarted)
-        {
-            // The inference core refuses what it cannot run (a prompt longer than the context) before starting.
-            status = 400;
-            await OpenAiErrors.Result(400, e.Message.Split(" (Parameter")[0], "context_length_exceeded", "messages").ExecuteAsync(context);
+            status = 500;  // a fault, not a refusal: the error handler answers and logs it
+            throw;
         }
         finally
         {
-            await LogAsync(log, context, request.Question, retrieved, promptTokens, completionTokens, started, status);
+            await LogAsync(log, context, request.Question, summary?.RetrievedDocumentIds ?? [], summary?.Usage.PromptTokens ?? 0,
+                summary?.Usage.CompletionTokens ?? 0, started, status);
         }
+    }
+
+    /// <summary>The end of a completion: the whole message (non-streaming), or the finish, citations and usage chunks.</summary>
+    private static async Task FinishAsync(HttpContext context, ServerSentEvents sse, ChatRequest request, AnswerEvent.Done done,
+        string id, long created, bool documents, CancellationToken ct)
+    {
+        var summary = done.Summary;
+        var usage = new CompletionUsage(summary.Usage.PromptTokens, summary.Usage.CompletionTokens, summary.Usage.PromptTokens + summary.Usage.CompletionTokens);
+        var citations = documents ? summary.Citations : null;
+        if (!request.Stream)
+        {
+            await TypedResults.Json(new ChatCompletion(id, "chat.completion", created, request.Model,
+                [new CompletionChoice(0, new AssistantMessage("assistant", summary.Answer, null), null, FinishReason(done.Finish))],
+                usage, citations)).ExecuteAsync(context);
+            return;
+        }
+        await sse.SendAsync(null, new ChatCompletionChunk(id, "chat.completion.chunk", created, request.Model,
+            [new ChunkChoice(0, new ChunkDelta(null, null), null, FinishReason(done.Finish))], null, citations), ct);
+        if (request.IncludeUsage)
+            await sse.SendAsync(null, new ChatCompletionChunk(id, "chat.completion.chunk", created, request.Model, [], usage, null), ct);
+        await sse.SendAsync(null, "[DONE]", ct);
     }
 
     public static async Task EmbeddingsAsync(HttpContext context, ServedModels models, QueryLog log)
@@ -195,10 +195,9 @@ public static class OpenAiEndpoints
         {
             status = 499;
         }
-        catch (Exception e) when (Overload.RetryAfter(e) is { } retryAfter && !context.Response.HasStarted)
+        catch (InferenceRefusedException e) when (!context.Response.HasStarted)
         {
-            status = 429;
-            await Overload.RefuseAsync(context, retryAfter, openAiShape: true);
+            status = await RefusalAnswers.WriteAsync(context, e.Refusal);
         }
         finally
         {

@@ -17,6 +17,7 @@ public sealed class LlamaChatClient : IChatClient
     private readonly DecodeScheduler _scheduler;
     private readonly ChatPromptFormat _format;
     private readonly ChatClientMetadata _metadata;
+    private readonly PromptBudget _budget;
 
     internal LlamaChatClient(DecodeScheduler scheduler, ChatPromptFormat format, LoadedModel model)
     {
@@ -24,6 +25,7 @@ public sealed class LlamaChatClient : IChatClient
         _format = format;
         Model = model;
         _metadata = new ChatClientMetadata("llama.cpp", null, model.Name);
+        _budget = new PromptBudget(scheduler.Options.ContextPerSequence, messages => format.Tokenize(messages).Count);
     }
 
     public LoadedModel Model { get; }
@@ -93,6 +95,7 @@ public sealed class LlamaChatClient : IChatClient
         : serviceType == typeof(ChatClientMetadata) ? _metadata
         : serviceType == typeof(LoadedModel) ? Model
         : serviceType == typeof(DecodeScheduler) ? _scheduler
+        : serviceType == typeof(PromptBudget) ? _budget
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 

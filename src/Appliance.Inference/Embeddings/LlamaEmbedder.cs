@@ -53,9 +53,8 @@ public sealed class LlamaEmbedder : IDisposable
         var tokenized = texts.Select(t => _model.Tokenize(t, addSpecial: true, parseSpecial: false)).ToList();
         for (var i = 0; i < tokenized.Count; i++)
             if (tokenized[i].Length > MaxTokensPerText)
-                throw new ArgumentException(
-                    $"text {i} has {tokenized[i].Length} tokens; the embedding model takes at most {MaxTokensPerText} per text (split it into smaller chunks)",
-                    nameof(texts));
+                throw new InferenceRefusedException(new Refusal(RefusalReason.TextTooLong,
+                    $"text {i} has {tokenized[i].Length} tokens; the embedding model takes at most {MaxTokensPerText} per text (split it into smaller pieces)"));
 
         var vectors = new float[texts.Count][];
         await _gate.WaitAsync(ct);

@@ -28,20 +28,31 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// </summary>
     public const string TokenCounterKey = "token-count";
 
+    /// <summary>
+    /// The <see cref="GetService"/> key of the longest text the model embeds, in its own tokens (an
+    /// <c>int</c>): callers size their texts to it instead of finding the limit by a refusal.
+    /// </summary>
+    public const string MaxTokensPerTextKey = "max-tokens-per-text";
+
     public LoadedModel Model { get; }
+
+    /// <summary>The longest text, in the model's tokens with its special tokens, one vector can be made of.</summary>
+    public int MaxTokensPerText => _embedder.MaxTokensPerText;
     public int Dimensions => _embedder.Dimensions;
 
     /// <inheritdoc cref="LlamaEmbedder.CountTokens"/>
     public int CountTokens(string text) => _embedder.CountTokens(text);
 
     /// <summary>Loads an embedding model on its own (for tools and tests); the generator owns it.</summary>
-    public static async Task<LlamaEmbeddingGenerator> OpenAsync(ModelRequest request, int threads, ILoggerFactory loggers, CancellationToken ct)
+    /// <param name="maxTokensPerText">the window: the longest text one vector is made of (at most the model's trained context)</param>
+    public static async Task<LlamaEmbeddingGenerator> OpenAsync(ModelRequest request, int threads, ILoggerFactory loggers, CancellationToken ct,
+        int maxTokensPerText = 2048)
     {
         var runtime = LlamaRuntime.Load(loggers);
         var (handle, info, header) = await new ModelLoader(runtime).LoadAsync(request, ct);
         try
         {
-            var embedder = new LlamaEmbedder(handle, header, threads);
+            var embedder = new LlamaEmbedder(handle, header, threads, maxTokensPerText);
             return new LlamaEmbeddingGenerator(embedder, info, new Owned(embedder, handle));
         }
         catch
@@ -68,6 +79,7 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is TokenCounterKey ? (serviceType == typeof(Func<string, int>) ? new Func<string, int>(CountTokens) : null)
+        : serviceKey is MaxTokensPerTextKey ? (serviceType == typeof(int) ? MaxTokensPerText : null)
         : serviceKey is not null ? null
         : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this

@@ -12,7 +12,7 @@ namespace Appliance.Inference;
 /// batch holding the next token of every generating sequence plus a chunk of prompt for those still
 /// prefilling, call llama_decode once, sample every sequence that produced logits, stream text.
 /// Requests beyond the free sequences wait in a bounded queue; beyond that they are refused with
-/// <see cref="QueueFullException"/> at once.
+/// an <see cref="InferenceRefusedException"/> (<see cref="RefusalReason.QueueFull"/>) at once.
 /// </summary>
 public sealed class DecodeScheduler : IAsyncDisposable
 {
@@ -74,7 +74,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
 
     /// <summary>
     /// Starts a generation and streams its text; the last update carries the usage. Throws
-    /// <see cref="QueueFullException"/> before anything starts when the queue is full. Cancelling
+    /// <see cref="InferenceRefusedException"/> before anything starts when the queue is full or the prompt does not fit. Cancelling
     /// (or abandoning the enumeration) frees the sequence before the next decode step.
     /// </summary>
     public async IAsyncEnumerable<GenerationUpdate> GenerateAsync(
@@ -104,9 +104,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
         if (_broken is { } broken) throw new InvalidOperationException($"the inference engine stopped after an error: {broken.Message}", broken);
         if (request.PromptTokens.Count == 0) throw new ArgumentException("the prompt is empty", nameof(request));
         if (request.PromptTokens.Count >= _options.ContextPerSequence)
-            throw new ArgumentException(
-                $"the prompt has {request.PromptTokens.Count} tokens; this model's context holds {_options.ContextPerSequence} per conversation " +
-                "(shorten the conversation or the retrieved context)", nameof(request));
+            throw new InferenceRefusedException(Refusal.PromptTooLong(request.PromptTokens.Count, _options.ContextPerSequence));
         if (request.MaxTokens < 1) throw new ArgumentException("max tokens must be at least 1", nameof(request));
 
         var work = new Work(request);
@@ -116,7 +114,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
             if (_waiting.Count - free >= _options.QueueLimit)
             {
                 var retry = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling((_waiting.Count + 1.0) / _options.Parallel * _averageRequestSeconds), 1, 120));
-                throw new QueueFullException(_options.QueueLimit, retry);
+                throw new InferenceRefusedException(Refusal.QueueFull(_options.QueueLimit, retry));
             }
             work.Node = _waiting.AddLast(work);
         }

@@ -47,12 +47,48 @@ public sealed record GenerationUsage(
 /// <summary>A piece of streamed output; the last one carries <see cref="Usage"/>.</summary>
 public sealed record GenerationUpdate(string Text, GenerationUsage? Usage = null);
 
-/// <summary>Too many requests are waiting: try again after <see cref="RetryAfter"/> (HTTP 429 + Retry-After).</summary>
-public sealed class QueueFullException(int queueLimit, TimeSpan retryAfter)
-    : Exception($"the inference queue is full ({queueLimit} requests waiting); retry after {Math.Ceiling(retryAfter.TotalSeconds)} s")
+/// <summary>Why the inference core will not run a request: decided by a rule, never parsed from text.</summary>
+public enum RefusalReason
 {
-    public int QueueLimit { get; } = queueLimit;
-    public TimeSpan RetryAfter { get; } = retryAfter;
+    /// <summary>The prompt does not fit one conversation's context.</summary>
+    PromptTooLong,
+
+    /// <summary>Too many requests are waiting; <see cref="Refusal.RetryAfter"/> says when to try again.</summary>
+    QueueFull,
+
+    /// <summary>A text to embed is longer than the embedding model's window.</summary>
+    TextTooLong,
+}
+
+/// <summary>A refusal as data: the reason the caller's answer (HTTP status) is chosen by, and a plain explanation for the person.</summary>
+public sealed record Refusal(RefusalReason Reason, string Detail, TimeSpan? RetryAfter = null)
+{
+    public static Refusal PromptTooLong(int promptTokens, int contextTokens) => new(RefusalReason.PromptTooLong,
+        $"the prompt has {promptTokens} tokens; this model's context holds {contextTokens} per conversation (shorten the conversation or the question)");
+
+    public static Refusal QueueFull(int queueLimit, TimeSpan retryAfter) => new(RefusalReason.QueueFull,
+        $"the inference queue is full ({queueLimit} requests waiting)", retryAfter);
+}
+
+/// <summary>
+/// Thrown before anything runs when the core refuses a request (see <see cref="Refusal"/>). Any other
+/// exception from the core is a fault, not a refusal.
+/// </summary>
+public sealed class InferenceRefusedException(Refusal refusal) : Exception(refusal.Detail)
+{
+    public Refusal Refusal { get; } = refusal;
+}
+
+/// <summary>
+/// How many tokens a conversation takes in a chat model's own prompt format, and how many one
+/// conversation may hold: what a prompt builder needs to fit retrieved sources to the context.
+/// Chat clients that know it offer it through <c>GetService(typeof(PromptBudget))</c>.
+/// </summary>
+public sealed class PromptBudget(int contextTokens, Func<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, int> countTokens)
+{
+    public int ContextTokens { get; } = contextTokens;
+
+    public int CountTokens(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages) => countTokens(messages);
 }
 
 /// <summary>A snapshot of the inference load, for the status page and metrics.</summary>

@@ -19,7 +19,7 @@ namespace Appliance.Inference;
 /// </summary>
 /// <param name="Parallel">sequences decoded together (models.chat.parallel)</param>
 /// <param name="ContextPerSequence">tokens one conversation may hold (prompt + answer)</param>
-/// <param name="QueueLimit">requests that may wait for a free sequence before new ones get <see cref="QueueFullException"/></param>
+/// <param name="QueueLimit">requests that may wait for a free sequence before new ones are refused (<see cref="RefusalReason.QueueFull"/>)</param>
 /// <param name="BatchSize">tokens per llama_decode at most</param>
 /// <param name="PrefillChunk">prompt tokens per step while other sequences are generating, so a long prompt does not freeze them</param>
 /// <param name="PrefixReuse">reuse the KV of a shared prompt prefix instead of recomputing it</param>

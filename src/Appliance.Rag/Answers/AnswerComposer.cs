@@ -47,6 +47,28 @@ public static partial class AnswerComposer
     }
 
     /// <summary>
+    /// The prompt with as many of the best-ranked hits as the model's context takes: <paramref name="fits"/>
+    /// measures a candidate, and the lowest-ranked sources are dropped until it passes. Null when not
+    /// even the best source fits beside the question (the question itself is too long).
+    /// </summary>
+    public static AnswerPrompt? BuildPrompt(string question, IReadOnlyList<SearchHit> hits, Func<AnswerPrompt, bool> fits, int maxSourceChars = 2000)
+    {
+        var all = BuildPrompt(question, hits, maxSourceChars);
+        if (fits(all)) return all;
+        // Each source added makes the prompt longer, so the largest count that fits is found by halving.
+        AnswerPrompt? best = null;
+        var (low, high) = (1, hits.Count - 1);
+        while (low <= high)
+        {
+            var count = (low + high) / 2;
+            var candidate = BuildPrompt(question, [.. hits.Take(count)], maxSourceChars);
+            if (fits(candidate)) (best, low) = (candidate, count + 1);
+            else high = count - 1;
+        }
+        return best;
+    }
+
+    /// <summary>
     /// The citations behind the model's [n] markers (also "[1, 3]" and "[2][4]"); numbers that
     /// name no source are dropped from the text rather than shown as broken references.
     /// </summary>

@@ -13,6 +13,9 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
     public int ChunkTokens { get; } = chunkTokens;
     public int OverlapTokens { get; } = Math.Min(overlapTokens, chunkTokens / 2);
 
+    /// <summary>The same cutting with smaller chunks (for texts that came out too long for the embedding model).</summary>
+    public Chunker WithChunkTokens(int smaller) => new(tokens, smaller, OverlapTokens);
+
     private sealed record Unit(int Start, int End, int? Page, string Section, string TopSection, int Tokens, int Block);
 
     public IReadOnlyList<Chunk> Split(ExtractedDocument document)

@@ -643,6 +643,14 @@ internal sealed class LibraryIndex : IDisposable
         return list;
     }
 
+    /// <summary>The document a chunk belongs to; null when it is gone.</summary>
+    public string? DocumentOfChunk(long chunkId)
+    {
+        using var connection = Connect();
+        using var command = Sql(connection, "SELECT document_id FROM chunks WHERE id = $id", null, ("$id", chunkId));
+        return command.ExecuteScalar() as string;
+    }
+
     /// <summary>Stores vectors for existing chunks; each collection touched moves on a generation, so other processes reload them.</summary>
     public async Task SaveVectorsAsync(string model, IReadOnlyList<(long ChunkId, string CollectionId, float[] Vector)> vectors,
         CancellationToken cancellationToken)

@@ -86,7 +86,7 @@ internal sealed class IngestionRun(
             }
         }
 
-        if (embedder is not null) await EmbedMissingAsync(embedder, progress, cancellationToken);
+        if (embedder is not null) await EmbedMissingAsync(embedder, work, progress, cancellationToken);
         progress?.Report(new IngestProgress(IngestPhase.Done, _filesDone, _filesDone, _bytesDone, _bytesDone, null));
         return new IngestReport(_added, _updated, _unchanged, _erased,
             [.. _skipped.OrderBy(s => s.CollectionId).ThenBy(s => s.Path, StringComparer.Ordinal)],
@@ -181,7 +181,7 @@ internal sealed class IngestionRun(
             return;
         }
 
-        var chunks = chunker.Split(document);
+        var chunks = Cut(document);
         float[][]? embedded = null;
         if (embedder is not null)
         {
@@ -205,17 +205,62 @@ internal sealed class IngestionRun(
         Interlocked.Increment(ref known is null ? ref _added : ref _updated);
     }
 
-    /// <summary>Chunks indexed without vectors (lexical-only runs) or by an older model get vectors now.</summary>
-    private async Task EmbedMissingAsync(Embedder embedder, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// The document's chunks, each short enough for the embedding model with its heading line: when a
+    /// long title or section pushes one over the window, the whole document is cut again smaller —
+    /// chunks are never truncated, so every word stays searchable by its vector too.
+    /// </summary>
+    private IReadOnlyList<Chunk> Cut(ExtractedDocument document)
     {
+        var cutter = chunker;
         while (true)
         {
-            var missing = index.ChunksWithoutVectors(embedder.ModelId, 256);
+            var chunks = cutter.Split(document);
+            var excess = embedder is null || chunks.Count == 0 ? 0 : chunks.Max(c => embedder.Excess(EmbeddingText(document.Title, c.SectionPath, c.Text)));
+            if (excess <= 0 || cutter.ChunkTokens <= MinimumChunkTokens) return chunks;
+            cutter = cutter.WithChunkTokens(Math.Max(MinimumChunkTokens, cutter.ChunkTokens - excess));
+        }
+    }
+
+    /// <summary>Below this a chunk is a fragment; a heading that leaves less room is the document's problem, reported by the model.</summary>
+    private const int MinimumChunkTokens = 16;
+
+    /// <summary>
+    /// Chunks indexed without vectors (lexical-only runs) or by an older model get vectors now. Chunks
+    /// cut by the token estimate of a lexical-only run can be longer than the model's window: their
+    /// documents are cut again in the model's tokens (see <see cref="Cut"/>), never embedded truncated.
+    /// </summary>
+    private async Task EmbedMissingAsync(Embedder embedder, IReadOnlyList<WorkItem> work, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    {
+        var files = work.ToDictionary(w => LibraryIndex.DocumentIdFor(w.Collection.Id, w.File.Path));
+        var recut = new HashSet<string>(StringComparer.Ordinal);
+        var unfit = new HashSet<long>();
+        while (true)
+        {
+            var missing = index.ChunksWithoutVectors(embedder.ModelId, 256 + unfit.Count).Where(m => !unfit.Contains(m.ChunkId)).ToList();
             if (missing.Count == 0) return;
             progress?.Report(new IngestProgress(IngestPhase.Embedding, _filesDone, _filesDone, _bytesDone, _bytesDone, $"{missing.Count} chunks"));
-            var embedded = await embedder.EmbedAsync([.. missing.Select(m => EmbeddingText(m.Title, m.Section, m.Text))], cancellationToken);
-            await index.SaveVectorsAsync(embedder.ModelId, [.. missing.Select((m, i) => (m.ChunkId, m.CollectionId, embedded[i]))], cancellationToken);
-            _embedded += missing.Count;
+            var fitting = missing.Where(m => embedder.Excess(EmbeddingText(m.Title, m.Section, m.Text)) <= 0).ToList();
+            var cutAgain = false;
+            foreach (var over in missing.Except(fitting))
+            {
+                var documentId = index.DocumentOfChunk(over.ChunkId);
+                if (documentId is not null && recut.Add(documentId) && files.TryGetValue(documentId, out var item) && item.Known is { } known)
+                {
+                    // Indexed again from its file, as if it had changed: the new chunks fit and get their vectors.
+                    await IngestFileAsync(item with { Known = known with { ContentHash = "" } }, null, cancellationToken);
+                    cutAgain = true;
+                    continue;
+                }
+                if (unfit.Add(over.ChunkId))
+                    logger.LogWarning("chunk {Chunk} of {Document} is longer than the embedding model's window and could not be cut again from its file",
+                        over.ChunkId, documentId);
+            }
+            // A document cut again replaced its chunks, some of which this batch still names: read the batch afresh.
+            if (cutAgain || fitting.Count == 0) continue;
+            var embedded = await embedder.EmbedAsync([.. fitting.Select(m => EmbeddingText(m.Title, m.Section, m.Text))], cancellationToken);
+            await index.SaveVectorsAsync(embedder.ModelId, [.. fitting.Select((m, i) => (m.ChunkId, m.CollectionId, embedded[i]))], cancellationToken);
+            _embedded += fitting.Count;
         }
     }
 
