@@ -10,9 +10,11 @@ var root = new RootCommand("""
     """);
 root.Subcommands.Add(ConfigCommands.Create());
 foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
+root.Subcommands.Add(ControlsCommand.Create());
 root.Subcommands.Add(SizeCommand.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(BundleCommand.Create());
 root.Subcommands.Add(AuditCommands.Create());
 root.Subcommands.Add(NightlyCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+return parse.Errors.Count > 0 ? Usage.Report(parse, Console.Error) : await parse.InvokeAsync();

@@ -47,13 +47,26 @@ public sealed class ProvisioningSession : IAsyncDisposable
     /// <exception cref="InvalidConfigException">the config has errors (each with file:line:col).</exception>
     public static async Task<ProvisioningSession> OpenAsync(string configFile, string target, SessionOptions options, CancellationToken cancellationToken)
     {
-        var modelCache = options.ModelCache ?? DefaultModelCache(configFile);
-        var loaded = ConfigLoader.Load(configFile, [modelCache]);
-        var config = loaded.Require();
-        var text = await File.ReadAllTextAsync(configFile, cancellationToken);
-        var opened = await OpenTargetAsync(TargetAddress.Parse(target), config.Machine.MemoryGb, options, cancellationToken);
+        var (loaded, text, modelCache) = await LoadAsync(configFile, options, cancellationToken);
+        var opened = await OpenTargetAsync(TargetAddress.Parse(target), loaded.Require().Machine.MemoryGb, options, cancellationToken);
         return new ProvisioningSession(Path.GetFullPath(configFile), text, loaded, opened, options.Templates ?? TemplateSet.Load(),
             modelCache, options.Bundle);
+    }
+
+    /// <summary>The session over a target opened elsewhere (a wrapped or recording target); the session disposes it.</summary>
+    public static async Task<ProvisioningSession> OpenAsync(string configFile, ITarget target, SessionOptions options, CancellationToken cancellationToken)
+    {
+        var (loaded, text, modelCache) = await LoadAsync(configFile, options, cancellationToken);
+        return new ProvisioningSession(Path.GetFullPath(configFile), text, loaded, target, options.Templates ?? TemplateSet.Load(),
+            modelCache, options.Bundle);
+    }
+
+    private static async Task<(ConfigLoadResult Loaded, string Text, string ModelCache)> LoadAsync(string configFile, SessionOptions options, CancellationToken cancellationToken)
+    {
+        var modelCache = options.ModelCache ?? DefaultModelCache(configFile);
+        var loaded = ConfigLoader.Load(configFile, [modelCache]);
+        loaded.Require();
+        return (loaded, await File.ReadAllTextAsync(configFile, cancellationToken), modelCache);
     }
 
     public static async Task<ITarget> OpenTargetAsync(TargetAddress address, int memoryGb, SessionOptions options, CancellationToken cancellationToken)
@@ -71,9 +84,13 @@ public sealed class ProvisioningSession : IAsyncDisposable
     public async Task<Plan> PlanAsync(CancellationToken cancellationToken) =>
         await Planner.PlanAsync(Desired, Target, await StateRecord.LoadAsync(Target, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<Finding>> PreflightAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Finding>> PreflightAsync(CancellationToken cancellationToken) => PreflightAsync(null, cancellationToken);
+
+    /// <param name="plan">the plan apply is about to run: what its steps need from this machine is checked too</param>
+    public async Task<IReadOnlyList<Finding>> PreflightAsync(Plan? plan, CancellationToken cancellationToken)
     {
         var findings = await PreflightChecks.RunAsync(Config, Target, ModelCache, cancellationToken);
+        if (plan is not null) findings = [.. findings, .. PreflightChecks.Inputs(plan)];
         return Desired.Resources.OfType<ProvisioningLogin>().SingleOrDefault() is { } login && await login.CheckAsync(Target, cancellationToken) is { } first
             ? [first, .. findings]
             : findings;

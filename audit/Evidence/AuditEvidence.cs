@@ -46,7 +46,8 @@ public sealed record RecordsOfProcessing(
 public sealed record DataCategory(string Collection, string Title, IReadOnlyList<string> Categories, IReadOnlyList<string> ReadableBy);
 
 /// <summary>A technical or organisational measure (Art. 32) and the evidence that proves it.</summary>
-public sealed record Measure(string Id, string Title, string Description, IReadOnlyList<string> EvidenceControls, string Status);
+/// <param name="Art32">the Art. 32(1) items it serves, e.g. "Art. 32(1)(b)"</param>
+public sealed record Measure(string Id, string Title, IReadOnlyList<string> Art32, string Description, IReadOnlyList<string> EvidenceControls, string Status);
 
 public sealed record DpiaScreening(IReadOnlyList<DpiaQuestion> Questions, int CriteriaMet, bool DpiaRecommended, string Rationale);
 

@@ -55,7 +55,14 @@ public sealed record NetworkFacts(
 public sealed record FlowVerdict(string Direction, string From, string To, string Protocol, int? Port, bool Pass, string Rule);
 
 /// <summary>One control read back from the live box (mSCP-style).</summary>
-public sealed record ControlResult(string Id, string Title, string Expected, string Observed, bool Passed, DateTimeOffset CheckedAt);
+public sealed record ControlResult(string Id, string Title, string Expected, string Observed, bool Passed, DateTimeOffset CheckedAt)
+{
+    /// <summary>The command that read the observed value, exactly as it ran.</summary>
+    public string ReadBack { get; init; } = "";
+
+    /// <summary>Ids of the measures (<see cref="Evidence.Measures"/>) this control proves.</summary>
+    public IReadOnlyList<string> Measures { get; init; } = [];
+}
 
 public sealed record JournalEntry(DateTimeOffset At, string User, string Host, int Generation, string Step, string Result);
 

@@ -110,36 +110,46 @@ public static class EvidenceAssembler
             "see Technical and organisational measures (Art. 32)");
     }
 
+    /// <summary>
+    /// The Art. 32 table: one row per <see cref="Evidence.Measures"/> definition. A measure proved by live
+    /// controls lists exactly the controls that name it (never an id prefix) and is verified only when
+    /// there is at least one and all pass.
+    /// </summary>
     private static IReadOnlyList<Measure> Measures(ApplianceConfig config, IReadOnlyList<ControlResult> controls, UsageSection usage)
     {
-        Measure Linked(string id, string title, string description, params string[] prefixes)
+        var chain = usage.QueryLogChain;
+        var agentStatus = new Dictionary<MeasureDefinition, string>
         {
-            var linked = controls.Where(c => prefixes.Any(p => c.Id.StartsWith(p, StringComparison.Ordinal))).ToList();
-            var status = linked.Count == 0 ? "no live control linked" : linked.All(c => c.Passed) ? "verified" : "FAILING: " + string.Join(", ", linked.Where(c => !c.Passed).Select(c => c.Id));
-            return new Measure(id, title, description, [.. linked.Select(c => c.Id)], status);
-        }
-
-        return
-        [
-            Linked("TOM-1", "Network isolation", "pf blocks all egress except LAN DNS/NTP; the agent is reachable from the office subnets only; pf is enabled at boot by a LaunchDaemon; every flow in the network evidence is evaluated against the loaded rules", "pf.", "flow."),
-            Linked("TOM-2", "Encryption at rest", $"FileVault expected: {ConfigNames.EnumValue(config.System.Filevault)}; swap is encrypted by macOS", "filevault", "swap"),
-            Linked("TOM-3", "Least privilege", "the agent runs as the hidden role account _appliance with no shell; data and collection folders owned by it, readable by no one else", "account.", "dir.", "file.agent-config"),
-            Linked("TOM-4", "Administrative access", $"SSH key-only: {config.System.Ssh.KeyOnly}; from admin hosts only; application firewall stealth mode", "ssh.", "appfw"),
-            new Measure("TOM-5", "Access control per document collection",
-                $"every retrieval is filtered by the caller's groups before ranking; {config.Rag.Collections.Count} collections with explicit groups; {usage.AccessDenials} denials recorded in the period",
-                [], "enforced by the agent (tested on every build)"),
-            new Measure("TOM-6", "Authentication", $"PBKDF2 password hashes, API tokens stored hashed, lockout after {config.Auth.Lockout.Attempts} failures for {config.Auth.Lockout.Minutes} min; {usage.LoginFailures} failed sign-ins and {usage.Lockouts} lockouts in the period",
-                [], "enforced by the agent"),
-            new Measure("TOM-7", "Pseudonymised, tamper-evident query log",
-                $"question text mode: {ConfigNames.EnumValue(config.Privacy.QueryLog)}; entries hash-chained, each question only as a salted commitment in the chain (so an excerpt never reveals it); chain {(usage.QueryLogChain.Intact ? "verified intact" : "BROKEN")} over {usage.QueryLogChain.Entries} entries",
-                [], usage.QueryLogChain.Intact ? "verified" : usage.QueryLogChain.Entries == 0 ? "no query-log evidence from the agent yet" : "FAILING: chain broken"),
-            new Measure("TOM-8", "Storage limitation and erasure", $"query log retention {config.Privacy.RetentionDays} days; document deletion removes chunks, vectors and index rows in one transaction with secure_delete and writes an erasure record",
-                [], "enforced by the agent"),
-            Linked("TOM-9", "Availability and integrity of the service", "never sleeps, restarts after power loss, agent kept alive by launchd, GPU wired limit sized to avoid swapping, memory pressure monitored, configuration drift verified nightly", "power.", "launchd.", "memory.", "gpu."),
-            Linked("TOM-10", "Models pinned", "model files are pinned by SHA-256 and verified before loading", "model."),
-            Linked("TOM-11", "Platform integrity and no indexing", "System Integrity Protection on; Spotlight does not index the data volume", "sip.", "spotlight."),
-        ];
+            [Evidence.Measures.CollectionAccess] = "enforced by the agent (tested on every build)",
+            [Evidence.Measures.Authentication] = "enforced by the agent",
+            [Evidence.Measures.QueryLog] = chain.Intact ? "verified" : chain.Entries == 0 ? "no query-log evidence from the agent yet" : "FAILING: chain broken",
+            [Evidence.Measures.StorageLimitation] = "enforced by the agent",
+        };
+        return [.. Evidence.Measures.All.Select(m =>
+        {
+            var linked = controls.Where(c => c.Measures.Contains(m.Id)).ToList();
+            var status = m.ProvedBy == MeasureProof.AgentEvidence ? agentStatus[m]
+                : linked.Count == 0 ? "no live control linked"
+                : linked.All(c => c.Passed) ? "verified"
+                : "FAILING: " + string.Join(", ", linked.Where(c => !c.Passed).Select(c => c.Id));
+            return new Measure(m.Id, m.Title, m.Art32Labels, Description(m, config, usage), [.. linked.Select(c => c.Id)], status);
+        })];
     }
+
+    private static string Description(MeasureDefinition measure, ApplianceConfig config, UsageSection usage) => new Dictionary<MeasureDefinition, string>
+    {
+        [Evidence.Measures.NetworkIsolation] = "pf blocks all egress except LAN DNS/NTP; the agent is reachable from the office subnets only; pf is enabled at boot by a LaunchDaemon; every flow in the network evidence is evaluated against the loaded rules",
+        [Evidence.Measures.EncryptionAtRest] = $"FileVault expected: {ConfigNames.EnumValue(config.System.Filevault)}; swap is encrypted by macOS",
+        [Evidence.Measures.LeastPrivilege] = "the agent runs as the hidden role account _appliance with no shell; data and collection folders owned by it, readable by no one else",
+        [Evidence.Measures.AdministrativeAccess] = $"SSH key-only: {config.System.Ssh.KeyOnly}; from admin hosts only; application firewall stealth mode",
+        [Evidence.Measures.CollectionAccess] = $"every retrieval is filtered by the caller's groups before ranking; {config.Rag.Collections.Count} collections with explicit groups; {usage.AccessDenials} denials recorded in the period",
+        [Evidence.Measures.Authentication] = $"PBKDF2 password hashes, API tokens stored hashed, lockout after {config.Auth.Lockout.Attempts} failures for {config.Auth.Lockout.Minutes} min; {usage.LoginFailures} failed sign-ins and {usage.Lockouts} lockouts in the period",
+        [Evidence.Measures.QueryLog] = $"question text mode: {ConfigNames.EnumValue(config.Privacy.QueryLog)}; entries hash-chained, each question only as a salted commitment in the chain (so an excerpt never reveals it); chain {(usage.QueryLogChain.Intact ? "verified intact" : "BROKEN")} over {usage.QueryLogChain.Entries} entries",
+        [Evidence.Measures.StorageLimitation] = $"query log retention {config.Privacy.RetentionDays} days; document deletion removes chunks, vectors and index rows in one transaction with secure_delete and writes an erasure record",
+        [Evidence.Measures.Availability] = "never sleeps, restarts after power loss, agent kept alive by launchd, GPU wired limit sized to avoid swapping, memory pressure monitored, configuration drift verified nightly",
+        [Evidence.Measures.ModelsPinned] = "model files are pinned by SHA-256 and verified before loading",
+        [Evidence.Measures.PlatformIntegrity] = "System Integrity Protection on; Spotlight does not index the data volume",
+    }[measure];
 
     private static DpiaScreening Dpia(DpiaAnswers answers)
     {

@@ -1,4 +1,3 @@
-using HandlebarsDotNet;
 using Appliance.Audit.Evidence;
 
 namespace Appliance.Audit.Render;
@@ -6,14 +5,14 @@ namespace Appliance.Audit.Render;
 /// <summary>index.html: one self-contained, printable page (inline CSS and SVG, no external requests).</summary>
 public sealed class HtmlReport
 {
-    private readonly HandlebarsTemplate<object, object> _page;
-    private readonly HandlebarsTemplate<object, object> _diagram;
+    private readonly TextTemplate _page;
+    private readonly TextTemplate _diagram;
 
+    /// <summary>Both templates declare HTML as their output language: every value is HTML-escaped.</summary>
     public HtmlReport(string templateFolder)
     {
-        var handlebars = Handlebars.Create();
-        _page = handlebars.Compile(File.ReadAllText(Path.Combine(templateFolder, "index.html.hbs")));
-        _diagram = handlebars.Compile(File.ReadAllText(Path.Combine(templateFolder, "dataflow.svg.hbs")));
+        _page = TextTemplate.Load(Path.Combine(templateFolder, "index.html.sbn"));
+        _diagram = TextTemplate.Load(Path.Combine(templateFolder, "dataflow.svg.sbn"));
     }
 
     /// <summary>The templates shipped beside the program (copied from templates/audit at build).</summary>
@@ -24,7 +23,7 @@ public sealed class HtmlReport
         var model = TemplateModel.From(evidence);
         model["diagram"] = RenderDiagram(evidence);
         model["pass_rate"] = evidence.Controls.Results.Count == 0 ? "no controls" : $"{evidence.Controls.Passed} of {evidence.Controls.Results.Count} pass";
-        return _page(model);
+        return _page.Render(model);
     }
 
     /// <summary>The data-flow diagram as SVG: boxes in a row, each arrow labelled with what moves.</summary>
@@ -39,7 +38,7 @@ public sealed class HtmlReport
         {
             ["x1"] = 130 + i * 150, ["x2"] = 160 + i * 150,
         }).ToList();
-        return _diagram(new Dictionary<string, object?>
+        return _diagram.Render(new Dictionary<string, object?>
         {
             ["boxes"] = boxes, ["arrows"] = arrows,
             ["never_leaves"] = string.Join(" · ", evidence.DataFlow.NeverLeaves),

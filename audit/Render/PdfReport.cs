@@ -13,12 +13,10 @@ public sealed class PdfReport
 
     public PdfReport()
     {
-        // PdfSharp keeps its font resolver and licence in process-wide settings; set them once, the same
-        // way every time. PDFsharp 6.5 (the only version on our package mirror) is AGPL-3.0-only and
-        // refuses to work until a licence is loaded: see README "Licences" before shipping.
+        // PdfSharp keeps its font resolver in process-wide settings; set it once, the same way every
+        // time. PDFsharp is pinned at 6.2.4, the last MIT release (6.5 is AGPL-3.0-only and writes so into every PDF).
         lock (FontSetup)
         {
-            PdfSharp.PdfSharpLicense.SetAgplLicense();
             GlobalFontSettings.FontResolver ??= new SystemFonts();
         }
     }
@@ -88,7 +86,7 @@ public sealed class PdfReport
 
         page.Heading($"7. {Sections[6]}", newPage: true);
         page.Table(["id", "measure", "how", "evidence", "status"],
-            e.Measures.Select(m => new[] { m.Id, m.Title, m.Description, string.Join(", ", m.EvidenceControls), m.Status }), [40, 85, 210, 90, 70]);
+            e.Measures.Select(m => new[] { m.Id, $"{m.Title} ({string.Join(", ", m.Art32)})", m.Description, string.Join(", ", m.EvidenceControls), m.Status }), [40, 85, 210, 90, 70]);
 
         page.Heading($"8. {Sections[7]}", newPage: true);
         page.Table(["criterion", "question", "answer"], e.Dpia.Questions.Select(q => new[] { q.Criterion, q.Question, q.Answer ? "yes" : "no" }), [100, 345, 50]);

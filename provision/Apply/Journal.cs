@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Appliance.Provision.Targets;
+using Appliance.Provision.Resources;
 
 namespace Appliance.Provision.Apply;
 
@@ -22,7 +23,7 @@ public static class Journal
         var existing = await target.ReadFileAsync(FilePath, cancellationToken) ?? [];
         var line = JsonSerializer.Serialize(entry, new JsonSerializerOptions(StateRecord.Json) { WriteIndented = false }) + "\n";
         var write = await new StepRunner(target).RunAsync(
-            new WriteFile(FilePath, [.. existing, .. Encoding.UTF8.GetBytes(line)], "root", "wheel", 0x180) { Resource = "journal" }, cancellationToken);
+            new WriteFile(FilePath, [.. existing, .. Encoding.UTF8.GetBytes(line)], "root", "wheel", Modes.FileOwnerOnly) { Resource = "journal" }, cancellationToken);
         if (!write.Succeeded) throw new IOException($"cannot append to {FilePath}: {write.Detail}");
     }
 

@@ -47,9 +47,9 @@ public sealed record StateRecord(IReadOnlyList<Owned> Owned, IReadOnlyList<Gener
     public async Task SaveAsync(ITarget target, CancellationToken cancellationToken)
     {
         var runner = new StepRunner(target);
-        var folder = await runner.RunAsync(new MakeDirectory("/var/db/appliance", "root", "wheel", 0x1C0) { Resource = "state" }, cancellationToken);
+        var folder = await runner.RunAsync(new MakeDirectory("/var/db/appliance", "root", "wheel", Modes.FolderOwnerOnly) { Resource = "state" }, cancellationToken);
         if (!folder.Succeeded) throw new IOException($"cannot create /var/db/appliance: {folder.Detail}");
-        var write = await runner.RunAsync(new WriteFile(FilePath, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Json)), "root", "wheel", 0x180) { Resource = "state" }, cancellationToken);
+        var write = await runner.RunAsync(new WriteFile(FilePath, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Json)), "root", "wheel", Modes.FileOwnerOnly) { Resource = "state" }, cancellationToken);
         if (!write.Succeeded) throw new IOException($"cannot write {FilePath}: {write.Detail}");
     }
 

@@ -1,4 +1,5 @@
 using Appliance.Exec;
+using Appliance.Provision.Resources;
 
 namespace Appliance.Provision.Apply;
 
@@ -34,26 +35,26 @@ public sealed record WaitUntil(Command Probe, int ExitCode, int Attempts, TimeSp
 }
 
 /// <summary>Write a file atomically: temporary file, owner, mode, then rename over the target.</summary>
-public sealed record WriteFile(string Path, byte[] Content, string Owner, string Group, int Mode) : Step
+public sealed record WriteFile(string Path, byte[] Content, string Owner, string Group, UnixFileMode Mode) : Step
 {
-    public override string Describe() => $"write {Path} ({Content.Length} bytes, {Owner}:{Group} {Convert.ToString(Mode, 8)})";
+    public override string Describe() => $"write {Path} ({Content.Length} bytes, {Owner}:{Group} {Modes.Octal(Mode)})";
 }
 
 /// <summary>Ship a local file (a model, the agent) to the box, then check its SHA-256 there.</summary>
-public sealed record CopyFile(string LocalPath, string Path, string Sha256, string Owner, string Group, int Mode) : Step
+public sealed record CopyFile(string LocalPath, string Path, string Sha256, string Owner, string Group, UnixFileMode Mode) : Step
 {
-    public override string Describe() => $"copy {LocalPath} to {Path} (sha256 {Sha256[..12]}…, {Owner}:{Group} {Convert.ToString(Mode, 8)})";
+    public override string Describe() => $"copy {LocalPath} to {Path} (sha256 {Sha256[..12]}…, {Owner}:{Group} {Modes.Octal(Mode)})";
 }
 
 /// <summary>Set owner and mode of an existing path.</summary>
-public sealed record SetOwnership(string Path, string Owner, string Group, int Mode) : Step
+public sealed record SetOwnership(string Path, string Owner, string Group, UnixFileMode Mode) : Step
 {
-    public override string Describe() => $"set {Path} to {Owner}:{Group} {Convert.ToString(Mode, 8)}";
+    public override string Describe() => $"set {Path} to {Owner}:{Group} {Modes.Octal(Mode)}";
 }
 
-public sealed record MakeDirectory(string Path, string Owner, string Group, int Mode) : Step
+public sealed record MakeDirectory(string Path, string Owner, string Group, UnixFileMode Mode) : Step
 {
-    public override string Describe() => $"create folder {Path} ({Owner}:{Group} {Convert.ToString(Mode, 8)})";
+    public override string Describe() => $"create folder {Path} ({Owner}:{Group} {Modes.Octal(Mode)})";
 }
 
 public sealed record RemovePath(string Path, bool Recursive) : Step

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Appliance.Exec;
 using Appliance.Provision.Targets;
+using Appliance.Provision.Resources;
 
 namespace Appliance.Provision.Apply;
 
@@ -74,9 +75,9 @@ public sealed class StepRunner(ITarget target)
             }
             case SetOwnership own:
                 return Failure(await target.RunAsync(Command.Of(MacTools.Chown, $"{own.Owner}:{own.Group}", own.Path), ct))
-                       ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Octal(own.Mode), own.Path), ct));
+                       ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Modes.Octal(own.Mode), own.Path), ct));
             case MakeDirectory dir:
-                return Failure(await target.RunAsync(Command.Of(MacTools.Install, "-d", "-o", dir.Owner, "-g", dir.Group, "-m", Octal(dir.Mode), dir.Path), ct));
+                return Failure(await target.RunAsync(Command.Of(MacTools.Install, "-d", "-o", dir.Owner, "-g", dir.Group, "-m", Modes.Octal(dir.Mode), dir.Path), ct));
             case RemovePath remove:
                 return Failure(await target.RunAsync(Command.Of(MacTools.Rm, remove.Recursive ? "-rf" : "-f", remove.Path), ct));
             case Bundle.ShipBundle ship:
@@ -109,17 +110,15 @@ public sealed class StepRunner(ITarget target)
     }
 
     /// <summary>Owner and mode first, then one rename: the file never appears with the wrong ones.</summary>
-    private async Task<string?> OwnAndMoveAsync(string temp, string path, string owner, string group, int mode, CancellationToken ct)
+    private async Task<string?> OwnAndMoveAsync(string temp, string path, string owner, string group, UnixFileMode mode, CancellationToken ct)
     {
         var failure = Failure(await target.RunAsync(Command.Of(MacTools.Chown, $"{owner}:{group}", temp), ct))
-                      ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Octal(mode), temp), ct))
+                      ?? Failure(await target.RunAsync(Command.Of(MacTools.Chmod, Modes.Octal(mode), temp), ct))
                       ?? Failure(await target.RunAsync(Command.Of(MacTools.Mv, temp, path), ct));
         // No half-made file is left beside the real one.
         if (failure is not null) await target.RunAsync(Command.Of(MacTools.Rm, "-f", temp), ct);
         return failure;
     }
-
-    public static string Octal(int mode) => Convert.ToString(mode, 8).PadLeft(3, '0');
 
     private static string? Failure(CommandResult result) =>
         result.Succeeded ? null : new CommandFailedException(result).Message;

@@ -3,6 +3,8 @@ using Appliance.Audit.Evidence;
 using Appliance.Config;
 using Appliance.Exec;
 using Appliance.Provision.Apply;
+using Appliance.Provision.Controls;
+using Appliance.Provision.Targets;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Firewall;
 using AuditControl = Appliance.Audit.Evidence.ControlResult;
@@ -21,18 +23,20 @@ public static class AuditInputsCollector
         await CollectAsync(session, period, createdAt, await session.VerifyAsync(ct), ct);
 
     /// <param name="verify">a verify just run (the nightly job has one already)</param>
-    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, Controls.VerifyReport verify, CancellationToken ct)
+    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, VerifyReport verify, CancellationToken ct)
     {
         var target = session.Target;
         var config = session.Config;
         var layout = Layout.From(config);
 
         var controls = verify.Results
-            .Select(r => new AuditControl(r.Control.Id, r.Control.Title, r.Control.Expected, r.Observed, r.Passed, r.CheckedAt))
+            .Select(r => new AuditControl(r.Control.Id, r.Control.Title, r.Control.Expected, r.Observed, r.Passed, r.CheckedAt)
+            {
+                ReadBack = r.Control.ReadBack, Measures = [.. r.Control.Measures.Select(m => m.Id)],
+            })
             .ToList();
 
         var anchor = await target.ReadFileAsync(Layout.AnchorFile, ct) is { } bytes ? Encoding.UTF8.GetString(bytes) : "";
-        var pfInfo = await Run(target, Command.Of("pfctl", "-s", "info"), ct);
         var loaded = await Run(target, PfRulesLoaded.Show(Layout.AnchorName), ct);
         var matrix = Matrix(config, loaded);
 
@@ -52,7 +56,8 @@ public static class AuditInputsCollector
             Config = config,
             System = await SystemFactsAsync(target, config, ct),
             Models = await ModelFactsAsync(session, layout, ct),
-            Network = new NetworkFacts(anchor, pfInfo.Contains("Status: Enabled", StringComparison.Ordinal), matrix, BrokenByDesign(config)),
+            // pf's status is the verify's own pf.enabled reading: one check, one parser.
+            Network = new NetworkFacts(anchor, verify.Results.Any(r => r.Control.Id == ControlCatalogue.PfEnabledId && r.Passed), matrix, BrokenByDesign(config)),
             Controls = controls,
             Journal = journal,
             Usage = agent.Usage,
@@ -90,10 +95,10 @@ public static class AuditInputsCollector
 
     private static async Task<SystemFacts> SystemFactsAsync(Targets.ITarget target, ApplianceConfig config, CancellationToken ct)
     {
-        var version = (await Run(target, Command.Of("sw_vers", "-productVersion"), ct)).Trim();
-        var model = (await Run(target, Command.Of("sysctl", "-n", "hw.model"), ct)).Trim();
-        var fileVault = (await Run(target, Command.Of("fdesetup", "status"), ct)).Trim();
-        var sip = (await Run(target, Command.Of("csrutil", "status"), ct)).Trim();
+        var version = (await Run(target, Command.Of(MacTools.SwVers, "-productVersion"), ct)).Trim();
+        var model = (await Run(target, Command.Of(MacTools.Sysctl, "-n", "hw.model"), ct)).Trim();
+        var fileVault = (await Run(target, ControlCatalogue.FileVaultCheck, ct)).Trim();
+        var sip = (await Run(target, ControlCatalogue.SipCheck, ct)).Trim();
         var hardware = $"{(model.Length == 0 ? "Mac" : model)}, {ConfigNames.EnumValue(config.Machine.Chip)}, {config.Machine.MemoryGb} GB (as configured)";
         return new SystemFacts(hardware, version.Length == 0 ? "unknown (sw_vers gave nothing)" : "macOS " + version,
             typeof(AuditInputsCollector).Assembly.GetName().Version?.ToString(3) ?? "unknown",
@@ -125,12 +130,9 @@ public static class AuditInputsCollector
         return Encoding.UTF8.GetString(buffer, 0, read).Contains("appliance.test_model", StringComparison.Ordinal);
     }
 
-    private static bool InPeriod(ChainEntry entry, AuditPeriod period)
-    {
-        // The payload's second element is the entry's time (the agent's canonical form); keep entries we cannot date.
-        var at = entry.Payload.Split(',', 3) is [_, var time, ..] && DateTimeOffset.TryParse(time.Trim('"'), out var t) ? t : (DateTimeOffset?)null;
-        return at is null || period.Contains(at.Value);
-    }
+    /// <summary>Entries we cannot date are kept: leaving one out would break the excerpt's chain unnoticed.</summary>
+    internal static bool InPeriod(ChainEntry entry, AuditPeriod period) =>
+        Appliance.Audit.Pack.QueryLogChain.TimeOf(entry) is not { } at || period.Contains(at);
 
     private static async Task<string> Run(Targets.ITarget target, Command command, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using Appliance.Audit.Signing;
 using Appliance.Provision.Apply;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Targets;
+using Appliance.Provision.Resources;
 
 namespace Appliance.Provision.AuditPack;
 
@@ -30,9 +31,9 @@ public static class AuditKeyOnBox
             var started = DateTimeOffset.UtcNow;
             StepResult[] steps =
             [
-                await runner.RunAsync(new MakeDirectory(Layout.StateFolder + "/audit", "root", "wheel", 0x1C0) { Resource = "audit key" }, ct),
-                await runner.RunAsync(new WriteFile(KeyFile, await File.ReadAllBytesAsync(local, ct), "root", "wheel", 0x180) { Resource = "audit key" }, ct),
-                await runner.RunAsync(new WriteFile(PublicKeyFile, Encoding.UTF8.GetBytes(key.Public.ToText()), "root", "wheel", 0x1A4) { Resource = "audit key" }, ct),
+                await runner.RunAsync(new MakeDirectory(Layout.StateFolder + "/audit", "root", "wheel", Modes.FolderOwnerOnly) { Resource = "audit key" }, ct),
+                await runner.RunAsync(new WriteFile(KeyFile, await File.ReadAllBytesAsync(local, ct), "root", "wheel", Modes.FileOwnerOnly) { Resource = "audit key" }, ct),
+                await runner.RunAsync(new WriteFile(PublicKeyFile, Encoding.UTF8.GetBytes(key.Public.ToText()), "root", "wheel", Modes.FileWorldReads) { Resource = "audit key" }, ct),
             ];
             var failed = steps.FirstOrDefault(s => !s.Succeeded);
             await Journal.AppendAsync(target, new JournalEntry("audit-key", Operator.Current.User, Operator.Current.Host, target.Description,

@@ -5,6 +5,7 @@ using Appliance.Audit.Pack;
 using Appliance.Provision.Apply;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Targets;
+using Appliance.Provision.Resources;
 
 namespace Appliance.Provision.AuditPack;
 
@@ -29,9 +30,9 @@ public static class PackShelfOnBox
         var index = shelf + "/" + IndexName;
         var runner = new StepRunner(target);
         var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(localPack, ct)));
-        await RunAsync(runner, new MakeDirectory(layout.AgentAudit, Layout.Account, Layout.Account, 0x1C0) { Resource = "audit pack shelf" }, ct);
-        await RunAsync(runner, new MakeDirectory(shelf, "root", Layout.Account, 0x1E8) { Resource = "audit pack shelf" }, ct);
-        await RunAsync(runner, new CopyFile(localPack, shelf + "/" + name, sha, "root", Layout.Account, 0x1A0) { Resource = "audit pack shelf" }, ct);
+        await RunAsync(runner, new MakeDirectory(layout.AgentAudit, Layout.Account, Layout.Account, Modes.FolderOwnerOnly) { Resource = "audit pack shelf" }, ct);
+        await RunAsync(runner, new MakeDirectory(shelf, "root", Layout.Account, Modes.FolderGroupReads) { Resource = "audit pack shelf" }, ct);
+        await RunAsync(runner, new CopyFile(localPack, shelf + "/" + name, sha, "root", Layout.Account, Modes.FileGroupReads) { Resource = "audit pack shelf" }, ct);
 
         var known = await target.ReadFileAsync(index, ct) is { } json ? Names(json) : [];
         var all = known.Append(name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -39,7 +40,7 @@ public static class PackShelfOnBox
         foreach (var old in removed)
             await RunAsync(runner, new RemovePath(shelf + "/" + old, Recursive: false) { Resource = "audit pack shelf" }, ct);
         var kept = all.Skip(removed.Count).ToList();
-        await RunAsync(runner, new WriteFile(index, JsonSerializer.SerializeToUtf8Bytes(kept), "root", Layout.Account, 0x1A0) { Resource = "audit pack shelf" }, ct);
+        await RunAsync(runner, new WriteFile(index, JsonSerializer.SerializeToUtf8Bytes(kept), "root", Layout.Account, Modes.FileGroupReads) { Resource = "audit pack shelf" }, ct);
         return new ShelvedPack(shelf + "/" + name, removed);
     }
 

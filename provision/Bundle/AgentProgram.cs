@@ -17,15 +17,14 @@ public sealed class AgentProgram(string localBundle, string binFolder) : Resourc
 {
     private readonly string manifestSha = LiveBox.Sha256Of(File.ReadAllBytes(Path.Combine(localBundle, BuiltBundle.Manifest)));
 
-    private Control Control => new("agent.bundle", "agent program and native libraries installed", "the box runs exactly the bundle built and checked here",
-        $"shasum -a 256 {binFolder}/{BuiltBundle.Manifest}", $"manifest sha256:{manifestSha[..16]}");
+    private Control Control => ControlCatalogue.AgentBundle($"{binFolder}/{BuiltBundle.Manifest}", manifestSha);
 
     public override string Id => "agent bundle " + binFolder;
     public override IReadOnlyList<Control> Controls => [Control];
 
     public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
     {
-        var sum = await box.RunAsync(Command.Of(MacTools.Shasum, "-a", "256", $"{binFolder}/{BuiltBundle.Manifest}"), cancellationToken);
+        var sum = await box.RunAsync(Control.Check, cancellationToken);
         var hash = sum.Succeeded ? sum.StandardOutput.Split(' ')[0] : "";
         var observed = hash.Length >= 16 ? $"manifest sha256:{hash[..16]}" : "not installed";
         return new Reading([new ControlResult(Control, observed, observed == Control.Expected, DateTimeOffset.UtcNow)], sum.Succeeded);

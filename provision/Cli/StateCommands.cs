@@ -74,14 +74,15 @@ internal static class StateCommands
         command.Options.Add(o.Yes);
         command.SetAction((parse, ct) => Run(parse, o, async (session, terminal) =>
         {
-            var findings = await session.PreflightAsync(ct);
+            // The plan only reads the box; pre-flight checks what its steps need before anything changes.
+            var plan = await session.PlanAsync(ct);
+            var findings = await session.PreflightAsync(plan, ct);
             PlanPrinter.Print(findings, terminal);
             if (findings.Any(f => f.Severity == Severity.Error))
             {
                 terminal.Error("Pre-flight found problems (FAIL above); nothing was changed.");
                 return Failed;
             }
-            var plan = await session.PlanAsync(ct);
             PlanPrinter.Print(plan, terminal);
             if (plan.HasChanges && !Confirmed(parse.GetValue(o.Yes), terminal, "Apply these changes?")) return Failed;
             return Report(await session.ApplyAsync(plan, Progress(terminal), ct), terminal, parse.GetValue(o.Json));
@@ -96,6 +97,8 @@ internal static class StateCommands
         var command = new Command("verify", """
             Check every control against the live box without changing anything: one line per control
             (id, title, expected, observed, pass/FAIL). Exit codes: 0 all pass, 1 drift or error.
+            Every control (its check command, expected value, fix and measures) is defined once in
+            provision/Controls/ControlCatalogue.cs; `provision controls` lists those the config needs.
             """) { evidence };
         o.AddTo(command);
         command.SetAction((parse, ct) => Run(parse, o, async (session, terminal) =>

@@ -67,16 +67,14 @@ public static class FirewallMatrix
 /// <summary>The matrix as controls: each flow checked against the rules pf holds in the appliance anchor.</summary>
 public sealed class FirewallProof(string anchorName, IReadOnlyList<FlowCase> cases) : Resource
 {
-    private readonly IReadOnlyList<Control> controls = [.. cases.Select(c => new Control(c.Id, c.Description,
-        "the firewall proof for the audit pack: what the loaded rules do with this flow",
-        $"pfctl -a {anchorName} -sr, evaluated for: {c.Packet}", c.ShouldPass ? "pass" : "block"))];
+    private readonly IReadOnlyList<Control> controls = [.. cases.Select(c => ControlCatalogue.Flow(c, anchorName))];
 
     public override string Id => "firewall proof";
     public override IReadOnlyList<Control> Controls => controls;
 
     public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
     {
-        var result = await box.RunAsync(PfRulesLoaded.Show(anchorName), cancellationToken);
+        var result = await box.RunAsync(controls.Count > 0 ? controls[0].Check : PfRulesLoaded.Show(anchorName), cancellationToken);
         IReadOnlyList<PfRule>? rules;
         try { rules = PfParser.Parse(result.StandardOutput); }
         catch (FormatException) { rules = null; }

@@ -16,16 +16,14 @@ public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
 {
     public string[] Lines { get; } = [$"anchor \"{anchorName}\"", $"load anchor \"{anchorName}\" from \"{anchorFile}\""];
 
-    private Control Control => new("pf.conf.anchor", "/etc/pf.conf loads the appliance anchor",
-        "pf only evaluates anchors pf.conf names; a macOS update can replace the file and silently drop the rules",
-        "grep the two anchor lines in /etc/pf.conf", "both lines present");
+    private Control Control { get; } = ControlCatalogue.PfConfAnchor();
 
     public override string Id => "pf.conf lines";
     public override IReadOnlyList<Control> Controls => [Control];
 
     public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
     {
-        var bytes = await box.ReadFileAsync("/etc/pf.conf", cancellationToken);
+        var bytes = await box.ReadFileAsync(Control.Check, cancellationToken);
         var text = bytes is null ? "" : Encoding.UTF8.GetString(bytes);
         var present = text.Split('\n').Select(l => l.Trim()).ToHashSet();
         var missing = Lines.Where(l => !present.Contains(l)).ToList();
@@ -47,7 +45,7 @@ public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
         return
         [
             new BackUpOriginal("/etc/pf.conf") { Resource = Id },
-            new WriteFile("/etc/pf.conf", Encoding.UTF8.GetBytes(updated.ToString()), "root", "wheel", 0x1A4) { Resource = Id },
+            new WriteFile("/etc/pf.conf", Encoding.UTF8.GetBytes(updated.ToString()), "root", "wheel", Modes.FileWorldReads) { Resource = Id },
             .. PfRulesLoaded.Reload(Id),
         ];
     }
@@ -56,9 +54,7 @@ public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
 /// <summary>The anchor's rules as the kernel holds them (pfctl -a … -sr), compared rule by rule with the file.</summary>
 public sealed class PfRulesLoaded(string anchorName, IReadOnlyList<PfRule> expected) : Resource
 {
-    private readonly Control control = new("pf.rules", $"pf anchor {anchorName} holds the appliance rules",
-        "editing the anchor file changes nothing until it is loaded; a check that only reads files misses that",
-        $"pfctl -a {anchorName} -sr", $"the {expected.Count} rules of the anchor file");
+    private readonly Control control = ControlCatalogue.PfRules(anchorName, expected.Count);
 
     public override string Id => "pf rules";
     public override IReadOnlyList<Control> Controls => [control];
@@ -67,7 +63,7 @@ public sealed class PfRulesLoaded(string anchorName, IReadOnlyList<PfRule> expec
 
     public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
     {
-        var result = await box.RunAsync(Show(anchorName), cancellationToken);
+        var result = await box.RunAsync(control.Check, cancellationToken);
         string observed;
         try
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Appliance.Config;
 using Appliance.Exec;
+using Appliance.Provision.Controls;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Sizing;
 using Appliance.Provision.Targets;
@@ -35,12 +36,12 @@ public static class PreflightChecks
             ? new("Apple Silicon", Severity.Ok, arch)
             : new("Apple Silicon", Severity.Error, arch, "the appliance needs an Apple Silicon Mac (Metal inference, unified memory)"));
 
-        var sip = await Out(Command.Of(MacTools.Csrutil, "status"));
+        var sip = await Out(ControlCatalogue.SipCheck);
         findings.Add(sip.Contains("enabled.", StringComparison.Ordinal)
             ? new("SIP", Severity.Ok, "enabled")
             : new("SIP", Severity.Warning, sip, "re-enable SIP from Recovery (`csrutil enable`); the appliance assumes it"));
 
-        var fv = await Out(Command.Of(MacTools.Fdesetup, "status"));
+        var fv = await Out(ControlCatalogue.FileVaultCheck);
         var fvOn = fv.Contains("On", StringComparison.Ordinal);
         findings.Add(config.System.Filevault switch
         {
@@ -92,6 +93,23 @@ public static class PreflightChecks
                         "daemons cannot read this location without Full Disk Access (and may hang instead of failing): grant FDA to the agent in System Settings → Privacy & Security, or move the documents under /Users/Shared or the appliance folder"));
         return findings;
     }
+
+    /// <summary>
+    /// What apply will need from this machine, checked before its first change: every file a step
+    /// copies (models) and the bundle it ships. A missing one would fail apply halfway through.
+    /// </summary>
+    public static IEnumerable<Finding> Inputs(Apply.Plan plan)
+    {
+        var steps = plan.Changes.SelectMany(c => c.Steps).ToList();
+        var missing = steps.OfType<Apply.CopyFile>().Where(c => !File.Exists(c.LocalPath)).Select(c => $"{c.LocalPath} (for {c.Path})")
+            .Concat(steps.OfType<Bundle.ShipBundle>().Where(b => !Directory.Exists(b.LocalBundle)).Select(b => $"{b.LocalBundle} (the agent bundle)"))
+            .ToList();
+        if (missing.Count > 0)
+            yield return new Finding(InputsCheck, Severity.Error, "missing on this machine: " + string.Join(", ", missing),
+                "run `provision models pull` (or `provision models import PATH`, or point --models-from at the folder that has them; `provision bundle` for the bundle), then apply again");
+    }
+
+    public const string InputsCheck = "files apply needs";
 
     /// <summary>TCC-protected for daemons: users' Documents/Desktop/Downloads, external and network volumes.</summary>
     public static bool NeedsFullDiskAccess(string path) =>

@@ -15,12 +15,13 @@ public sealed class LaunchDaemon : Resource
     private readonly ManagedFile plist;
     private readonly Control loaded;
 
-    public LaunchDaemon(string label, string title, string why, byte[] plistContent)
+    /// <param name="spec">the job's controls from <see cref="ControlCatalogue"/> (its id is launchd.LABEL)</param>
+    public LaunchDaemon(ControlSpec spec, string label, byte[] plistContent)
     {
         Label = label;
         PlistPath = $"/Library/LaunchDaemons/{label}.plist";
-        plist = new ManagedFile($"launchd.{label}.plist", $"{title}: plist", why, PlistPath, plistContent, "root", "wheel", 0x1A4);
-        loaded = new Control($"launchd.{label}.loaded", $"{title}: loaded", why, $"launchctl print system/{label} (exit 0 = loaded, 113 = not)", "loaded");
+        plist = new ManagedFile(spec with { Id = spec.Id + ".plist", Title = spec.Title + ": plist" }, PlistPath, plistContent, "root", "wheel", Modes.FileWorldReads);
+        loaded = ControlCatalogue.DaemonLoaded(spec, label);
     }
 
     public string Label { get; }
@@ -35,7 +36,7 @@ public sealed class LaunchDaemon : Resource
     public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
     {
         var file = await plist.ReadAsync(box, cancellationToken);
-        var print = await box.RunAsync(Print(Label), cancellationToken);
+        var print = await box.RunAsync(loaded.Check, cancellationToken);
         var observed = print.ExitCode switch { 0 => "loaded", 113 => "not loaded", var code => $"launchctl print exited {code}" };
         return new Reading([.. file.Results, new ControlResult(loaded, observed, observed == "loaded", DateTimeOffset.UtcNow)], file.Exists)
         {

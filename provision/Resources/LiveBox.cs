@@ -6,9 +6,9 @@ using Appliance.Provision.Targets;
 namespace Appliance.Provision.Resources;
 
 /// <summary>Owner, group and mode of a path as the box reports them.</summary>
-public sealed record PathStatus(string Owner, string Group, int Mode, bool IsDirectory)
+public sealed record PathStatus(string Owner, string Group, UnixFileMode Mode, bool IsDirectory)
 {
-    public override string ToString() => $"{Owner}:{Group} {Convert.ToString(Mode, 8)}";
+    public override string ToString() => $"{Owner}:{Group} {Modes.Octal(Mode)}";
 }
 
 /// <summary>
@@ -25,6 +25,20 @@ public sealed class LiveBox(ITarget target, IReadOnlySet<string> ownedPaths)
     private readonly ConcurrentDictionary<string, PathStatus?> statuses = new(StringComparer.Ordinal);
 
     public ITarget Target => target;
+
+    private const string StatFormat = "%N|%Su|%Sg|%Lp|%HT";
+
+    /// <summary>
+    /// The check of a path's owner, group, mode and type. Plans run it once for all paths: the same
+    /// command with every path as an operand, one output line each (see <see cref="PrefetchStatusAsync"/>).
+    /// </summary>
+    public static Command StatOf(params string[] paths) => Command.Of(MacTools.Stat, ["-f", StatFormat, .. paths]);
+
+    /// <summary>
+    /// The check that reads a file's bytes. The target carries it (as root over ssh, byte for byte;
+    /// from the sandbox folder) through <see cref="ReadFileAsync"/>, never as a text pipe.
+    /// </summary>
+    public static Command ReadOf(string path) => Command.Of(MacTools.Cat, path);
 
     /// <summary>Paths the tool owns (from its record): files there may be replaced.</summary>
     public bool Owns(string path) => ownedPaths.Contains(path);
@@ -44,12 +58,12 @@ public sealed class LiveBox(ITarget target, IReadOnlySet<string> ownedPaths)
         var wanted = paths.Distinct().Where(p => !statuses.ContainsKey(p)).ToList();
         if (wanted.Count == 0) return;
         foreach (var p in wanted) statuses[p] = null;
-        var result = await RunLimitedAsync(Command.Of(MacTools.Stat, ["-f", "%N|%Su|%Sg|%Lp|%HT", .. wanted]), cancellationToken);
+        var result = await RunLimitedAsync(StatOf([.. wanted]), cancellationToken);
         foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split('|');
             if (parts.Length != 5 || !statuses.ContainsKey(parts[0])) continue;
-            statuses[parts[0]] = new PathStatus(parts[1], parts[2], Convert.ToInt32(parts[3], 8), parts[4] == "Directory");
+            statuses[parts[0]] = new PathStatus(parts[1], parts[2], Modes.FromOctal(parts[3]), parts[4] == "Directory");
         }
     }
 
@@ -58,6 +72,12 @@ public sealed class LiveBox(ITarget target, IReadOnlySet<string> ownedPaths)
         if (!statuses.ContainsKey(path)) await PrefetchStatusAsync([path], cancellationToken);
         return statuses.GetValueOrDefault(path);
     }
+
+    /// <summary>Runs a <see cref="ReadOf"/> check: the file's bytes, or null when it does not exist.</summary>
+    public Task<byte[]?> ReadFileAsync(Command check, CancellationToken cancellationToken) =>
+        check.Program == MacTools.Cat && check.Arguments.Length == 1
+            ? ReadFileAsync(check.Arguments[0], cancellationToken)
+            : throw new ArgumentException($"`{check}` is not a file read (expected {MacTools.Cat} PATH)", nameof(check));
 
     public async Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken)
     {

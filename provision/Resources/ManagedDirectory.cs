@@ -4,11 +4,11 @@ using Appliance.Provision.Controls;
 namespace Appliance.Provision.Resources;
 
 /// <summary>A folder the tool creates, with owner, group and mode.</summary>
-public sealed class ManagedDirectory(string controlId, string title, string why, string path, string owner, string group, int mode) : Resource
+public sealed class ManagedDirectory(ControlSpec spec, string path, string owner, string group, UnixFileMode mode) : Resource
 {
     public string Path { get; } = path;
 
-    private readonly Control control = new(controlId, title, why, $"stat -f '%Su:%Sg %Lp' {path}", $"{owner}:{group} {Convert.ToString(mode, 8)}");
+    private readonly Control control = ControlCatalogue.Folder(spec, path, owner, group, mode);
 
     public override string Id => "folder " + Path;
     public override IReadOnlyList<Control> Controls => [control];

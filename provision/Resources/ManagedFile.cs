@@ -5,7 +5,7 @@ using Appliance.Provision.Controls;
 namespace Appliance.Provision.Resources;
 
 /// <summary>A generated file the tool owns: exact content, owner, group and mode.</summary>
-public sealed class ManagedFile(string controlId, string title, string why, string path, byte[] content, string owner, string group, int mode)
+public sealed class ManagedFile(ControlSpec spec, string path, byte[] content, string owner, string group, UnixFileMode mode)
     : Resource
 {
     public string Path { get; } = path;
@@ -16,10 +16,9 @@ public sealed class ManagedFile(string controlId, string title, string why, stri
     public string Sha256 { get; } = LiveBox.Sha256Of(content);
     public string Owner { get; } = owner;
     public string Group { get; } = group;
-    public int Mode { get; } = mode;
+    public UnixFileMode Mode { get; } = mode;
 
-    public Control Control { get; } = new(controlId, title, why,
-        $"stat -f '%Su:%Sg %Lp' {path}; shasum -a 256 {path}", $"{owner}:{group} {Convert.ToString(mode, 8)} sha256:{LiveBox.Sha256Of(content)[..16]}");
+    public Control Control { get; } = ControlCatalogue.File(spec, path, LiveBox.Sha256Of(content), owner, group, mode);
 
     public override string Id => "file " + Path;
     public override IReadOnlyList<Control> Controls => [Control];

@@ -8,9 +8,7 @@ namespace Appliance.Provision.Resources;
 /// <summary>A model file on the box, pinned by SHA-256 and shipped from the provisioning machine's model cache.</summary>
 public sealed class ModelFile(string role, string name, string path, string sha256, string localCache) : Resource
 {
-    private readonly Control control = new($"model.{role}", $"{role} model {name}: file present with pinned SHA-256",
-        "the agent must load exactly the weights the config pins; anything else is refused",
-        $"shasum -a 256 {path}; stat -f '%Su:%Sg %Lp' {path}", $"root:_appliance 640 sha256:{sha256[..16]}");
+    private readonly Control control = ControlCatalogue.Model(role, name, path, sha256);
 
     public string Path { get; } = path;
     public string LocalFile => System.IO.Path.Combine(localCache, System.IO.Path.GetFileName(Path));
@@ -24,7 +22,7 @@ public sealed class ModelFile(string role, string name, string path, string sha2
     {
         var status = await box.StatusAsync(Path, cancellationToken);
         if (status is null) return new Reading([new ControlResult(control, "absent", false, DateTimeOffset.UtcNow)], false);
-        var sum = await box.RunAsync(Command.Of(MacTools.Shasum, "-a", "256", Path).WithTimeout(TimeSpan.FromHours(1)), cancellationToken);
+        var sum = await box.RunAsync(control.Check, cancellationToken);
         var hash = sum.StandardOutput.Split(' ', 2)[0].Trim();
         var observed = $"{status} sha256:{(hash.Length >= 16 ? hash[..16] : "unreadable")}";
         return new Reading([new ControlResult(control, observed, observed == control.Expected, DateTimeOffset.UtcNow)], true)
@@ -35,6 +33,6 @@ public sealed class ModelFile(string role, string name, string path, string sha2
 
     public override IReadOnlyList<Step> Converge(Reading reading) =>
         reading.Passed ? []
-        : reading.Detail is true ? [new SetOwnership(Path, "root", "_appliance", 0x1A0) { Resource = Id }]
-        : [new CopyFile(LocalFile, Path, sha256, "root", "_appliance", 0x1A0) { Resource = Id }];
+        : reading.Detail is true ? [new SetOwnership(Path, "root", "_appliance", Modes.FileGroupReads) { Resource = Id }]
+        : [new CopyFile(LocalFile, Path, sha256, "root", "_appliance", Modes.FileGroupReads) { Resource = Id }];
 }

@@ -52,7 +52,7 @@ public sealed class FileCommands(SimulatedMac mac)
     {
         if (operands.Count < 2 || !int.TryParse(operands[0], NumberStyles.None, null, out _))
             return mac.Fail(64, "usage: chmod [-R] OCTAL-MODE file … (the simulation takes octal modes only)");
-        var mode = Convert.ToInt32(operands[0], 8);
+        var mode = (UnixFileMode)Convert.ToInt32(operands[0], 8);
         foreach (var path in operands.Skip(1))
         {
             if (Refuse("chmod", path) is { } refused) return refused;
@@ -86,7 +86,7 @@ public sealed class FileCommands(SimulatedMac mac)
                 {
                     _ when rest.StartsWith("Su") => (o.Owner, 2),
                     _ when rest.StartsWith("Sg") => (o.Group, 2),
-                    _ when rest.StartsWith("Lp") => (Convert.ToString(o.Mode, 8), 2),
+                    _ when rest.StartsWith("Lp") => (Convert.ToString((int)o.Mode, 8), 2),
                     _ when rest.StartsWith("HT") => (isDirectory ? "Directory" : "Regular File", 2),
                     _ when rest.StartsWith('N') => (path, 1),
                     _ when rest.StartsWith('z') => (isDirectory ? "0" : new FileInfo(mac.HostPath(p)).Length.ToString(CultureInfo.InvariantCulture), 1),
@@ -139,7 +139,7 @@ public sealed class FileCommands(SimulatedMac mac)
             Directory.CreateDirectory(mac.HostPath(path));
             var p = SimulatedMac.Normalize(path);
             var current = mac.State.OwnershipOf(p, true);
-            mac.State.Files[p] = new FileOwnership(owner ?? current.Owner, group ?? current.Group, mode is null ? current.Mode : Convert.ToInt32(mode, 8));
+            mac.State.Files[p] = new FileOwnership(owner ?? current.Owner, group ?? current.Group, mode is null ? current.Mode : (UnixFileMode)Convert.ToInt32(mode, 8));
         }
         return 0;
     }

@@ -53,7 +53,7 @@ public sealed class Launchd(SimulatedMac mac)
         if (!File.Exists(mac.HostPath(plistPath)))
             return mac.Fail(5, $"Bootstrap failed: 5: Input/output error\n{plistPath}: No such file or directory");
         var ownership = mac.State.OwnershipOf(SimulatedMac.Normalize(plistPath), isDirectory: false);
-        if (ownership.Owner != "root" || ownership.Group != "wheel" || (ownership.Mode & 0x12) != 0)
+        if (ownership.Owner != "root" || ownership.Group != "wheel" || (ownership.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
             return mac.Fail(5, $"Bootstrap failed: 5: Input/output error\n{plistPath}: Path had bad ownership/permissions");
         var plist = PropertyLists.Read(File.ReadAllText(mac.HostPath(plistPath)), out var problem);
         if (plist is null)

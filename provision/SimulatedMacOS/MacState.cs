@@ -47,8 +47,12 @@ public sealed class MacState
         File.Move(temp, file, overwrite: true);
     }
 
+    // A stock macOS creates files 0644 and folders 0755.
+    private const UnixFileMode StockFile = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode StockFolder = StockFile | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
     public FileOwnership OwnershipOf(string macPath, bool isDirectory) =>
-        Files.TryGetValue(macPath, out var o) ? o : new FileOwnership("root", "wheel", isDirectory ? 0x1ED : 0x1A4);
+        Files.TryGetValue(macPath, out var o) ? o : new FileOwnership("root", "wheel", isDirectory ? StockFolder : StockFile);
 }
 
 public sealed class PfState
@@ -89,7 +93,7 @@ public sealed class MacGroup
     public List<string> Members { get; set; } = new();
 }
 
-public sealed record FileOwnership(string Owner, string Group, int Mode);
+public sealed record FileOwnership(string Owner, string Group, UnixFileMode Mode);
 
 public sealed class InjectedFault
 {

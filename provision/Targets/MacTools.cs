@@ -30,4 +30,5 @@ public static class MacTools
     public const string Df = "/bin/df";
     public const string Install = "/usr/bin/install";
     public const string Tar = "/usr/bin/tar";
+    public const string Cat = "/bin/cat";
 }

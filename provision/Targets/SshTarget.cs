@@ -16,6 +16,12 @@ public sealed class SshTarget : ITarget
 {
     private const string Sudo = "/usr/bin/sudo";
 
+    /// <summary>
+    /// How long ssh waits for the TCP connection and the server's banner: a box that is off or has
+    /// Remote Login disabled must fail in seconds, not when the command's own timeout ends.
+    /// </summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>The first command: it opens the shared connection and proves root works without a prompt.</summary>
     private static readonly Command Probe = Command.Of("/usr/bin/true");
 
@@ -42,7 +48,7 @@ public sealed class SshTarget : ITarget
         controlFolder = Directory.CreateTempSubdirectory("appliance-ssh-").FullName;
         var list = new List<string>();
         if (sshConfig is not null) list.AddRange(["-F", sshConfig]);
-        list.AddRange(["-o", "BatchMode=yes", "-o", "ControlMaster=auto", "-o", $"ControlPath={controlFolder}/%C", "-o", "ControlPersist=30"]);
+        list.AddRange(["-o", "BatchMode=yes", "-o", $"ConnectTimeout={(int)ConnectTimeout.TotalSeconds}", "-o", "ControlMaster=auto", "-o", $"ControlPath={controlFolder}/%C", "-o", "ControlPersist=30"]);
         options = list;
     }
 
@@ -182,11 +188,19 @@ public sealed class SshTarget : ITarget
                 $"{error} The Mac refused the login as {Address.User}. provision logs in with your SSH key and never types a password: " +
                 $"the key must be in ~{Address.User}/.ssh/authorized_keys on the Mac, {Address.User} must be allowed to use Remote Login " +
                 "(System Settings → General → Sharing → Remote Login, i.e. a member of com.apple.access_ssh), and the login must be an admin, never root.");
+        if (result.ExitCode == 255 && NoAnswer.Any(e => error.Contains(e, StringComparison.Ordinal)))
+            throw new TargetUnreachableException(Description, $"{NoAnswerMessage(Address.Port)} (ssh: {error.Split('\n')[0].Trim()})");
         if (result.ExitCode == 255 && (error.Contains("ssh:", StringComparison.Ordinal) || error.Contains("Connection closed", StringComparison.Ordinal)
                                        || error.Contains("Host key verification failed", StringComparison.Ordinal)))
             throw new TargetUnreachableException(Description, error);
         return result;
     }
+
+    /// <summary>What ssh prints when nothing answers on the port (refused, filtered, or silent past <see cref="ConnectTimeout"/>).</summary>
+    private static readonly string[] NoAnswer =
+        ["Connection refused", "Connection timed out", "timed out during banner exchange", "Operation timed out", "No route to host", "Network is unreachable"];
+
+    public static string NoAnswerMessage(int port) => $"the box does not answer on port {port} (is it on, is Remote Login enabled?)";
 
     /// <summary>sudo's own complaint when it will not run the command without a password, or null.</summary>
     private static string? SudoRefusal(string standardError) =>

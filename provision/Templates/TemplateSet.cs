@@ -1,28 +1,25 @@
 using System.Text;
-using HandlebarsDotNet;
+using Appliance.Audit.Render;
 
 namespace Appliance.Provision.Templates;
 
 /// <summary>
-/// The Handlebars templates in templates/ (copied beside the program). Plists are rendered with
-/// XML escaping, everything else verbatim. Output is UTF-8 with "\n" line ends, byte-for-byte
-/// the same for the same model.
+/// The Scriban templates in templates/ (copied beside the program). Each declares its output
+/// language on its first line and every value is escaped for it (see <see cref="TextTemplate"/>):
+/// XML for plists, and for pf and sshd files only single tokens the config loader validated (free
+/// text only in comments). Output is UTF-8 with "\n" line ends, byte-for-byte the same for the same model.
 /// </summary>
 public sealed class TemplateSet
 {
-    private readonly Dictionary<string, HandlebarsTemplate<object, object>> templates = new(StringComparer.Ordinal);
+    public const string Extension = ".sbn";
+
+    private readonly Dictionary<string, TextTemplate> templates = new(StringComparer.Ordinal);
 
     private TemplateSet(string folder)
     {
         Folder = folder;
-        var xml = Handlebars.Create();
-        var verbatim = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true });
-        foreach (var file in Directory.GetFiles(folder, "*.hbs"))
-        {
-            var name = Path.GetFileNameWithoutExtension(file);
-            var environment = name.EndsWith(".plist", StringComparison.Ordinal) ? xml : verbatim;
-            templates[name] = environment.Compile(File.ReadAllText(file).ReplaceLineEndings("\n"));
-        }
+        foreach (var file in Directory.GetFiles(folder, "*" + Extension))
+            templates[Path.GetFileNameWithoutExtension(file)] = TextTemplate.Load(file);
     }
 
     public string Folder { get; }
@@ -35,11 +32,12 @@ public sealed class TemplateSet
         return new TemplateSet(folder);
     }
 
-    /// <param name="name">The template's file name without .hbs, e.g. "pf-anchor.conf".</param>
-    public byte[] Render(string name, object model)
-    {
-        if (!templates.TryGetValue(name, out var template))
-            throw new KeyNotFoundException($"no template {name}.hbs in {Folder}");
-        return Encoding.UTF8.GetBytes(template(model).ReplaceLineEndings("\n"));
-    }
+    /// <summary>The output language a template declares.</summary>
+    public OutputLanguage LanguageOf(string name) => Get(name).Language;
+
+    /// <param name="name">The template's file name without .sbn, e.g. "pf-anchor.conf".</param>
+    public byte[] Render(string name, object model) => Encoding.UTF8.GetBytes(Get(name).Render(model));
+
+    private TextTemplate Get(string name) =>
+        templates.TryGetValue(name, out var template) ? template : throw new KeyNotFoundException($"no template {name}{Extension} in {Folder}");
 }

@@ -45,10 +45,10 @@ internal static class PackInputs
                 ["macOS software updates and XProtect updates (outside the update window)", "iCloud, Find My, Apple Push", "OCSP and notarisation checks for new software"]),
             Controls =
             [
-                new("pf.enabled", "pf is enabled", "Status: Enabled", "Status: Enabled", true, Created),
-                new("pf.anchor", "appliance anchor loaded", "sha256 match", "sha256 match", true, Created),
-                new("filevault", "FileVault on", "On", "On", true, Created),
-                new("power.sleep", "never sleeps", "sleep 0", "sleep 10", false, Created),
+                new("pf.enabled", "pf is enabled", "Status: Enabled", "Status: Enabled", true, Created) { ReadBack = "/sbin/pfctl -s info", Measures = ["TOM-1"] },
+                new("pf.anchor", "appliance anchor loaded", "sha256 match", "sha256 match", true, Created) { ReadBack = "/sbin/pfctl -a com.appliance -sr", Measures = ["TOM-1"] },
+                new("filevault", "FileVault on", "On", "On", true, Created) { ReadBack = "/usr/bin/fdesetup status", Measures = ["TOM-2"] },
+                new("power.sleep", "never sleeps", "sleep 0", "sleep 10", false, Created) { ReadBack = "/usr/bin/pmset -g custom", Measures = ["TOM-9"] },
             ],
             Journal =
             [

@@ -4,6 +4,7 @@ using Appliance.Exec;
 using Appliance.Provision.Apply;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Preflight;
+using Appliance.Provision.Resources;
 using Appliance.Provision.Ssh;
 using Appliance.Provision.Targets;
 
@@ -41,9 +42,9 @@ public sealed class SshTargetTests(SshFixture fixture)
                 var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var step in first.Pending.SelectMany(c => c.Steps))
                 {
-                    if (step is WriteFile w) wanted[w.Path] = $"{w.Owner}:{w.Group} {Convert.ToString(w.Mode, 8)}";
-                    if (step is CopyFile c) wanted[c.Path] = $"{c.Owner}:{c.Group} {Convert.ToString(c.Mode, 8)}";
-                    if (step is MakeDirectory d) wanted[d.Path] = $"{d.Owner}:{d.Group} {Convert.ToString(d.Mode, 8)}";
+                    if (step is WriteFile w) wanted[w.Path] = $"{w.Owner}:{w.Group} {Modes.Octal(w.Mode)}";
+                    if (step is CopyFile c) wanted[c.Path] = $"{c.Owner}:{c.Group} {Modes.Octal(c.Mode)}";
+                    if (step is MakeDirectory d) wanted[d.Path] = $"{d.Owner}:{d.Group} {Modes.Octal(d.Mode)}";
                 }
                 Assert.Contains(wanted, w => w.Value.StartsWith("root:_appliance ", StringComparison.Ordinal));
                 var stat = await scenario.MacAsync(MacTools.Stat, ["-f", "%N|%Su:%Sg %Lp", .. wanted.Keys]);

@@ -41,7 +41,53 @@ public sealed class TemplateTests
         Assert.Equal(first.Keys.Order(), second.Keys.Order());
         Assert.All(first, f => Assert.Equal(f.Value, second[f.Key]));
         Assert.Equal(9, first.Count);
-        Assert.Equal(8, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*.hbs").Length);
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(TestBox.RepositoryRoot, "templates"), "*" + TemplateSet.Extension).Length);
+    }
+
+    /// <summary>plistutil accepts malformed XML (a comment with "--"); a strict XML parser does not.</summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Plists_are_well_formed_xml_for_a_strict_parser(string name)
+    {
+        if (!name.EndsWith(".plist", StringComparison.Ordinal)) return;
+        AssertWellFormed(Generated()[name]);
+    }
+
+    [Fact]
+    public void An_appliance_name_with_xml_comment_breakers_and_markup_still_gives_well_formed_plists_that_keep_the_name()
+    {
+        var text = File.ReadAllText(ExampleConfig).Replace("name: \"Berger & Partner — Kanzlei-KI\"", "name: \"A--B <x> & 'c' -\"");
+        Assert.Contains("A--B", text);
+        var config = ConfigLoader.LoadText(text, "appliance.yaml", TestBox.RepositoryRoot).Require();
+        var desired = DesiredState.From(config, text, TemplateSet.Load(), "/nonexistent");
+        var agent = desired.Resources.OfType<LaunchDaemon>().Single(d => d.Label == Layout.AgentLabel);
+        var document = AssertWellFormed(agent.PlistContent);
+        var comment = document.Nodes().OfType<XComment>().Single().Value;
+        // Comments hold no entities, but the snapshots keep Handlebars' escaped form ("&amp;"): only "--" is split.
+        Assert.Contains("A- -B &lt;x&gt; &amp; &#x27;c&#x27; -", comment);
+        Assert.DoesNotContain("--", comment);
+    }
+
+    [Fact]
+    public void Config_files_refuse_a_value_that_is_not_one_safe_token()
+    {
+        var templates = TemplateSet.Load();
+        Assert.Equal(Appliance.Audit.Render.OutputLanguage.ConfigTokens, templates.LanguageOf("pf-anchor.conf"));
+        Assert.Equal(Appliance.Audit.Render.OutputLanguage.Xml, templates.LanguageOf("launchd-agent.plist"));
+        var model = new
+        {
+            applianceName = "x", ipv6 = true, dnsServers = new List<string> { "192.168.10.1\npass out quick all" }, ntpServers = new List<string>(),
+            officeSubnets = new List<string>(), adminHosts = new List<string>(), agentPort = 8443, updateWindow = (string?)null,
+        };
+        var error = Assert.Throws<FormatException>(() => templates.Render("pf-anchor.conf", model));
+        Assert.Matches(@"pf-anchor\.conf\.sbn:\d+:\d+: '192\.168\.10\.1\npass out quick all' is not a single safe token", error.Message);
+    }
+
+    private static XDocument AssertWellFormed(byte[] bytes)
+    {
+        using var reader = System.Xml.XmlReader.Create(new MemoryStream(bytes),
+            new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Ignore, XmlResolver = null });
+        return XDocument.Load(reader);
     }
 
     /// <summary>Debian's plistutil (libplist) converts each plist to binary and back: it must keep every key and value.</summary>

@@ -65,7 +65,6 @@ public sealed class BadInputTests(SampleOfficeFixture office)
 
     private static void WriteEncryptedPdf(string path)
     {
-        PdfSharp.PdfSharpLicense.SetAgplLicense();
         using var document = new PdfDocument();
         document.AddPage();
         document.SecuritySettings.UserPassword = "secret";

@@ -86,7 +86,6 @@ internal static class HostileCorpus
     /// <summary>The sample PDF with JavaScript that runs on open and on every page: text extraction must ignore it.</summary>
     private static void ScriptedPdf(string source, string path)
     {
-        PdfSharp.PdfSharpLicense.SetAgplLicense();
         using var document = PdfReader.Open(source, PdfDocumentOpenMode.Modify);
         var script = new PdfDictionary(document);
         script.Elements["/S"] = new PdfName("/JavaScript");

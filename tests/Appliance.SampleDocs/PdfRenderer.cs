@@ -11,9 +11,6 @@ public static class PdfRenderer
 
     public static void Write(SourceDocument source, string path)
     {
-        // PDFsharp 6.5 refuses to run without a declared license. This generator is a development
-        // tool that makes test data and is never shipped with the appliance; it runs under the AGPL.
-        PdfSharp.PdfSharpLicense.SetAgplLicense();
         GlobalFontSettings.FontResolver ??= new SystemFontResolver();
         using var pdf = new PdfDocument();
         pdf.Info.Title = source.Title;

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Appliance.Audit.Evidence;
+using Appliance.Audit.Pack;
 using Microsoft.Data.Sqlite;
 
 namespace Appliance.Agent.Audit;
@@ -12,7 +14,7 @@ namespace Appliance.Agent.Audit;
 /// </summary>
 public sealed class QueryLog
 {
-    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    public const string Genesis = QueryLogChain.Genesis;
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
     private readonly QuestionProtection? _questions;
@@ -170,38 +172,17 @@ public sealed class QueryLog
         await using var db = await ConnectAsync(ct);
         await using var command = Sql.Prepare(db, SelectEntries + " ORDER BY seq");
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var purges = await ReadPurgeAnchorsAsync(ct);
-        QueryLogEntry? previous = null;
+        // One verifier for the agent and the audit pack (Appliance.Audit.Pack.ChainWalk), fed the payloads the hashes cover.
+        var walk = new ChainWalk(await ReadPurgeAnchorsAsync(ct));
         long checkedCount = 0;
         while (await reader.ReadAsync(ct))
         {
             var entry = ReadEntry(reader);
-            var problem = Check(entry, previous, purges);
+            var problem = walk.Next(new ChainEntry(entry.Seq, entry.PreviousHash, entry.Hash, Canonical(entry)));
             if (problem is not null) return new ChainVerdict(false, checkedCount, entry.Seq, problem);
-            previous = entry;
             checkedCount++;
         }
         return new ChainVerdict(true, checkedCount, null, null);
-    }
-
-    private static string? Check(QueryLogEntry entry, QueryLogEntry? previous, IReadOnlyDictionary<long, string> purges)
-    {
-        if (HashOf(entry) != entry.Hash)
-            return "its content does not match its hash (the entry was edited)";
-        if (previous is not null)
-        {
-            if (entry.Seq != previous.Seq + 1)
-                return $"entries #{previous.Seq + 1}–#{entry.Seq - 1} are missing (removed outside a retention purge)";
-            if (entry.PreviousHash != previous.Hash)
-                return $"its link does not match the hash of entry #{previous.Seq}";
-            return null;
-        }
-        if (entry.Seq == 1)
-            return entry.PreviousHash == Genesis ? null : "the first entry does not start from the genesis hash";
-        // The oldest kept entry follows purged ones: a purge record must vouch for exactly that hash.
-        if (purges.TryGetValue(entry.Seq - 1, out var anchor))
-            return entry.PreviousHash == anchor ? null : $"its link does not match the hash the purge recorded for entry #{entry.Seq - 1}";
-        return $"entries #1–#{entry.Seq - 1} are missing and no purge record accounts for them";
     }
 
     private async Task<IReadOnlyDictionary<long, string>> ReadPurgeAnchorsAsync(CancellationToken ct)
