@@ -171,6 +171,10 @@ public sealed class ProvisioningLoginTests
     private static readonly ConfigLoadResult Example = ConfigLoader.Load(Path.Combine(TestBox.RepositoryRoot, "appliance.yaml"));
     private static readonly ProvisioningLogin Login = new(Example.Config!.System.Ssh.Users, Example.Locations);
 
+    /// <summary>The line of `system.ssh.users` in the example config, so the test follows edits above it.</summary>
+    private static readonly int UsersLine = File.ReadAllLines(Path.Combine(TestBox.RepositoryRoot, "appliance.yaml"))
+        .Select((text, i) => (text, i)).SkipWhile(l => !l.text.StartsWith("system:")).First(l => l.text.Contains("users:")).i + 1;
+
     [Fact]
     public void A_listed_admin_keeps_its_login() => Assert.Null(Login.LockoutOf("itadmin"));
 
@@ -178,7 +182,7 @@ public sealed class ProvisioningLoginTests
     public void Root_is_never_relied_upon_because_the_drop_in_refuses_it()
     {
         var lockout = Login.LockoutOf("root");
-        Assert.Matches(@"appliance\.yaml:123:\d+: system\.ssh\.users: provision is logged in as root", lockout);
+        Assert.Matches($@"appliance\.yaml:{UsersLine}:\d+: system\.ssh\.users: provision is logged in as root", lockout);
         Assert.Contains("PermitRootLogin no", lockout);
         Assert.Contains("(itadmin)", lockout);
     }
@@ -186,6 +190,6 @@ public sealed class ProvisioningLoginTests
     [Fact]
     public void An_unlisted_admin_is_told_which_field_to_change()
     {
-        Assert.Matches(@"appliance\.yaml:123:\d+: system\.ssh\.users: does not list 'maria'.*Add maria here, or log in as one of: itadmin\.$", Login.LockoutOf("maria"));
+        Assert.Matches($@"appliance\.yaml:{UsersLine}:\d+: system\.ssh\.users: does not list 'maria'.*Add maria here, or log in as one of: itadmin\.$", Login.LockoutOf("maria"));
     }
 }

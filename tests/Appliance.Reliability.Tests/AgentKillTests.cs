@@ -57,7 +57,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
         // A last, uninterrupted run finishes the job.
         (await AgentProcess.VerbAsync(box, CancellationToken.None, "ingest", "--collection", "memos")).EnsureSuccess();
         Assert.Equal(Documents, IndexChecks.AssertConsistent(box, collection: "memos"));
-        var search = (await AgentProcess.VerbAsync(box, CancellationToken.None, "search", "code777z", "--groups", "everyone", "--k", "1", "--json")).EnsureSuccess();
+        var search = (await AgentProcess.VerbAsync(box, CancellationToken.None, "search", "code777z", "--groups", "everyone", "--k", "1", "--lexical", "--json")).EnsureSuccess();
         Assert.Contains("memo-0777.md", search.StandardOutput);
         Directory.Delete(memos, recursive: true);
     }
