@@ -34,7 +34,7 @@ public sealed class BundleTests
 
             // provision travels in the same bundle, with its templates, for the nightly verify job.
             Assert.Contains("provision", bundle.Files.Keys);
-            Assert.Contains("templates/launchd-verify.plist.hbs", bundle.Files.Keys);
+            Assert.Contains("templates/launchd-verify.plist.sbn", bundle.Files.Keys);
             var validate = await new LocalCommandRunner().RunAsync(Command.Of(Path.Combine(output, "provision"), "config", "validate", "-c", Path.Combine(TestBox.RepositoryRoot, "appliance.yaml"))
                 .WithEnvironment("PATH", "/usr/bin:/bin").WithEnvironment("DOTNET_ROOT", null).WithWorkingDirectory(output));
             Assert.True(validate.Succeeded, validate.StandardOutput + validate.StandardError);
