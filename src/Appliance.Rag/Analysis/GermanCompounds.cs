@@ -70,7 +70,8 @@ internal static class GermanCompounds
         "woche", "wochenende", "wohnung", "zahlung", "zeit", "zeichen", "zins", "zivil", "zugang",
     }.Select(w => Stem(w)).ToFrozenSet(StringComparer.Ordinal);
 
-    private static string Stem(string word)
+    /// <summary>A German word part as the index holds it: folded and stemmed like a whole word.</summary>
+    public static string Stem(string word)
     {
         var buffer = word.ToCharArray();
         var length = new Lucene.Net.Analysis.De.GermanLightStemmer().Stem(buffer, buffer.Length);

@@ -64,19 +64,11 @@ public sealed class TextAnalysis
     /// <summary>The parts of a German compound (a stemmed word), each stemmed; nothing for other languages or non-compounds.</summary>
     /// <param name="isWord">whether a stemmed part is a word of the collection, besides the built-in office vocabulary</param>
     public IReadOnlyList<string> CompoundParts(string stem, Func<string, bool>? isWord) =>
-        Language == TextLanguage.De && stem.Length >= GermanCompounds.MinimumLength ? GermanCompounds.Split(stem, StemGerman, isWord) : [];
+        Language == TextLanguage.De && stem.Length >= GermanCompounds.MinimumLength ? GermanCompounds.Split(stem, GermanCompounds.Stem, isWord) : [];
 
     /// <summary>The distinct terms of a question, in first-seen order, compound parts after their compound (each becomes one OR-ed phrase).</summary>
     public IReadOnlyList<string> QueryTerms(string question, Func<string, bool>? isWord = null) =>
         [.. Terms(question).SelectMany(t => (IEnumerable<string>)[t, .. CompoundParts(t, isWord)]).Distinct(StringComparer.Ordinal).Take(32)];
-
-    /// <summary>A German word part as the index holds it: folded and stemmed like a whole word.</summary>
-    private static string StemGerman(string part)
-    {
-        var buffer = part.ToCharArray();
-        var length = new GermanLightStemmer().Stem(buffer, buffer.Length);
-        return new string(buffer, 0, length);
-    }
 
     private static readonly CharArraySet FrenchArticles = new(Version,
         ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"], ignoreCase: true);

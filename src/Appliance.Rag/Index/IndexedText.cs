@@ -19,15 +19,25 @@ internal sealed class IndexedText
 
     public TextAnalysis For(TextLanguage language) => _analysis[language];
 
-    /// <summary>The language a document of a collection is analysed in: the configured one, or the one its text is written in.</summary>
-    public static TextLanguage LanguageOf(DocumentLanguage configured, Func<string> sample) => configured switch
+    /// <summary>
+    /// The language a document of a collection is analysed in: the configured one, or the one its
+    /// first chunks are written in.
+    /// </summary>
+    public static TextLanguage LanguageOf(DocumentLanguage configured, IEnumerable<string> chunkTexts) => configured switch
     {
         DocumentLanguage.De => TextLanguage.De,
         DocumentLanguage.Fr => TextLanguage.Fr,
         DocumentLanguage.It => TextLanguage.It,
         DocumentLanguage.En => TextLanguage.En,
-        _ => LanguageGuess.Of(sample()) ?? TextLanguage.En,
+        _ => LanguageGuess.Of(string.Join("\n", chunkTexts.Take(8))) ?? TextLanguage.En,
     };
+
+    /// <summary>How <c>documents.language</c> stores a language.</summary>
+    public static string StoredName(TextLanguage language) => language.ToString().ToLowerInvariant();
+
+    /// <summary>A language as <c>documents.language</c> stores it; null for none or an unknown name.</summary>
+    public static TextLanguage? FromStoredName(string? name) =>
+        Enum.TryParse<TextLanguage>(name, ignoreCase: true, out var language) ? language : null;
 
     /// <summary>A document's chunks as terms; German compounds split against the document's own words.</summary>
     public AnalysedChunk[] Analyse(TextLanguage language, string title, IReadOnlyList<(string Section, string Text)> chunks)
@@ -62,7 +72,7 @@ internal sealed class IndexedText
     {
         IEnumerable<TextLanguage> languages = configured == DocumentLanguage.Auto
             ? [.. held, .. asked is { } language ? [language] : Array.Empty<TextLanguage>()]
-            : [LanguageOf(configured, () => "")];
+            : [LanguageOf(configured, [])];
         var chosen = languages.Distinct().DefaultIfEmpty(TextLanguage.En);
         return [.. chosen.SelectMany(l => For(l).QueryTerms(words, isWord)).Distinct(StringComparer.Ordinal).Take(32)];
     }

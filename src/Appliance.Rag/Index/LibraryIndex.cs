@@ -245,10 +245,10 @@ internal sealed class LibraryIndex : IDisposable
             var rows = new List<(long Id, string Section, string Text)>();
             using (var reader = chunks.ExecuteReader())
                 while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
-            var language = IndexedText.LanguageOf(collection.Language, () => string.Join("\n", rows.Take(8).Select(r => r.Text)));
+            var language = IndexedText.LanguageOf(collection.Language, rows.Select(r => r.Text));
             var analysed = Text.Analyse(language, title, [.. rows.Select(r => (r.Section, r.Text))]);
             InsertFullText(connection, transaction, collection.FtsTable, [.. rows.Select(r => r.Id)], analysed);
-            languageParameter.Value = language.ToString().ToLowerInvariant();
+            languageParameter.Value = IndexedText.StoredName(language);
             documentParameter.Value = id;
             setLanguage.ExecuteNonQuery();
         }
@@ -312,7 +312,7 @@ internal sealed class LibraryIndex : IDisposable
         IReadOnlyList<Chunk> chunks, string? embeddingModel, IReadOnlyList<float[]>? vectors, CancellationToken cancellationToken)
     {
         // Analysis is CPU work of this document alone: done before the writer lock, beside other writes.
-        var language = IndexedText.LanguageOf(collection.Language, () => string.Join("\n", chunks.Take(8).Select(c => c.Text)));
+        var language = IndexedText.LanguageOf(collection.Language, chunks.Select(c => c.Text));
         var analysed = Text.Analyse(language, document.Title, chunks);
         await _writer.WaitAsync(cancellationToken);
         try
@@ -332,7 +332,7 @@ internal sealed class LibraryIndex : IDisposable
                 """, transaction, ("$id", document.Id), ("$c", document.CollectionId), ("$path", document.Path),
                 ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
                 ("$hash", document.ContentHash), ("$n", chunks.Count), ("$model", vectors is null ? null : embeddingModel),
-                ("$by", document.UploadedBy), ("$now", now), ("$language", language.ToString().ToLowerInvariant())))
+                ("$by", document.UploadedBy), ("$now", now), ("$language", IndexedText.StoredName(language))))
                 upsert.ExecuteNonQuery();
 
             var ids = new long[chunks.Count];
@@ -434,7 +434,7 @@ internal sealed class LibraryIndex : IDisposable
         // The same terms as were inserted, replayed with 'delete': the secure-delete option then
         // scrubs them from the index's pages.
         using var languageOf = Sql(connection, "SELECT language FROM documents WHERE id = $d", transaction, ("$d", documentId));
-        var language = Enum.TryParse<TextLanguage>(languageOf.ExecuteScalar() as string, ignoreCase: true, out var stored) ? stored : TextLanguage.En;
+        var language = IndexedText.FromStoredName(languageOf.ExecuteScalar() as string) ?? TextLanguage.En;
         var analysed = Text.Analyse(language, rows[0].Title, [.. rows.Select(r => (r.Section, r.Text))]);
         using (var fts = Sql(connection, $"INSERT INTO {ftsTable}({ftsTable}, rowid, title, section, text) VALUES ('delete', $id, $title, $s, $text)", transaction))
         {
@@ -591,7 +591,7 @@ internal sealed class LibraryIndex : IDisposable
                 transaction, ("$c", collection.Id));
             using var reader = languages.ExecuteReader();
             while (reader.Read())
-                if (Enum.TryParse<TextLanguage>(reader.GetString(0), ignoreCase: true, out var language)) held.Add(language);
+                if (IndexedText.FromStoredName(reader.GetString(0)) is { } language) held.Add(language);
         }
         using var count = Sql(connection, $"SELECT EXISTS (SELECT 1 FROM {collection.FtsTable} WHERE {collection.FtsTable} MATCH $q)", transaction);
         var phrase = count.Parameters.Add("$q", SqliteType.Text);

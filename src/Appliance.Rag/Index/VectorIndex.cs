@@ -37,12 +37,7 @@ internal sealed class VectorIndex
             if (Dimensions == 0) Dimensions = vectors[0].Length;
             if (!_collections.TryGetValue(collectionId, out var block))
                 _collections[collectionId] = block = new Block(Dimensions);
-            for (var i = 0; i < chunkIds.Count; i++)
-            {
-                if (vectors[i].Length != Dimensions)
-                    throw new InvalidOperationException($"vector of {vectors[i].Length} dimensions in an index of {Dimensions}");
-                block.Add(chunkIds[i], vectors[i]);
-            }
+            for (var i = 0; i < chunkIds.Count; i++) block.Add(chunkIds[i], Checked(vectors[i]));
         }
         finally
         {
@@ -69,12 +64,7 @@ internal sealed class VectorIndex
             }
             foreach (var id in removed) block.Remove(id);
             if (vectors is not null)
-                for (var i = 0; i < added.Count; i++)
-                {
-                    if (vectors[i].Length != Dimensions)
-                        throw new InvalidOperationException($"vector of {vectors[i].Length} dimensions in an index of {Dimensions}");
-                    block.Add(added[i], vectors[i]);
-                }
+                for (var i = 0; i < added.Count; i++) block.Add(added[i], Checked(vectors[i]));
             if (block.Generation == generation - 1) block.Generation = generation;
         }
         finally
@@ -107,10 +97,8 @@ internal sealed class VectorIndex
             foreach (var (id, vector) in load())
             {
                 if (Dimensions == 0) Dimensions = vector.Length;
-                if (vector.Length != Dimensions)
-                    throw new InvalidOperationException($"vector of {vector.Length} dimensions in an index of {Dimensions}");
                 block ??= new Block(Dimensions);
-                block.Add(id, vector);
+                block.Add(id, Checked(vector));
             }
             if (block is null && Dimensions == 0)
             {
@@ -201,6 +189,11 @@ internal sealed class VectorIndex
             _lock.ExitReadLock();
         }
     }
+
+    /// <summary>The vector, when it has this index's dimensions (a model change must re-embed, not mix).</summary>
+    private float[] Checked(float[] vector) => vector.Length == Dimensions
+        ? vector
+        : throw new InvalidOperationException($"vector of {vector.Length} dimensions in an index of {Dimensions}");
 
     public static float[] Normalize(ReadOnlySpan<float> vector)
     {
