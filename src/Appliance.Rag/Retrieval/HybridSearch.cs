@@ -52,10 +52,14 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
 
         var ordered = fused.Best(candidates);
         var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)], readableIds);
+        // Equal scores (alike rows of a table, say) go by where the text is, not by row ids: those
+        // depend on the order files happened to be indexed in, and on other collections' rows.
+        var ranked = ordered.Where(o => chunks.ContainsKey(o.Key)).OrderByDescending(o => o.Value)
+            .ThenBy(o => chunks[o.Key].DocumentId, StringComparer.Ordinal).ThenBy(o => chunks[o.Key].StartChar);
         var duplicates = new NearDuplicates();
         var hits = new List<SearchHit>();
         var wanted = reranker is null ? k : Math.Max(k, 3 * k);
-        foreach (var (id, score) in ordered)
+        foreach (var (id, score) in ranked)
         {
             if (hits.Count >= wanted) break;
             // A chunk erased between the two reads is simply gone.
