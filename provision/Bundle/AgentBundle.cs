@@ -46,8 +46,9 @@ public sealed class AgentBundle(ICommandRunner runner, string repositoryRoot)
         // so their common files are identical and one folder holds both.
         progress?.Report($"publishing provision for {runtimeId} (self-contained, for the nightly verify)…");
         var provision = Path.Combine(repositoryRoot, "provision", "Appliance.Provision.csproj");
+        // ApplianceBundle=true leaves out the simulated macOS: a test double has no place on a real box.
         var publishProvision = await runner.RunAsync(Command.Of("dotnet", "publish", provision, "-c", "Release", "-r", runtimeId, "--self-contained",
-            "-o", staging, "--nologo", "-v", "quiet").WithTimeout(TimeSpan.FromMinutes(20)), ct);
+            "-p:ApplianceBundle=true", "-o", staging, "--nologo", "-v", "quiet").WithTimeout(TimeSpan.FromMinutes(20)), ct);
         if (!publishProvision.Succeeded)
             throw new BundleException($"dotnet publish of provision for {runtimeId} failed (exit {publishProvision.ExitCode}): {Tail(publishProvision.StandardOutput + publishProvision.StandardError)}");
 

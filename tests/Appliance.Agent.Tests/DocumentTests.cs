@@ -107,17 +107,31 @@ public sealed class DocumentTests(AgentFixture fixture)
     {
         using var anna = _agent.As("anna");
         File.WriteAllText(Path.Combine(fixture.Office.Folder, "docs/handbook/new-rule.md"), "# Bicycles\n\nBicycles are parked in the cellar, never in the corridor.");
-        using var started = await anna.PostAsJsonAsync("/api/ingest", new { collection = "handbook" });
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var second = await anna.PostAsJsonAsync("/api/ingest", new { });
-        Assert.True(second.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Accepted);  // the first may already be done
-        JsonElement status;
-        do
+        // Another run holds the library (stopped at its first progress report), so the run started
+        // now is still going when the second request comes: the refusal is certain, not a race.
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = Task.Run(() => _agent.App.Services.GetRequiredService<Appliance.Rag.DocumentLibrary>()
+            .IngestAsync("clients", new HeldAtFirstReport(entered, release), CancellationToken.None));
+        await Eventually(() => entered.IsSet, TimeSpan.FromSeconds(30), "the holding run started");
+        try
         {
-            await Task.Delay(100);
-            status = await anna.GetFromJsonAsync<JsonElement>("/api/ingest");
+            using var started = await anna.PostAsJsonAsync("/api/ingest", new { collection = "handbook" });
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            using var second = await anna.PostAsJsonAsync("/api/ingest", new { });
+            Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         }
-        while (status.GetProperty("state").GetString() == "running");
+        finally
+        {
+            release.Set();
+            await holder;
+        }
+        var status = default(JsonElement);
+        await Eventually(async () =>
+        {
+            status = await anna.GetFromJsonAsync<JsonElement>("/api/ingest");
+            return status.GetProperty("state").GetString() != "running";
+        }, TimeSpan.FromMinutes(2), "the ingestion run ends");
         Assert.Equal("done", status.GetProperty("state").GetString());
         using var emil = _agent.As("emil");
         var hits = await (await emil.PostAsJsonAsync("/api/search", new { query = "bicycles cellar" })).Content.ReadFromJsonAsync<JsonElement>();
@@ -137,5 +151,18 @@ public sealed class DocumentTests(AgentFixture fixture)
         Assert.Equal("lars", entry.GetProperty("user").GetString());
         Assert.Equal("/api/search", entry.GetProperty("route").GetString());
         Assert.NotEqual(0, entry.GetProperty("document_ids").GetArrayLength());
+    }
+
+    /// <summary>Stops the run it reports for at its first report until released.</summary>
+    private sealed class HeldAtFirstReport(ManualResetEventSlim entered, ManualResetEventSlim release) : IProgress<Appliance.Rag.Ingestion.IngestProgress>
+    {
+        private int _reports;
+
+        public void Report(Appliance.Rag.Ingestion.IngestProgress value)
+        {
+            if (Interlocked.Increment(ref _reports) != 1) return;
+            entered.Set();
+            release.Wait(TimeSpan.FromMinutes(2));
+        }
     }
 }

@@ -103,20 +103,20 @@ public sealed class Slapd : IAsyncLifetime
         }) ?? throw new InvalidOperationException("cannot start slapd");
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        await Eventually(async () =>
         {
+            if (_process.HasExited) throw new InvalidOperationException($"slapd exited with {_process.ExitCode} while starting");
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
+                return true;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            catch (SocketException)
             {
-                await Task.Delay(100);
+                return false;
             }
-        }
+        }, TimeSpan.FromSeconds(20), $"slapd accepts connections on port {Port}");
     }
 
     private static int FreePort()

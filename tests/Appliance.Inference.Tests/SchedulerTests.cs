@@ -107,7 +107,7 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
 
         using var running = new CancellationTokenSource();
         var first = Scheduler.RunAsync(Greedy(system + " first", 1500), running.Token);
-        while (Scheduler.Stats.ActiveSequences == 0 || Scheduler.Stats.CompletionTokensTotal == 0) await Task.Delay(5);
+        await Eventually(() => Scheduler.Stats.ActiveSequences > 0 && Scheduler.Stats.CompletionTokensTotal > 0, TimeSpan.FromSeconds(30), "the first sequence generates");
         var second = await Scheduler.RunAsync(Greedy(system + " second", 20));
         await running.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
@@ -131,7 +131,7 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
             }
             catch (OperationCanceledException) { }
         });
-        while (Volatile.Read(ref received) < 2) await Task.Delay(5);
+        await Eventually(() => Volatile.Read(ref received) >= 2, TimeSpan.FromSeconds(30), "the other stream produced two pieces");
 
         var before = Volatile.Read(ref received);
         var atFirstToken = -1;
@@ -151,9 +151,9 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
         await using var small = fixture.NewScheduler(new SchedulerOptions(Parallel: 1, ContextPerSequence: 2048, QueueLimit: 1, Threads: 1));
         using var cancel = new CancellationTokenSource();
         var running = small.RunAsync(Greedy("hello", 1500), cancel.Token);
-        while (small.Stats.ActiveSequences == 0) await Task.Delay(5);
+        await Eventually(() => small.Stats.ActiveSequences > 0, TimeSpan.FromSeconds(30), "the first request holds the sequence");
         var waiting = small.RunAsync(Greedy("waiting", 5), cancel.Token);
-        while (small.Stats.QueueDepth == 0) await Task.Delay(5);
+        await Eventually(() => small.Stats.QueueDepth > 0, TimeSpan.FromSeconds(30), "the second request waits in the queue");
 
         var clock = Stopwatch.StartNew();
         var refused = (await Assert.ThrowsAsync<InferenceRefusedException>(() => small.RunAsync(Greedy("one too many", 5)))).Refusal;

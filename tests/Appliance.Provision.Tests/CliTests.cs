@@ -8,7 +8,8 @@ public sealed class CliTests
 {
     private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "provision.dll");
 
-    private static Task<CommandResult> Provision(params string[] args) =>
+    /// <summary>bin/provision with these arguments, as a person would type them.</summary>
+    internal static Task<CommandResult> Provision(params string[] args) =>
         new LocalCommandRunner().RunAsync(Command.Of("dotnet", [Program, .. args]).WithTimeout(TimeSpan.FromMinutes(5)));
 
     [Fact]

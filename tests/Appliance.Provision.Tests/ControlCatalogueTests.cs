@@ -17,6 +17,13 @@ public sealed class ControlCatalogueTests
         DesiredState.From(ConfigLoader.LoadText(configText, "appliance.yaml", folder).Require(), configText, TemplateSet.Load(),
             Path.Combine(folder, ".cache", "models"));
 
+    private static async Task ApplyAsync(TestBox box)
+    {
+        await using var session = await box.OpenAsync();
+        var applied = await session.ApplyAsync(await session.PlanAsync(CancellationToken.None), null, CancellationToken.None);
+        Assert.True(applied.Succeeded, applied.Journal.Error);
+    }
+
     [Fact]
     public void Every_measure_proved_by_live_controls_links_at_least_one_control_and_every_link_names_a_measure()
     {
@@ -43,9 +50,7 @@ public sealed class ControlCatalogueTests
     public async Task Every_controls_read_back_is_the_command_verify_runs()
     {
         using var box = new TestBox("readback");
-        await using (var setup = await box.OpenAsync())
-            Assert.True((await setup.ApplyAsync(await setup.PlanAsync(CancellationToken.None), null, CancellationToken.None)).Succeeded);
-
+        await ApplyAsync(box);
         await using var opened = await box.OpenAsync();
         var recording = new RecordingTarget(opened.Target);
         var plan = await Planner.PlanAsync(opened.Desired, recording, await StateRecord.LoadAsync(opened.Target, CancellationToken.None), CancellationToken.None);
@@ -65,9 +70,7 @@ public sealed class ControlCatalogueTests
     public async Task The_audit_collector_runs_the_controls_checks_by_absolute_path_and_carries_their_measures()
     {
         using var box = new TestBox("collector");
-        await using (var setup = await box.OpenAsync())
-            Assert.True((await setup.ApplyAsync(await setup.PlanAsync(CancellationToken.None), null, CancellationToken.None)).Succeeded);
-
+        await ApplyAsync(box);
         await using var plain = await box.OpenAsync();
         var recording = new RecordingTarget(plain.Target);
         await using var session = await ProvisioningSession.OpenAsync(box.ConfigFile, recording, new SessionOptions { ModelCache = box.ModelCache }, CancellationToken.None);

@@ -11,10 +11,7 @@ namespace Appliance.Provision.Tests;
 /// <summary>Mistakes people make at the command line get a short, exact answer, fast, and before anything changes.</summary>
 public sealed class ReachabilityAndUsageTests
 {
-    private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "provision.dll");
-
-    private static Task<CommandResult> Provision(params string[] args) =>
-        new LocalCommandRunner().RunAsync(Command.Of("dotnet", [Program, .. args]).WithTimeout(TimeSpan.FromMinutes(5)));
+    private static Task<CommandResult> Provision(params string[] args) => CliTests.Provision(args);
 
     [Fact]
     public async Task A_box_that_accepts_but_never_answers_fails_within_seconds_naming_the_port_and_remote_login()

@@ -46,7 +46,8 @@ public sealed class SimulatedMacOSTests : IAsyncLifetime
         Assert.Equal(0, (await Mac(MacTools.Launchctl, "bootout", "system/com.example.job")).ExitCode);
         Assert.Equal(37, (await Mac(MacTools.Launchctl, "bootstrap", "system", path)).ExitCode);
         var polls = 0;
-        while ((await Mac(MacTools.Launchctl, "print", "system/com.example.job")).ExitCode == 0) polls++;
+        await Eventually(async () => (await Mac(MacTools.Launchctl, "print", "system/com.example.job")).ExitCode != 0 || ++polls > 5,
+            TimeSpan.FromSeconds(30), "the booted-out job is gone");
         Assert.InRange(polls, 1, 5);
         Assert.Equal(0, (await Mac(MacTools.Launchctl, "bootstrap", "system", path)).ExitCode);
     }

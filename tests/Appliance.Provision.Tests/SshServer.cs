@@ -80,19 +80,19 @@ public sealed class SshServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        for (var i = 0; i < 100; i++)
+        await Eventually(async () =>
         {
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, port);
-                break;
+                return true;
             }
             catch (SocketException)
             {
-                await Task.Delay(100);
+                return false;
             }
-        }
+        }, TimeSpan.FromSeconds(10), $"sshd accepts connections on port {port}");
         return new SshServer(process, port, folder);
     }
 
@@ -105,13 +105,11 @@ public sealed class SshServer : IAsyncDisposable
         if (text is null) File.Delete(dropIn);
         else await File.WriteAllBytesAsync(dropIn, text);
         (await new LocalCommandRunner().RunAsync(Command.Of("/bin/kill", "-HUP", sshd.Id.ToString()))).EnsureSuccess();
-        for (var i = 0; i < 100; i++)
+        await Eventually(async () =>
         {
             var root = await LoginAsync("root");
-            if (text is null ? root.Succeeded : root.StandardError.Contains("Permission denied", StringComparison.Ordinal)) return;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("sshd did not pick up the changed drop-in");
+            return text is null ? root.Succeeded : root.StandardError.Contains("Permission denied", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), "sshd picked up the changed drop-in");
     }
 
     /// <summary>A plain `ssh USER@127.0.0.1 true` with the test key.</summary>

@@ -40,8 +40,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
             var queries = QueryUntilCancelledAsync(http, random.Next(), load.Token);
 
             // Kill only once this run has written documents, at a random moment after that: mid-ingest, not before it.
-            var progressed = DateTime.UtcNow.AddMinutes(2);
-            while (ReadyDocuments(box) <= previousReady && DateTime.UtcNow < progressed) await Task.Delay(50);
+            await Eventually(() => ReadyDocuments(box) > previousReady, TimeSpan.FromMinutes(2), "this run wrote documents");
             await Task.Delay(random.Next(0, 1500));
             KillHard(agent.Pid);
             load.Cancel();

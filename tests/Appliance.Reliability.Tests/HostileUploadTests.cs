@@ -41,17 +41,19 @@ public sealed class HostileUploadTests(ITestOutputHelper output) : IAsyncLifetim
         _box.Dispose();
     }
 
+    // A path is cut to its last part and stored in uploads/ (201); a name that is hidden, holds a
+    // control character or names no supported format is refused (400). Each name has one answer.
     [Theory]
-    [InlineData("../../outside-1.txt")]
-    [InlineData("..%2F..%2F..%2Foutside-2.txt")]
-    [InlineData("%2Ftmp%2Foutside-3.txt")]
-    [InlineData("..%5C..%5Coutside-4.txt")]
-    [InlineData("notes%2F..%2F..%2F..%2Foutside-5.txt")]
-    [InlineData(".outside-6.txt")]
-    [InlineData("outside-7.txt%00.pdf")]
-    [InlineData("outside-8%0A.txt")]
-    [InlineData("%E2%80%AEtxt.exe")]
-    public async Task A_file_name_cannot_place_an_upload_outside_the_uploads_folder(string name)
+    [InlineData("../../outside-1.txt", HttpStatusCode.Created)]
+    [InlineData("..%2F..%2F..%2Foutside-2.txt", HttpStatusCode.Created)]
+    [InlineData("%2Ftmp%2Foutside-3.txt", HttpStatusCode.Created)]
+    [InlineData("..%5C..%5Coutside-4.txt", HttpStatusCode.Created)]
+    [InlineData("notes%2F..%2F..%2F..%2Foutside-5.txt", HttpStatusCode.Created)]
+    [InlineData(".outside-6.txt", HttpStatusCode.BadRequest)]
+    [InlineData("outside-7.txt%00.pdf", HttpStatusCode.BadRequest)]
+    [InlineData("outside-8%0A.txt", HttpStatusCode.BadRequest)]
+    [InlineData("%E2%80%AEtxt.exe", HttpStatusCode.BadRequest)]
+    public async Task A_file_name_cannot_place_an_upload_outside_the_uploads_folder(string name, HttpStatusCode expected)
     {
         var before = FolderSnapshot.Of(_box.Folder, except: _box.DataFolder);
         using var response = await SendAsync(Admin, HttpMethod.Post, $"/api/documents?collection=handbook&name={name}",
@@ -59,7 +61,7 @@ public sealed class HostileUploadTests(ITestOutputHelper output) : IAsyncLifetim
         var body = await response.Content.ReadAsStringAsync();
         output.WriteLine($"{name} → {(int)response.StatusCode} {body}");
 
-        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {body}");
+        Assert.True(response.StatusCode == expected, $"{name}: {(int)response.StatusCode} {body}");
         using var json = JsonDocument.Parse(body); // refusals are JSON too
         if (response.StatusCode == HttpStatusCode.Created)
         {

@@ -56,21 +56,26 @@ public sealed class AgentProcess : IAsyncDisposable
         var agent = new AgentProcess(process, address, log, logFile) { _wrapped = wrapper is { Count: > 0 } };
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"the agent exited with {process.ExitCode} while starting; see {logFile}:\n{Tail(logFile)}");
-            try
+            await Eventually(async () =>
             {
-                if ((await http.GetAsync(new Uri(address, "/healthz"), ct)).StatusCode == HttpStatusCode.OK) return agent;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
-            await Task.Delay(250, ct);
+                if (process.HasExited)
+                    throw new InvalidOperationException($"the agent exited with {process.ExitCode} while starting; see {logFile}:\n{Tail(logFile)}");
+                try
+                {
+                    return (await http.GetAsync(new Uri(address, "/healthz"), ct)).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException) { return false; }
+                catch (TaskCanceledException) when (!ct.IsCancellationRequested) { return false; }
+            }, TimeSpan.FromMinutes(3), $"the agent answers /healthz (log: {logFile})");
+            return agent;
         }
-        await agent.DisposeAsync();
-        throw new TimeoutException($"the agent did not answer /healthz within 3 minutes; see {logFile}");
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
     }
 
     private int WrappedChild()
