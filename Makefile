@@ -66,9 +66,11 @@ bench: build $(BENCHES)
 bench-inference: build
 	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll --threads 2 --runs 5 --out bench/results/inference.json
 
-# Retrieval quality against Xapian on the Python 3.11 manual, ingestion throughput, search latency.
+# Retrieval quality (lexical, vector, hybrid, Xapian) on every set: the Python 3.11 manual and the Debian
+# Reference in English, German, French and Italian; ingestion throughput and search latency.
+# One set, quality only: dotnet tests/Appliance.Rag.Bench/bin/Release/net10.0/Appliance.Rag.Bench.dll --sets de --quick
 bench-rag: build
-	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc
+	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc debian-reference-en debian-reference-de debian-reference-fr debian-reference-it
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --out bench/results/rag.json
 
 # Ten minutes of 64 users against a real agent process; writes bench/results/soak.json and soak.md.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Appliance.Config;
 using Appliance.Exec;
 using Appliance.Inference;
@@ -10,7 +11,12 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
-// make bench-rag. Usage: rag-bench [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--quick]
+
+// make bench-rag. Usage: rag-bench [--sets python,en,de,fr,it] [--quick] [--embedding-model PATH]
+//   [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--embed-pages N] [--profile]
+// --sets: the quality sets to run (default: all); --quick: quality only, no ingestion-rate or latency
+// sections (one set in a couple of minutes). rag.json is merged: sections not measured in this run keep
+// their previous figures, each with the time it was measured.
 var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a, x => x.i + 1 < args.Length ? args[x.i + 1] : "");
 string Option(string name, string fallback) => options.TryGetValue(name, out var v) && !v.StartsWith("--") && v.Length > 0 ? v : fallback;
 var root = RepositoryRoot();
@@ -21,17 +27,21 @@ var rounds = int.Parse(Option("--rounds", "3"));
 var quick = options.ContainsKey("--quick");
 var ct = CancellationToken.None;
 Directory.CreateDirectory(work);
-
-Console.WriteLine($"corpus: {source} (HTML pages only)");
-var corpus = PrepareCorpus(source, Path.Combine(work, "corpus"));
-var corpusFiles = Directory.GetFiles(corpus, "*.html", SearchOption.AllDirectories);
-var corpusBytes = corpusFiles.Sum(f => new FileInfo(f).Length);
-var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
-Console.WriteLine($"  {corpusFiles.Length} pages, {corpusBytes / 1048576.0:0.0} MB; {questions.Count} questions");
+var allSets = BenchSet.All(source);
+var chosen = Option("--sets", string.Join(',', allSets.Select(s => s.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+if (chosen.FirstOrDefault(c => allSets.All(s => s.Name != c)) is { } unknown)
+{
+    Console.Error.WriteLine($"--sets: no set '{unknown}' (known: {string.Join(", ", allSets.Select(s => s.Name))})");
+    return 2;
+}
+var sets = allSets.Where(s => chosen.Contains(s.Name)).ToList();
+var model = EmbeddingChoice.Resolve(options.ContainsKey("--embedding-model") ? Option("--embedding-model", "") : null, root);
+if (options.ContainsKey("--embedding-model") && Option("--embedding-model", "") == "") { Console.Error.WriteLine("--embedding-model needs a path"); return 2; }
 
 // --profile: the stage breakdown of hybrid queries on the scaled indexes a previous full run left behind.
 if (options.ContainsKey("--profile"))
 {
+    var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
     using var embedder = await LlamaEmbeddingGenerator.OpenAsync(
         new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
         threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
@@ -48,189 +58,218 @@ if (options.ContainsKey("--profile"))
     return 0;
 }
 
-// ---- Xapian anchor -------------------------------------------------------------------------
-var xapian = new XapianAnchor(new LocalCommandRunner(), Path.Combine(work, "xapian"));
-var xapianIndexTimes = new List<double>();
-for (var r = 0; r < (quick ? 1 : rounds); r++) xapianIndexTimes.Add((await xapian.IndexAsync(corpus, ct)).TotalSeconds);
-var xapianRaw = new List<IReadOnlyList<string>>();
-var xapianTerms = new List<IReadOnlyList<string>>();
-foreach (var q in questions)
+// ---- quality: every set, lexical / vector / hybrid / Xapian ----------------------------------
+Console.WriteLine(model.Note);
+var quality = new List<QualityResult>();
+using (var generator = await model.OpenAsync(Environment.ProcessorCount, ct))
 {
-    xapianRaw.Add(await xapian.SearchAsync(q.Text, 10, ct));
-    xapianTerms.Add(await xapian.SearchAsync(string.Join(' ', Appliance.Rag.Retrieval.FtsQuery.Terms(q.Text)), 10, ct));
-}
-var xapianRawScore = Metrics.Score(questions, xapianRaw);
-var xapianTermScore = Metrics.Score(questions, xapianTerms);
-
-// ---- lexical ingestion and quality ---------------------------------------------------------
-using var embedding = await LlamaEmbeddingGenerator.OpenAsync(
-    new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-    threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
-
-var lexicalIngest = new List<(double Seconds, Appliance.Rag.Ingestion.IngestReport Report)>();
-string lexicalBox = "";
-for (var r = 0; r < (quick ? 1 : rounds); r++)
-{
-    lexicalBox = FreshBox(work, "lexical", corpus);
-    using var library = await OpenAsync(lexicalBox, null);
-    var clock = Stopwatch.StartNew();
-    var report = await library.IngestAsync(null, null, ct);
-    lexicalIngest.Add((clock.Elapsed.TotalSeconds, report));
-    Console.WriteLine($"  lexical ingest round {r + 1}: {clock.Elapsed.TotalSeconds:0.0} s, {report.Chunks} chunks, {report.Skipped.Count} skipped");
-}
-var chunks = lexicalIngest[0].Report.Chunks;
-IReadOnlyList<IReadOnlyList<string>> ours;
-using (var library = await OpenAsync(lexicalBox, null))
-    ours = await RankAsync(library, questions, lexicalOnly: true);
-var oursScore = Metrics.Score(questions, ours);
-
-// ---- ingestion with embeddings (tiny model), on a slice of the corpus ---------------------------
-// The tiny test model tokenizes most words letter by letter (~4x the tokens of a real model), so the
-// whole corpus would take an hour here: a slice of pages gives the rate honestly and in minutes.
-var slicePages = int.Parse(Option("--embed-pages", "20"));
-var slice = Slice(corpus, Path.Combine(work, "corpus-slice"), slicePages);
-var sliceBytes = Directory.GetFiles(slice, "*.html", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-var embedBox = FreshBox(work, "embedded", slice);
-double embedSeconds;
-Appliance.Rag.Ingestion.IngestReport embedReport;
-using (var library = await OpenAsync(embedBox, embedding))
-{
-    var clock = Stopwatch.StartNew();
-    embedReport = await library.IngestAsync(null, null, ct);
-    embedSeconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"  ingest with embeddings ({slicePages} pages): {embedSeconds:0.0} s, {embedReport.Embedded} vectors");
-}
-var sliceLexical = FreshBox(work, "slice-lexical", slice);
-double sliceLexicalSeconds;
-using (var library = await OpenAsync(sliceLexical, null))
-{
-    var clock = Stopwatch.StartNew();
-    await library.IngestAsync(null, null, ct);
-    sliceLexicalSeconds = clock.Elapsed.TotalSeconds;
-}
-
-// ---- search latency at 10k and 100k chunks -------------------------------------------------
-// Same-run baseline: the previous lexical stage, one FTS5 query OR-ing every word with bm25() over
-// all matching rows, timed on the same index right after the library's own search.
-// Questions are embedded on one llama.cpp thread: a query is a dozen tokens, and two threads on a
-// busy 2-core machine spin at llama.cpp's barrier (a 1 ms embedding became 300 ms at load 20).
-using var queryEmbedding = await LlamaEmbeddingGenerator.OpenAsync(
-    new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-    threads: 1, NullLoggerFactory.Instance, ct);
-var latency = new List<object>();
-var latencyRows = new List<string>();
-IReadOnlyList<StageProfile.Stage> stages = [];
-var embeddingModelId = $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}";
-foreach (var size in quick ? new[] { 10_000 } : new[] { 10_000, 100_000 })
-{
-    var box = ScaledBox(work, lexicalBox, size, TestModelSpec.TinyEmbed.EmbeddingLength);
-    var database = Path.Combine(box, "data", DocumentLibrary.DatabaseFileName);
-    var vectors = new Dictionary<string, ReadOnlyMemory<float>>();
-    foreach (var q in questions) vectors[q.Text] = (await queryEmbedding.GenerateAsync([q.Text]))[0].Vector;
-    Timing hybrid, lexical, retrieval, baseline;
-    using (var library = await OpenAsync(box, queryEmbedding))
+    foreach (var set in sets)
     {
-        hybrid = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]), ct));
-        lexical = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { LexicalOnly = true }, ct));
-        retrieval = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { QueryEmbedding = vectors[q.Text] }, ct));
-        baseline = await LatencyAsync(questions, rounds, q => Task.FromResult(OrQuery(database, q.Text, 48)));
+        // The Python set keeps the folder the performance sections and --profile use.
+        var corpus = set.Prepare(Path.Combine(work, set.Name == "python" ? "corpus" : $"corpus-{set.Name}"));
+        var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, set.Questions));
+        Console.WriteLine($"set {set.Name}: {set.Title}, {questions.Count} questions, Xapian stemmer {set.Stemmer}");
+        quality.Add(await QualityRun.RunAsync(set, corpus, questions, work, model, generator, new LocalCommandRunner(), ct));
     }
-    var embedTimes = new List<double>();
-    foreach (var q in questions) { var c = Stopwatch.StartNew(); await queryEmbedding.GenerateAsync([q.Text]); embedTimes.Add(c.Elapsed.TotalMilliseconds); }
-    Console.WriteLine($"  {size} chunks: hybrid p50 {hybrid.P50:0.0} ms p95 {hybrid.P95:0.0} ms (of which retrieval after the query vector: p50 {retrieval.P50:0.0} p95 {retrieval.P95:0.0}); " +
-                      $"lexical p50 {lexical.P50:0.0} ms p95 {lexical.P95:0.0} ms; baseline OR query p50 {baseline.P50:0.0} ms p95 {baseline.P95:0.0} ms; query embedding p50 {Metrics.Percentile(embedTimes, 50):0.0} ms");
-    latencyRows.Add($"| {size:N0} | {hybrid.P50:0.0} / {hybrid.P95:0.0} | {hybrid.CpuMs:0.0} | {lexical.P50:0.0} / {lexical.P95:0.0} | {baseline.P50:0.0} / {baseline.P95:0.0} | " +
-                    $"{lexical.P50 / baseline.P50:0.00} / {lexical.P95 / baseline.P95:0.00} | {hybrid.P50 / baseline.P50:0.00} / {hybrid.P95 / baseline.P95:0.00} |");
-    latency.Add(new
+}
+var measured = new JsonObject();
+foreach (var q in quality)
+    measured[q.Set.Name] = JsonSerializer.SerializeToNode(new
     {
-        chunks = size, hybrid_p50_ms = Math.Round(hybrid.P50, 2), hybrid_p95_ms = Math.Round(hybrid.P95, 2),
-        hybrid_cpu_ms_per_query = Math.Round(hybrid.CpuMs, 2),
-        hybrid_given_query_vector_p50_ms = Math.Round(retrieval.P50, 2), hybrid_given_query_vector_p95_ms = Math.Round(retrieval.P95, 2),
-        lexical_p50_ms = Math.Round(lexical.P50, 2), lexical_p95_ms = Math.Round(lexical.P95, 2),
-        lexical_cpu_ms_per_query = Math.Round(lexical.CpuMs, 2),
-        baseline_or_query_p50_ms = Math.Round(baseline.P50, 2), baseline_or_query_p95_ms = Math.Round(baseline.P95, 2),
-        baseline_or_query_cpu_ms_per_query = Math.Round(baseline.CpuMs, 2),
-        lexical_vs_baseline_p50_ratio = Math.Round(lexical.P50 / baseline.P50, 2), lexical_vs_baseline_p95_ratio = Math.Round(lexical.P95 / baseline.P95, 2),
-        hybrid_vs_baseline_p50_ratio = Math.Round(hybrid.P50 / baseline.P50, 2), hybrid_vs_baseline_p95_ratio = Math.Round(hybrid.P95 / baseline.P95, 2),
-        query_embedding_p50_ms = Math.Round(Metrics.Percentile(embedTimes, 50), 2), query_embedding_p95_ms = Math.Round(Metrics.Percentile(embedTimes, 95), 2),
-        vector_dimensions = TestModelSpec.TinyEmbed.EmbeddingLength,
+        title = q.Set.Title,
+        package = q.Set.Package,
+        package_version = q.PackageVersion,
+        language = q.Set.Language,
+        language_in_config = q.LanguageConfigured,
+        questions_file = q.Set.Questions,
+        questions = q.Questions,
+        pages = q.Pages,
+        chunks = q.Chunks,
+        vectors = q.Vectors,
+        ingest_seconds = Math.Round(q.IngestSeconds, 1),
+        embedding_model = new { name = model.Name, sha256 = model.Sha256, trained = model.Meaningful },
+        note = model.Meaningful ? null : model.Note,
+        lexical = q.Lexical.Json,
+        vector = q.Vector.Json,
+        hybrid = q.Hybrid.Json,
+        xapian_stemmer = q.Set.Stemmer,
+        xapian_quest_raw_question = q.XapianRaw.Json,
+        xapian_quest_same_terms = q.XapianSameTerms.Json,
+        measured_at = DateTimeOffset.UtcNow,
     });
-    if (size == 100_000)
+
+Console.WriteLine();
+Console.WriteLine("| set | questions | pages | lexical R@5 / MRR@10 | vector | hybrid | Xapian (stemmer) | Xapian, our terms |");
+Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+foreach (var q in quality)
+    Console.WriteLine($"| {q.Set.Name} | {q.Questions} | {q.Pages} | {q.Lexical} | {q.Vector} | {q.Hybrid} | {q.XapianRaw} ({q.Set.Stemmer}) | {q.XapianSameTerms} |");
+Console.WriteLine(model.Note);
+
+JsonObject? performance = null;
+if (!quick)
+{
+    Console.WriteLine($"performance: corpus {source} (HTML pages only)");
+    var corpus = PythonManual.Prepare(source, Path.Combine(work, "corpus"));
+    var corpusFiles = Directory.GetFiles(corpus, "*.html", SearchOption.AllDirectories);
+    var corpusBytes = corpusFiles.Sum(f => new FileInfo(f).Length);
+    var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
+    Console.WriteLine($"  {corpusFiles.Length} pages, {corpusBytes / 1048576.0:0.0} MB; latency over {questions.Count} questions");
+
+    // ---- omindex indexing time -------------------------------------------------------------------------
+    var xapian = new XapianAnchor(new LocalCommandRunner(), Path.Combine(work, "xapian"));
+    var xapianIndexTimes = new List<double>();
+    for (var r = 0; r < rounds; r++) xapianIndexTimes.Add((await xapian.IndexAsync(corpus, ct)).TotalSeconds);
+
+    // ---- lexical ingestion ---------------------------------------------------------------------
+    using var embedding = await LlamaEmbeddingGenerator.OpenAsync(
+        new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+        threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
+
+    var lexicalIngest = new List<(double Seconds, Appliance.Rag.Ingestion.IngestReport Report)>();
+    string lexicalBox = "";
+    for (var r = 0; r < rounds; r++)
     {
-        Console.WriteLine("  where a hybrid query's time goes at 100k chunks:");
-        stages = StageProfile.Run(database, embeddingModelId, questions, vectors, 6, rounds);
+        lexicalBox = FreshBox(work, "lexical", corpus);
+        using var library = await OpenAsync(lexicalBox, null);
+        var clock = Stopwatch.StartNew();
+        var report = await library.IngestAsync(null, null, ct);
+        lexicalIngest.Add((clock.Elapsed.TotalSeconds, report));
+        Console.WriteLine($"  lexical ingest round {r + 1}: {clock.Elapsed.TotalSeconds:0.0} s, {report.Chunks} chunks, {report.Skipped.Count} skipped");
     }
+    var chunks = lexicalIngest[0].Report.Chunks;
+
+    // ---- ingestion with embeddings (tiny model), on a slice of the corpus ---------------------------
+    // The tiny test model tokenizes most words letter by letter (~4x the tokens of a real model), so the
+    // whole corpus would take an hour here: a slice of pages gives the rate honestly and in minutes.
+    var slicePages = int.Parse(Option("--embed-pages", "20"));
+    var slice = Slice(corpus, Path.Combine(work, "corpus-slice"), slicePages);
+    var sliceBytes = Directory.GetFiles(slice, "*.html", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+    var embedBox = FreshBox(work, "embedded", slice);
+    double embedSeconds;
+    Appliance.Rag.Ingestion.IngestReport embedReport;
+    using (var library = await OpenAsync(embedBox, embedding))
+    {
+        var clock = Stopwatch.StartNew();
+        embedReport = await library.IngestAsync(null, null, ct);
+        embedSeconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"  ingest with embeddings ({slicePages} pages): {embedSeconds:0.0} s, {embedReport.Embedded} vectors");
+    }
+    var sliceLexical = FreshBox(work, "slice-lexical", slice);
+    double sliceLexicalSeconds;
+    using (var library = await OpenAsync(sliceLexical, null))
+    {
+        var clock = Stopwatch.StartNew();
+        await library.IngestAsync(null, null, ct);
+        sliceLexicalSeconds = clock.Elapsed.TotalSeconds;
+    }
+
+    // ---- search latency at 10k and 100k chunks -------------------------------------------------
+    // Same-run baseline: the previous lexical stage, one FTS5 query OR-ing every word with bm25() over
+    // all matching rows, timed on the same index right after the library's own search.
+    // Questions are embedded on one llama.cpp thread: a query is a dozen tokens, and two threads on a
+    // busy 2-core machine spin at llama.cpp's barrier (a 1 ms embedding became 300 ms at load 20).
+    using var queryEmbedding = await LlamaEmbeddingGenerator.OpenAsync(
+        new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
+        threads: 1, NullLoggerFactory.Instance, ct);
+    var latency = new List<object>();
+    var latencyRows = new List<string>();
+    IReadOnlyList<StageProfile.Stage> stages = [];
+    var embeddingModelId = $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}";
+    foreach (var size in new[] { 10_000, 100_000 })
+    {
+        var box = ScaledBox(work, lexicalBox, size, TestModelSpec.TinyEmbed.EmbeddingLength);
+        var database = Path.Combine(box, "data", DocumentLibrary.DatabaseFileName);
+        var vectors = new Dictionary<string, ReadOnlyMemory<float>>();
+        foreach (var q in questions) vectors[q.Text] = (await queryEmbedding.GenerateAsync([q.Text]))[0].Vector;
+        Timing hybrid, lexical, retrieval, baseline;
+        using (var library = await OpenAsync(box, queryEmbedding))
+        {
+            hybrid = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]), ct));
+            lexical = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { LexicalOnly = true }, ct));
+            retrieval = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { QueryEmbedding = vectors[q.Text] }, ct));
+            baseline = await LatencyAsync(questions, rounds, q => Task.FromResult(OrQuery(database, q.Text, 48)));
+        }
+        var embedTimes = new List<double>();
+        foreach (var q in questions) { var c = Stopwatch.StartNew(); await queryEmbedding.GenerateAsync([q.Text]); embedTimes.Add(c.Elapsed.TotalMilliseconds); }
+        Console.WriteLine($"  {size} chunks: hybrid p50 {hybrid.P50:0.0} ms p95 {hybrid.P95:0.0} ms (of which retrieval after the query vector: p50 {retrieval.P50:0.0} p95 {retrieval.P95:0.0}); " +
+                          $"lexical p50 {lexical.P50:0.0} ms p95 {lexical.P95:0.0} ms; baseline OR query p50 {baseline.P50:0.0} ms p95 {baseline.P95:0.0} ms; query embedding p50 {Metrics.Percentile(embedTimes, 50):0.0} ms");
+        latencyRows.Add($"| {size:N0} | {hybrid.P50:0.0} / {hybrid.P95:0.0} | {hybrid.CpuMs:0.0} | {lexical.P50:0.0} / {lexical.P95:0.0} | {baseline.P50:0.0} / {baseline.P95:0.0} | " +
+                        $"{lexical.P50 / baseline.P50:0.00} / {lexical.P95 / baseline.P95:0.00} | {hybrid.P50 / baseline.P50:0.00} / {hybrid.P95 / baseline.P95:0.00} |");
+        latency.Add(new
+        {
+            chunks = size, hybrid_p50_ms = Math.Round(hybrid.P50, 2), hybrid_p95_ms = Math.Round(hybrid.P95, 2),
+            hybrid_cpu_ms_per_query = Math.Round(hybrid.CpuMs, 2),
+            hybrid_given_query_vector_p50_ms = Math.Round(retrieval.P50, 2), hybrid_given_query_vector_p95_ms = Math.Round(retrieval.P95, 2),
+            lexical_p50_ms = Math.Round(lexical.P50, 2), lexical_p95_ms = Math.Round(lexical.P95, 2),
+            lexical_cpu_ms_per_query = Math.Round(lexical.CpuMs, 2),
+            baseline_or_query_p50_ms = Math.Round(baseline.P50, 2), baseline_or_query_p95_ms = Math.Round(baseline.P95, 2),
+            baseline_or_query_cpu_ms_per_query = Math.Round(baseline.CpuMs, 2),
+            lexical_vs_baseline_p50_ratio = Math.Round(lexical.P50 / baseline.P50, 2), lexical_vs_baseline_p95_ratio = Math.Round(lexical.P95 / baseline.P95, 2),
+            hybrid_vs_baseline_p50_ratio = Math.Round(hybrid.P50 / baseline.P50, 2), hybrid_vs_baseline_p95_ratio = Math.Round(hybrid.P95 / baseline.P95, 2),
+            query_embedding_p50_ms = Math.Round(Metrics.Percentile(embedTimes, 50), 2), query_embedding_p95_ms = Math.Round(Metrics.Percentile(embedTimes, 95), 2),
+            vector_dimensions = TestModelSpec.TinyEmbed.EmbeddingLength,
+        });
+        if (size == 100_000)
+        {
+            Console.WriteLine("  where a hybrid query's time goes at 100k chunks:");
+            stages = StageProfile.Run(database, embeddingModelId, questions, vectors, 6, rounds);
+        }
+    }
+
+    // ---- performance report --------------------------------------------------------------------------------
+    var lexicalSeconds = Metrics.Median(lexicalIngest.Select(x => x.Seconds));
+    var xapianSeconds = Metrics.Median(xapianIndexTimes);
+    performance = JsonSerializer.SerializeToNode(new
+    {
+        corpus = new { source, pages = corpusFiles.Length, megabytes = Math.Round(corpusBytes / 1048576.0, 1), chunks },
+        ingestion = new
+        {
+            lexical_seconds_median = Math.Round(lexicalSeconds, 2),
+            lexical_files_per_second = Math.Round(corpusFiles.Length / lexicalSeconds, 1),
+            lexical_mb_per_second = Math.Round(corpusBytes / 1048576.0 / lexicalSeconds, 2),
+            xapian_omindex_seconds_median = Math.Round(xapianSeconds, 2),
+            lexical_vs_omindex_time_ratio = Math.Round(lexicalSeconds / xapianSeconds, 2),
+            with_embeddings = new
+            {
+                pages = slicePages,
+                megabytes = Math.Round(sliceBytes / 1048576.0, 2),
+                seconds = Math.Round(embedSeconds, 2),
+                files_per_second = Math.Round(slicePages / embedSeconds, 2),
+                mb_per_second = Math.Round(sliceBytes / 1048576.0 / embedSeconds, 3),
+                vectors = embedReport.Embedded,
+                vectors_per_second = Math.Round(embedReport.Embedded / embedSeconds, 1),
+                same_slice_lexical_seconds = Math.Round(sliceLexicalSeconds, 2),
+                model = "tiny-embed (generated, 128 dimensions, random weights)",
+            },
+            rounds = lexicalIngest.Count,
+        },
+        search_latency = latency,
+        search_latency_note = "baseline: the previous lexical stage alone (one FTS5 query OR-ing every word, bm25 over all matching rows, no chunk rows or snippets) on the same index in the same run; lexical and hybrid are whole searches (chunk rows, near-duplicates, snippets; hybrid also embeds the question); cpu: process CPU time per query (both cores); questions embedded by the tiny model on one llama.cpp thread",
+        stage_breakdown_100k = stages.Select(st => new { stage = st.Name, p50_ms = Math.Round(st.P50, 2), p95_ms = Math.Round(st.P95, 2) }),
+    })!.AsObject();
+    Console.WriteLine();
+    Console.WriteLine($"ingestion: lexical {lexicalSeconds:0.0} s ({corpusFiles.Length / lexicalSeconds:0.0} files/s, {corpusBytes / 1048576.0 / lexicalSeconds:0.00} MB/s; omindex {xapianSeconds:0.0} s, ratio {lexicalSeconds / xapianSeconds:0.00}); " +
+                      $"with embeddings (tiny model, {slicePages} pages) {embedSeconds:0.0} s ({slicePages / embedSeconds:0.00} files/s, {embedReport.Embedded / embedSeconds:0.0} vectors/s; same pages lexical {sliceLexicalSeconds:0.0} s)");
+    Console.WriteLine();
+    Console.WriteLine("| chunks | hybrid p50 / p95 ms | hybrid CPU ms/query | lexical search p50 / p95 ms | baseline OR query p50 / p95 ms | lexical ÷ baseline | hybrid ÷ baseline |");
+    Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+    foreach (var row in latencyRows) Console.WriteLine(row);
 }
 
-// ---- report --------------------------------------------------------------------------------
-var lexicalSeconds = Metrics.Median(lexicalIngest.Select(x => x.Seconds));
-var xapianSeconds = Metrics.Median(xapianIndexTimes);
-var result = new
-{
-    corpus = new { source, pages = corpusFiles.Length, megabytes = Math.Round(corpusBytes / 1048576.0, 1), chunks, questions = questions.Count },
-    quality = new
-    {
-        appliance_bm25 = new { recall_at_5 = Math.Round(oursScore.Recall5, 3), mrr_at_10 = Math.Round(oursScore.Mrr10, 3) },
-        note = "quality is measured on the BM25 path: the only embedding model available here has random weights, so hybrid quality would measure noise",
-        xapian_quest_raw_question = new { recall_at_5 = Math.Round(xapianRawScore.Recall5, 3), mrr_at_10 = Math.Round(xapianRawScore.Mrr10, 3) },
-        xapian_quest_same_terms = new { recall_at_5 = Math.Round(xapianTermScore.Recall5, 3), mrr_at_10 = Math.Round(xapianTermScore.Mrr10, 3) },
-    },
-    ingestion = new
-    {
-        lexical_seconds_median = Math.Round(lexicalSeconds, 2),
-        lexical_files_per_second = Math.Round(corpusFiles.Length / lexicalSeconds, 1),
-        lexical_mb_per_second = Math.Round(corpusBytes / 1048576.0 / lexicalSeconds, 2),
-        xapian_omindex_seconds_median = Math.Round(xapianSeconds, 2),
-        lexical_vs_omindex_time_ratio = Math.Round(lexicalSeconds / xapianSeconds, 2),
-        with_embeddings = new
-        {
-            pages = slicePages,
-            megabytes = Math.Round(sliceBytes / 1048576.0, 2),
-            seconds = Math.Round(embedSeconds, 2),
-            files_per_second = Math.Round(slicePages / embedSeconds, 2),
-            mb_per_second = Math.Round(sliceBytes / 1048576.0 / embedSeconds, 3),
-            vectors = embedReport.Embedded,
-            vectors_per_second = Math.Round(embedReport.Embedded / embedSeconds, 1),
-            same_slice_lexical_seconds = Math.Round(sliceLexicalSeconds, 2),
-            model = "tiny-embed (generated, 128 dimensions, random weights)",
-        },
-        rounds = lexicalIngest.Count,
-    },
-    search_latency = latency,
-    search_latency_note = "baseline: the previous lexical stage alone (one FTS5 query OR-ing every word, bm25 over all matching rows, no chunk rows or snippets) on the same index in the same run; lexical and hybrid are whole searches (chunk rows, near-duplicates, snippets; hybrid also embeds the question); cpu: process CPU time per query (both cores); questions embedded by the tiny model on one llama.cpp thread",
-    stage_breakdown_100k = stages.Select(st => new { stage = st.Name, p50_ms = Math.Round(st.P50, 2), p95_ms = Math.Round(st.P95, 2) }),
-    machine = new { cores = Environment.ProcessorCount, load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, at = DateTimeOffset.UtcNow },
-};
-Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-File.WriteAllText(output, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+// Read just before writing, so that two runs of different sets side by side both keep their figures.
+var document = File.Exists(output) ? JsonNode.Parse(File.ReadAllText(output))!.AsObject() : [];
+var qualityNode = document["quality"] as JsonObject;
+// Before the sets, "quality" held the Python manual's BM25 figures directly: that layout is replaced whole.
+if (qualityNode is null || qualityNode.ContainsKey("appliance_bm25")) document["quality"] = qualityNode = [];
+foreach (var (key, value) in measured.ToList()) { measured.Remove(key); qualityNode[key] = value; }
+foreach (var (key, value) in performance?.ToList() ?? []) { performance!.Remove(key); document[key] = value; }
 
-Console.WriteLine();
-Console.WriteLine($"| retrieval ({questions.Count} questions, document level) | recall@5 | MRR@10 |");
-Console.WriteLine("| --- | --- | --- |");
-Console.WriteLine($"| appliance BM25 | {oursScore.Recall5:0.000} | {oursScore.Mrr10:0.000} |");
-Console.WriteLine($"| Xapian quest, raw question | {xapianRawScore.Recall5:0.000} | {xapianRawScore.Mrr10:0.000} |");
-Console.WriteLine($"| Xapian quest, same terms as ours | {xapianTermScore.Recall5:0.000} | {xapianTermScore.Mrr10:0.000} |");
-Console.WriteLine();
-Console.WriteLine($"ingestion: lexical {lexicalSeconds:0.0} s ({corpusFiles.Length / lexicalSeconds:0.0} files/s, {corpusBytes / 1048576.0 / lexicalSeconds:0.00} MB/s; omindex {xapianSeconds:0.0} s, ratio {lexicalSeconds / xapianSeconds:0.00}); " +
-                  $"with embeddings (tiny model, {slicePages} pages) {embedSeconds:0.0} s ({slicePages / embedSeconds:0.00} files/s, {embedReport.Embedded / embedSeconds:0.0} vectors/s; same pages lexical {sliceLexicalSeconds:0.0} s)");
-Console.WriteLine();
-Console.WriteLine("| chunks | hybrid p50 / p95 ms | hybrid CPU ms/query | lexical search p50 / p95 ms | baseline OR query p50 / p95 ms | lexical ÷ baseline | hybrid ÷ baseline |");
-Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
-foreach (var row in latencyRows) Console.WriteLine(row);
+document["machine"] = JsonSerializer.SerializeToNode(new { cores = Environment.ProcessorCount, load_average = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, at = DateTimeOffset.UtcNow });
+Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+File.WriteAllText(output, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")} on {Environment.ProcessorCount} cores");
 Console.WriteLine($"wrote {output}");
 return 0;
-
-static async Task<IReadOnlyList<IReadOnlyList<string>>> RankAsync(DocumentLibrary library, IReadOnlyList<Question> questions, bool lexicalOnly)
-{
-    var rankings = new List<IReadOnlyList<string>>();
-    foreach (var q in questions)
-    {
-        var hits = await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], 50) { LexicalOnly = lexicalOnly }, CancellationToken.None);
-        rankings.Add([.. hits.Select(h => h.Path).Distinct().Take(10)]);
-    }
-    return rankings;
-}
 
 // Median over rounds of each round's p50 and p95, and of the process CPU time per query, after one
 // untimed pass over every question (the JIT's second tier and SQLite's page cache warm up in it).
@@ -275,38 +314,11 @@ static int OrQuery(string database, string question, int limit)
     return rows;
 }
 
-static Task<DocumentLibrary> OpenAsync(string box, IEmbeddingGenerator<string, Embedding<float>>? embeddings)
-{
-    var config = ConfigLoader.Load(Path.Combine(box, "appliance.yaml")).Require();
-    return DocumentLibrary.OpenAsync(config, box, embeddings, NullLoggerFactory.Instance, CancellationToken.None);
-}
+static Task<DocumentLibrary> OpenAsync(string box, IEmbeddingGenerator<string, Embedding<float>>? embeddings) => BenchBox.OpenAsync(box, embeddings);
 
-static string FreshBox(string work, string name, string corpus)
-{
-    var box = Path.Combine(work, "box-" + name);
-    if (Directory.Exists(box)) Directory.Delete(box, recursive: true);
-    Directory.CreateDirectory(box);
-    File.WriteAllText(Path.Combine(box, "appliance.yaml"), $$"""
-        appliance: { name: Bench, hostname: bench.test.lan, admin_contact: it@bench.example }
-        machine: { chip: m4-max, memory_gb: 128 }
-        network: { office_subnets: [10.1.0.0/16], dns_servers: [10.1.0.1], ntp_servers: [10.1.0.1] }
-        models:
-          chat: { name: chat, file: chat.gguf, sha256: {{new string('a', 64)}}, source: https://models.test/chat.gguf }
-          embedding: { name: tiny-embed, file: tiny-embed.gguf, sha256: {{TestModelSpec.TinyEmbed.ExpectedSha256}}, source: https://models.test/e.gguf }
-        rag:
-          collections:
-            - { id: docs, title: Python documentation, sources: ["{{corpus}}"], groups: [everyone] }
-        auth:
-          groups: [{ id: everyone }]
-          users: [{ name: admin, roles: [employee, admin], groups: [everyone] }]
-        privacy:
-          controller: { name: Bench, contact: dpo@bench.example }
-          dpo: { name: Bench, contact: dpo@bench.example }
-          legal_basis: benchmark
-        storage: { root: "{{box}}", models: models, data: data }
-        """);
-    return box;
-}
+// The performance sections run the generated tiny-embed (rates and latencies depend on counts and widths).
+static string FreshBox(string work, string name, string corpus) => BenchBox.Fresh(work, name, corpus, "Python documentation", "en",
+    new EmbeddingChoice("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, Meaningful: false));
 
 // A copy of the lexical index grown (or cut) to `size` chunks by repeating its chunks, with
 // random unit vectors of the embedding model's width: latency depends on counts and widths, and
@@ -385,21 +397,6 @@ static string Slice(string corpus, string target, int pages)
     foreach (var page in Directory.GetFiles(corpus, "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(pages))
     {
         var destination = Path.Combine(target, Path.GetRelativePath(corpus, page));
-        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-        File.Copy(page, destination);
-    }
-    return target;
-}
-
-static string PrepareCorpus(string source, string target)
-{
-    var pages = Directory.GetFiles(source, "*.html", SearchOption.AllDirectories)
-        .Where(f => !Path.GetRelativePath(source, f).StartsWith('_')).ToList();
-    if (Directory.Exists(target) && Directory.GetFiles(target, "*.html", SearchOption.AllDirectories).Length == pages.Count) return target;
-    if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-    foreach (var page in pages)
-    {
-        var destination = Path.Combine(target, Path.GetRelativePath(source, page));
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
         File.Copy(page, destination);
     }

@@ -6,15 +6,16 @@ namespace Appliance.Rag.Bench;
 
 /// <summary>
 /// The anchor: Xapian's omindex over the same corpus and its `quest` tool with default settings
-/// (BM25, English stemming, OR), so our figures are read against a standard engine on the same data.
+/// (BM25, OR) and the stemmer of the set's language, so our figures are read against a standard
+/// engine on the same data. The same stemmer must index and query, or stemmed terms never meet.
 /// </summary>
-public sealed partial class XapianAnchor(ICommandRunner runner, string database)
+public sealed partial class XapianAnchor(ICommandRunner runner, string database, string stemmer = "english")
 {
     public async Task<TimeSpan> IndexAsync(string corpus, CancellationToken ct)
     {
         if (Directory.Exists(database)) Directory.Delete(database, recursive: true);
         var clock = Stopwatch.StartNew();
-        await runner.RunAsync(Command.Of("omindex", "--db", database, "--url", "/", corpus).WithTimeout(TimeSpan.FromMinutes(20)), ct)
+        await runner.RunAsync(Command.Of("omindex", "--db", database, "--url", "/", "--stemmer", stemmer, corpus).WithTimeout(TimeSpan.FromMinutes(20)), ct)
             .ContinueWith(t => t.Result.EnsureSuccess(), ct);
         return clock.Elapsed;
     }
@@ -22,7 +23,7 @@ public sealed partial class XapianAnchor(ICommandRunner runner, string database)
     /// <summary>Document paths (relative to the corpus) in Xapian's order.</summary>
     public async Task<IReadOnlyList<string>> SearchAsync(string query, int k, CancellationToken ct)
     {
-        var result = (await runner.RunAsync(Command.Of("quest", "-d", database, "-m", k.ToString(), query), ct)).EnsureSuccess();
+        var result = (await runner.RunAsync(Command.Of("quest", "-d", database, "-s", stemmer, "-m", k.ToString(), query), ct)).EnsureSuccess();
         return [.. Url().Matches(result.StandardOutput).Select(m => Uri.UnescapeDataString(m.Groups[1].Value).TrimStart('/'))];
     }
 

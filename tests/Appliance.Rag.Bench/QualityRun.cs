@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Appliance.Exec;
+using Appliance.Rag.Index;
+using Microsoft.Extensions.AI;
+
+namespace Appliance.Rag.Bench;
+
+/// <summary>recall@5 and MRR@10 of one ranker on one set.</summary>
+public sealed record Score(double Recall5, double Mrr10)
+{
+    public static Score Of(IReadOnlyList<Question> questions, IReadOnlyList<IReadOnlyList<string>> rankings)
+    {
+        var (recall, mrr) = Metrics.Score(questions, rankings);
+        return new Score(recall, mrr);
+    }
+
+    public object Json => new { recall_at_5 = Math.Round(Recall5, 3), mrr_at_10 = Math.Round(Mrr10, 3) };
+    public override string ToString() => $"{Recall5:0.000} / {Mrr10:0.000}";
+}
+
+/// <summary>What one set measured: every ranker on the same questions over the same pages.</summary>
+public sealed record QualityResult(BenchSet Set, string PackageVersion, int Pages, int Questions, int Chunks, int Vectors,
+    double IngestSeconds, Score Lexical, Score Vector, Score Hybrid, Score XapianRaw, Score XapianSameTerms, bool LanguageConfigured);
+
+/// <summary>
+/// One quality set end to end: the corpus into a fresh box (lexical and vectors, as an office
+/// ingests it), then each question ranked lexical-only, vector-only and hybrid by the library, and
+/// by Xapian with the set's stemmer; all judged at document level.
+/// </summary>
+public static class QualityRun
+{
+    /// <summary>Chunks fetched per question before collapsing to documents: ten distinct pages survive near-duplicates and long pages.</summary>
+    private const int Depth = 50;
+
+    public static async Task<QualityResult> RunAsync(BenchSet set, string corpus, IReadOnlyList<Question> questions, string work,
+        EmbeddingChoice model, IEmbeddingGenerator<string, Embedding<float>> embeddings, ICommandRunner runner, CancellationToken ct)
+    {
+        var pages = Directory.GetFiles(corpus, "*.html", SearchOption.AllDirectories).Length;
+        var missing = questions.SelectMany(q => q.Relevant).Where(p => !File.Exists(Path.Combine(corpus, p))).Distinct().ToList();
+        if (missing.Count > 0) throw new InvalidOperationException($"{set.Questions} judges pages the corpus lacks: {string.Join(", ", missing)}");
+
+        var xapian = new XapianAnchor(runner, Path.Combine(work, $"xapian-{set.Name}"), set.Stemmer);
+        await xapian.IndexAsync(corpus, ct);
+        var xapianRaw = new List<IReadOnlyList<string>>();
+        var xapianTerms = new List<IReadOnlyList<string>>();
+        foreach (var q in questions)
+        {
+            xapianRaw.Add(await xapian.SearchAsync(q.Text, 10, ct));
+            xapianTerms.Add(await xapian.SearchAsync(string.Join(' ', Retrieval.FtsQuery.Terms(q.Text)), 10, ct));
+        }
+
+        var box = BenchBox.Fresh(work, $"quality-{set.Name}", corpus, set.Title, set.Language, model);
+        using var library = await BenchBox.OpenAsync(box, embeddings);
+        var clock = Stopwatch.StartNew();
+        var report = await library.IngestAsync(null, null, ct);
+        var ingestSeconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"  {set.Name}: ingested {pages} pages in {ingestSeconds:0.0} s: {report.Chunks} chunks, {report.Embedded} vectors, {report.Skipped.Count} skipped");
+
+        var lexical = new List<IReadOnlyList<string>>();
+        var hybrid = new List<IReadOnlyList<string>>();
+        foreach (var q in questions)
+        {
+            lexical.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { LexicalOnly = true }, ct)));
+            hybrid.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth), ct)));
+        }
+        var vector = await VectorOnlyAsync(library, embeddings, questions, ct);
+
+        return new QualityResult(set, await PackageVersionAsync(runner, set.Package, ct), pages, questions.Count, report.Chunks, report.Embedded,
+            ingestSeconds, Score.Of(questions, lexical), Score.Of(questions, vector), Score.Of(questions, hybrid),
+            Score.Of(questions, xapianRaw), Score.Of(questions, xapianTerms), BenchBox.LanguageConfigurable);
+    }
+
+    private static IReadOnlyList<string> Documents(IEnumerable<SearchHit> hits) => [.. hits.Select(h => h.Path).Distinct().Take(10)];
+
+    /// <summary>
+    /// Vector-only ranking. SearchRequest has LexicalOnly but no vector-only switch, so this replays
+    /// the library's vector path from its own parts: the stored vectors of the library's model in a
+    /// VectorIndex, the question embedded and normalised as the library does, nearest chunks to pages.
+    /// </summary>
+    private static async Task<IReadOnlyList<IReadOnlyList<string>>> VectorOnlyAsync(DocumentLibrary library,
+        IEmbeddingGenerator<string, Embedding<float>> embeddings, IReadOnlyList<Question> questions, CancellationToken ct)
+    {
+        using var index = LibraryIndex.Open(library.DatabasePath);
+        var vectors = new VectorIndex();
+        foreach (var group in index.Vectors(library.EmbeddingModelId!).Chunk(4096))
+            foreach (var collection in group.GroupBy(v => v.CollectionId))
+                vectors.Add(collection.Key, [.. collection.Select(v => v.ChunkId)], [.. collection.Select(v => v.Vector)]);
+        var collections = index.Collections().Select(c => c.Id).ToList();
+        using var connection = index.Connect();
+        var rankings = new List<IReadOnlyList<string>>();
+        foreach (var q in questions)
+        {
+            var query = VectorIndex.Normalize((await embeddings.GenerateAsync([q.Text], cancellationToken: ct))[0].Vector.Span);
+            var nearest = vectors.Search(query, collections, Depth);
+            var chunks = index.Chunks(connection, null, [.. nearest.Select(n => n.ChunkId)]);
+            rankings.Add([.. nearest.Where(n => chunks.ContainsKey(n.ChunkId)).Select(n => chunks[n.ChunkId].Path).Distinct().Take(10)]);
+        }
+        return rankings;
+    }
+
+    private static async Task<string> PackageVersionAsync(ICommandRunner runner, string package, CancellationToken ct)
+    {
+        var result = await runner.RunAsync(Command.Of("dpkg-query", "-W", "-f=${Version}", package), ct);
+        return result.Succeeded ? result.StandardOutput.Trim() : "not installed";
+    }
+}
