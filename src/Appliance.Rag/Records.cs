@@ -56,13 +56,24 @@ public sealed record SearchHit(Citation Citation, double Score, string Text)
 /// A search on behalf of someone: only collections readable by one of <see cref="CallerGroups"/>
 /// take part, before anything is ranked.
 /// </summary>
+/// <summary>Which rankers a search uses.</summary>
+public enum Ranking
+{
+    /// <summary>Keywords and vectors fused (vectors only when an embedding model is loaded).</summary>
+    Hybrid,
+    /// <summary>BM25 over the analysed words only.</summary>
+    Lexical,
+    /// <summary>Nearest vectors only; nothing when no embedding model is loaded.</summary>
+    Vector,
+}
+
 public sealed record SearchRequest(string Query, IReadOnlyCollection<string> CallerGroups, int? K = null)
 {
     /// <summary>Restrict to these collections (still intersected with what the caller may read).</summary>
     public IReadOnlyCollection<string>? Collections { get; init; }
 
-    /// <summary>Use BM25 only, even when vectors are available.</summary>
-    public bool LexicalOnly { get; init; }
+    /// <summary>Which rankers take part: both (the default), or one alone (for `search --lexical` and to measure each).</summary>
+    public Ranking Ranking { get; init; } = Ranking.Hybrid;
 
     /// <summary>The query's vector from the library's embedding model, when the caller already has it (saves a model call).</summary>
     public ReadOnlyMemory<float>? QueryEmbedding { get; init; }

@@ -7,18 +7,12 @@ namespace Appliance.Rag.Bench;
 /// <summary>A fresh appliance folder (config and an empty data folder) with one collection over a corpus.</summary>
 public static class BenchBox
 {
-    /// <summary>
-    /// Whether the config knows a collection's <c>language:</c> yet (issue 18 adds it): until it
-    /// does, the line is left out, since the loader rejects unknown keys; the set still names its language.
-    /// </summary>
-    public static bool LanguageConfigurable { get; } = typeof(Appliance.Config.Collection).GetProperty("Language") is not null;
-
     public static string Fresh(string work, string name, string corpus, string title, string language, EmbeddingChoice model)
     {
         var box = Path.Combine(work, "box-" + name);
         if (Directory.Exists(box)) Directory.Delete(box, recursive: true);
         Directory.CreateDirectory(box);
-        var languageEntry = LanguageConfigurable ? $", language: {language}" : "";
+        var languageEntry = $", language: {language}";
         File.WriteAllText(Path.Combine(box, "appliance.yaml"), $$"""
             appliance: { name: Bench, hostname: bench.test.lan, admin_contact: it@bench.example }
             machine: { chip: m4-max, memory_gb: 128 }

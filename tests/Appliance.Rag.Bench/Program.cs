@@ -80,7 +80,6 @@ foreach (var q in quality)
         package = q.Set.Package,
         package_version = q.PackageVersion,
         language = q.Set.Language,
-        language_in_config = q.LanguageConfigured,
         questions_file = q.Set.Questions,
         questions = q.Questions,
         pages = q.Pages,
@@ -185,7 +184,7 @@ if (!quick)
         using (var library = await OpenAsync(box, queryEmbedding))
         {
             hybrid = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]), ct));
-            lexical = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { LexicalOnly = true }, ct));
+            lexical = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { Ranking = Ranking.Lexical }, ct));
             retrieval = await LatencyAsync(questions, rounds, q => library.SearchAsync(new SearchRequest(q.Text, ["everyone"]) { QueryEmbedding = vectors[q.Text] }, ct));
             baseline = await LatencyAsync(questions, rounds, q => Task.FromResult(OrQuery(database, q.Text, 48)));
         }

@@ -20,7 +20,7 @@ public sealed record Score(double Recall5, double Mrr10)
 
 /// <summary>What one set measured: every ranker on the same questions over the same pages.</summary>
 public sealed record QualityResult(BenchSet Set, string PackageVersion, int Pages, int Questions, int Chunks, int Vectors,
-    double IngestSeconds, Score Lexical, Score Vector, Score Hybrid, Score XapianRaw, Score XapianSameTerms, bool LanguageConfigured);
+    double IngestSeconds, Score Lexical, Score Vector, Score Hybrid, Score XapianRaw, Score XapianSameTerms);
 
 /// <summary>
 /// One quality set end to end: the corpus into a fresh box (lexical and vectors, as an office
@@ -57,46 +57,21 @@ public static class QualityRun
         Console.WriteLine($"  {set.Name}: ingested {pages} pages in {ingestSeconds:0.0} s: {report.Chunks} chunks, {report.Embedded} vectors, {report.Skipped.Count} skipped");
 
         var lexical = new List<IReadOnlyList<string>>();
+        var vector = new List<IReadOnlyList<string>>();
         var hybrid = new List<IReadOnlyList<string>>();
         foreach (var q in questions)
         {
-            lexical.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { LexicalOnly = true }, ct)));
+            vector.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { Ranking = Ranking.Vector }, ct)));
+            lexical.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { Ranking = Ranking.Lexical }, ct)));
             hybrid.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth), ct)));
         }
-        var vector = await VectorOnlyAsync(library, embeddings, questions, ct);
 
         return new QualityResult(set, await PackageVersionAsync(runner, set.Package, ct), pages, questions.Count, report.Chunks, report.Embedded,
             ingestSeconds, Score.Of(questions, lexical), Score.Of(questions, vector), Score.Of(questions, hybrid),
-            Score.Of(questions, xapianRaw), Score.Of(questions, xapianTerms), BenchBox.LanguageConfigurable);
+            Score.Of(questions, xapianRaw), Score.Of(questions, xapianTerms));
     }
 
     private static IReadOnlyList<string> Documents(IEnumerable<SearchHit> hits) => [.. hits.Select(h => h.Path).Distinct().Take(10)];
-
-    /// <summary>
-    /// Vector-only ranking. SearchRequest has LexicalOnly but no vector-only switch, so this replays
-    /// the library's vector path from its own parts: the stored vectors of the library's model in a
-    /// VectorIndex, the question embedded and normalised as the library does, nearest chunks to pages.
-    /// </summary>
-    private static async Task<IReadOnlyList<IReadOnlyList<string>>> VectorOnlyAsync(DocumentLibrary library,
-        IEmbeddingGenerator<string, Embedding<float>> embeddings, IReadOnlyList<Question> questions, CancellationToken ct)
-    {
-        using var index = LibraryIndex.Open(library.DatabasePath);
-        var vectors = new VectorIndex();
-        foreach (var group in index.Vectors(library.EmbeddingModelId!).Chunk(4096))
-            foreach (var collection in group.GroupBy(v => v.CollectionId))
-                vectors.Add(collection.Key, [.. collection.Select(v => v.ChunkId)], [.. collection.Select(v => v.Vector)]);
-        var collections = index.Collections().Select(c => c.Id).ToList();
-        using var connection = index.Connect();
-        var rankings = new List<IReadOnlyList<string>>();
-        foreach (var q in questions)
-        {
-            var query = VectorIndex.Normalize((await embeddings.GenerateAsync([q.Text], cancellationToken: ct))[0].Vector.Span);
-            var nearest = vectors.Search(query, collections, Depth);
-            var chunks = index.Chunks(connection, null, [.. nearest.Select(n => n.ChunkId)]);
-            rankings.Add([.. nearest.Where(n => chunks.ContainsKey(n.ChunkId)).Select(n => chunks[n.ChunkId].Path).Distinct().Take(10)]);
-        }
-        return rankings;
-    }
 
     private static async Task<string> PackageVersionAsync(ICommandRunner runner, string package, CancellationToken ct)
     {

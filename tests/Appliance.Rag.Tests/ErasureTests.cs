@@ -22,7 +22,7 @@ public sealed class ErasureTests(SampleOfficeFixture office, EmbeddingModelFixtu
         await library.IngestAsync(null, null, CancellationToken.None);
         string[] staff = ["everyone"];
 
-        var lexical = await library.SearchAsync(new SearchRequest("vorpalquokka glimmerstone", staff) { LexicalOnly = true }, CancellationToken.None);
+        var lexical = await library.SearchAsync(new SearchRequest("vorpalquokka glimmerstone", staff) { Ranking = Ranking.Lexical }, CancellationToken.None);
         var document = lexical[0].DocumentId;
         Assert.Equal("settlement-note.md", lexical[0].Path);
         var vectorText = lexical[0].Text;
@@ -44,7 +44,7 @@ public sealed class ErasureTests(SampleOfficeFixture office, EmbeddingModelFixtu
         foreach (var query in new[] { "vorpalquokka glimmerstone", Secret, "Brandauer settlement", vectorText })
         {
             Assert.DoesNotContain(await library.SearchAsync(new SearchRequest(query, staff, 50), CancellationToken.None), h => h.DocumentId == document);
-            Assert.DoesNotContain(await library.SearchAsync(new SearchRequest(query, staff, 50) { LexicalOnly = true }, CancellationToken.None), h => h.DocumentId == document);
+            Assert.DoesNotContain(await library.SearchAsync(new SearchRequest(query, staff, 50) { Ranking = Ranking.Lexical }, CancellationToken.None), h => h.DocumentId == document);
         }
         Assert.False(library.RemembersWord("vorpalquokka"));
         Assert.False(library.RemembersWord("glimmerstone"));

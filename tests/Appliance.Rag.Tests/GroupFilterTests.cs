@@ -30,7 +30,7 @@ public sealed class GroupFilterTests(SampleOfficeFixture office, EmbeddingModelF
         string[] staff = ["everyone"];
 
         // The filter is not vacuous: a member of hr finds the HR-only phrase.
-        var hr = await full.SearchAsync(new SearchRequest("quokka retention bonus", ["everyone", "hr"]) { LexicalOnly = true }, CancellationToken.None);
+        var hr = await full.SearchAsync(new SearchRequest("quokka retention bonus", ["everyone", "hr"]) { Ranking = Ranking.Lexical }, CancellationToken.None);
         Assert.Contains(hr.Take(2), h => h.Path == "salary-bands.md");
 
         var property = Prop.ForAll(Arb.From(Queries()), query =>

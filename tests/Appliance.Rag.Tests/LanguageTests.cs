@@ -12,7 +12,7 @@ public sealed class LanguageTests
     private static readonly string[] Staff = ["everyone"];
 
     private static async Task<IReadOnlyList<SearchHit>> FindAsync(DocumentLibrary library, string question) =>
-        await library.SearchAsync(new SearchRequest(question, Staff, 3) { LexicalOnly = true }, CancellationToken.None);
+        await library.SearchAsync(new SearchRequest(question, Staff, 3) { Ranking = Ranking.Lexical }, CancellationToken.None);
 
     private static string Folder(params (string Name, string Text)[] files)
     {

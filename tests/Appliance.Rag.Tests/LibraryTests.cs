@@ -23,19 +23,19 @@ public sealed class LibraryTests(SampleOfficeFixture office, EmbeddingModelFixtu
         Assert.Equal("tiny-embed@bbbbbbbbbbbb", report.EmbeddingModel);
 
         // Relevance is checked on the BM25 path: the tiny model's random weights make its vectors meaningless.
-        var passwords = await library.SearchAsync(new SearchRequest("how long must passwords be", Everyone, 3) { LexicalOnly = true }, CancellationToken.None);
+        var passwords = await library.SearchAsync(new SearchRequest("how long must passwords be", Everyone, 3) { Ranking = Ranking.Lexical }, CancellationToken.None);
         var top = passwords[0];
         Assert.Equal("it-security.pdf", top.Path);
         Assert.Equal("IT security guideline", top.Title);
         Assert.Equal(4, top.Page);
         Assert.Contains("at least 14 characters", top.Text);
 
-        var hotel = await library.SearchAsync(new SearchRequest("hotel cost limit per night", Everyone, 3) { LexicalOnly = true }, CancellationToken.None);
+        var hotel = await library.SearchAsync(new SearchRequest("hotel cost limit per night", Everyone, 3) { Ranking = Ranking.Lexical }, CancellationToken.None);
         Assert.Equal("expenses.html", hotel[0].Path);
         Assert.StartsWith("Travel and expenses › Travel", hotel[0].Section);
         Assert.Contains("120 EUR per night", hotel[0].Text);
 
-        var mileage = await library.SearchAsync(new SearchRequest("mileage rate car km", Everyone, 3) { LexicalOnly = true }, CancellationToken.None);
+        var mileage = await library.SearchAsync(new SearchRequest("mileage rate car km", Everyone, 3) { Ranking = Ranking.Lexical }, CancellationToken.None);
         Assert.Equal(("expense-rates.xlsx", 2, "Mileage"), (mileage[0].Path, mileage[0].Page, mileage[0].Section));
 
         Assert.Empty(library.CheckIntegrity());
@@ -59,7 +59,7 @@ public sealed class LibraryTests(SampleOfficeFixture office, EmbeddingModelFixtu
         var third = await library.IngestAsync("handbook", null, CancellationToken.None);
         Assert.Equal((1, 1, first.Added - 2, 1), (third.Added, third.Updated, third.Unchanged, third.Erased));
 
-        var hits = await library.SearchAsync(new SearchRequest("zebrafinch menu", Everyone) { LexicalOnly = true }, CancellationToken.None);
+        var hits = await library.SearchAsync(new SearchRequest("zebrafinch menu", Everyone) { Ranking = Ranking.Lexical }, CancellationToken.None);
         Assert.Equal("office-contacts.txt", hits[0].Path);
         Assert.DoesNotContain(await library.ListDocumentsAsync(Everyone, CancellationToken.None), d => d.Path == "office-closures.csv");
         Assert.Contains(await library.ErasuresAsync(null, CancellationToken.None), e => e.Path == "office-closures.csv" && e.ErasedBy == "sync");
@@ -89,7 +89,7 @@ public sealed class LibraryTests(SampleOfficeFixture office, EmbeddingModelFixtu
         using var content = new MemoryStream("# Bike policy\n\nBikes may be parked in the courtyard next to the linden tree.\n"u8.ToArray());
         var document = await library.UploadAsync("handbook", "bike-policy.md", content, "lfischer", CancellationToken.None);
         Assert.Equal(("uploads/bike-policy.md", "lfischer", DocumentStatus.Ready), (document.Path, document.UploadedBy, document.Status));
-        var hits = await library.SearchAsync(new SearchRequest("where can I park my bike", Everyone) { LexicalOnly = true }, CancellationToken.None);
+        var hits = await library.SearchAsync(new SearchRequest("where can I park my bike", Everyone) { Ranking = Ranking.Lexical }, CancellationToken.None);
         Assert.Equal("uploads/bike-policy.md", hits[0].Path);
 
         var forbidden = await Assert.ThrowsAsync<DocumentLibraryException>(() =>

@@ -29,7 +29,7 @@ public sealed partial class MeaningTests(SampleOfficeFixture office, TrainedEmbe
         {
             // The premise: BM25 has nothing to match on anywhere, and no word of the question
             // longer than a function word occurs in the passage that answers it.
-            Assert.Empty(await library.SearchAsync(new SearchRequest(question, Everyone, 3) { LexicalOnly = true }, CancellationToken.None));
+            Assert.Empty(await library.SearchAsync(new SearchRequest(question, Everyone, 3) { Ranking = Ranking.Lexical }, CancellationToken.None));
 
             var top = (await library.SearchAsync(new SearchRequest(question, Everyone, 3), CancellationToken.None))[0];
             Assert.Equal(("leave-policy.md", section), (top.Path, top.Section));

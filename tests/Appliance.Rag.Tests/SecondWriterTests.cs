@@ -61,13 +61,13 @@ public sealed class SecondWriterTests(SampleOfficeFixture office, EmbeddingModel
         using var library = await box.OpenAsync();
         File.WriteAllText(Path.Combine(handbook, "parking.md"), Parking);
         await library.IngestAsync(null, null, CancellationToken.None);
-        var first = (await library.SearchAsync(new SearchRequest("courtyard garage", Staff) { LexicalOnly = true }, CancellationToken.None)).Single();
+        var first = (await library.SearchAsync(new SearchRequest("courtyard garage", Staff) { Ranking = Ranking.Lexical }, CancellationToken.None)).Single();
         var firstId = ChunkId(library, first);
         File.Delete(Path.Combine(handbook, "parking.md"));
         await library.IngestAsync(null, null, CancellationToken.None);
         File.WriteAllText(Path.Combine(handbook, "parking-new.md"), Parking);
         await library.IngestAsync(null, null, CancellationToken.None);
-        var second = (await library.SearchAsync(new SearchRequest("courtyard garage", Staff) { LexicalOnly = true }, CancellationToken.None)).Single();
+        var second = (await library.SearchAsync(new SearchRequest("courtyard garage", Staff) { Ranking = Ranking.Lexical }, CancellationToken.None)).Single();
         Assert.Equal("parking-new.md", second.Path);
         Assert.True(ChunkId(library, second) > firstId, "a deleted chunk's id was given to a new chunk");
     }
@@ -161,7 +161,7 @@ public sealed class RefusedUploadTests(SampleOfficeFixture office)
         Assert.DoesNotContain(documents, d => d.Path == "uploads/scan.pdf");
         var contract = Assert.Single(documents, d => d.Path == "uploads/contract.txt");
         Assert.Equal(DocumentStatus.Ready, contract.Status);
-        var hits = await library.SearchAsync(new SearchRequest("termination notice", ["everyone"]) { LexicalOnly = true }, CancellationToken.None);
+        var hits = await library.SearchAsync(new SearchRequest("termination notice", ["everyone"]) { Ranking = Ranking.Lexical }, CancellationToken.None);
         Assert.Equal("uploads/contract.txt", hits[0].Path);
         var uploads = Path.Combine(box.DataFolder, "uploads", "handbook");
         Assert.Equal(["contract.txt"], Directory.GetFiles(uploads).Select(Path.GetFileName));

@@ -24,7 +24,7 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         // The model call comes first: it may queue behind other inference, and no database snapshot
         // should be held open meanwhile.
         float[]? queryVector = null;
-        if (embedder is not null && !request.LexicalOnly && weights.Vector > 0)
+        if (embedder is not null && request.Ranking != Ranking.Lexical && (weights.Vector > 0 || request.Ranking == Ranking.Vector))
             queryVector = request.QueryEmbedding is { } given
                 ? VectorIndex.Normalize(given.Span)
                 : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
@@ -35,19 +35,19 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         var readableIds = readable.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         // Surface words, for the snippet; each collection is searched with the terms of its own analysis.
         var terms = FtsQuery.Terms(request.Query);
-        if (terms.Count > 0 && weights.Lexical > 0)
+        if (terms.Count > 0 && request.Ranking != Ranking.Vector && (weights.Lexical > 0 || request.Ranking == Ranking.Lexical))
         {
             // BM25 statistics are per collection (so unreadable text never weighs in), which makes raw
             // scores incomparable across collections: each collection's ranking enters the fusion
             // as a list of its own.
             var rankings = await LexicalAsync(connection, snapshot, readable, request.Query, candidates, cancellationToken);
-            fused.AddLexical(rankings, weights.Lexical);
+            fused.AddLexical(rankings, request.Ranking == Ranking.Lexical ? 1 : weights.Lexical);
         }
         if (queryVector is not null)
         {
             // Another process may have written since: vectors follow the stored generation.
             index.RefreshVectors(connection, snapshot, readable);
-            fused.AddVector(index.Vectors.Search(queryVector, readableIds, candidates), weights.Vector);
+            fused.AddVector(index.Vectors.Search(queryVector, readableIds, candidates), request.Ranking == Ranking.Vector ? 1 : weights.Vector);
         }
 
         var ordered = fused.Best(candidates);
