@@ -45,11 +45,24 @@ public sealed record Citation(
 /// <summary>One retrieved chunk with its citation and its fused score (higher is better).</summary>
 public sealed record SearchHit(Citation Citation, double Score, string Text)
 {
+    /// <summary>What each ranker said about this chunk, before fusion (for `search --json` and the bench).</summary>
+    public RankEvidence Evidence { get; init; } = RankEvidence.None;
+
     public string DocumentId => Citation.DocumentId;
     public string Path => Citation.Path;
     public string Title => Citation.Title;
     public int? Page => Citation.Page;
     public string Section => Citation.Section;
+}
+
+/// <summary>
+/// The rankers' raw findings for one chunk: its BM25 score (as SQLite's bm25(), lower is better;
+/// null when no query word is in it) and its cosine similarity to the question (null when it was not
+/// among the nearest vectors).
+/// </summary>
+public sealed record RankEvidence(double? Bm25, double? Similarity)
+{
+    public static RankEvidence None { get; } = new(null, null);
 }
 
 /// <summary>

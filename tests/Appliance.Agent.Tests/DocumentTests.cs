@@ -103,6 +103,26 @@ public sealed class DocumentTests(AgentFixture fixture)
     }
 
     [Fact]
+    public async Task A_refused_upload_is_a_4xx_and_adds_nothing_to_the_erasures_the_audit_pack_reads()
+    {
+        using var dora = _agent.As("dora");
+        async Task<int> PackErasures() =>
+            (await dora.GetFromJsonAsync<JsonElement>("/api/audit/evidence")).GetProperty("erasures").GetArrayLength();
+        var before = await PackErasures();
+        var logged = (await dora.GetFromJsonAsync<JsonElement>("/api/audit/erasures")).GetArrayLength();
+
+        using var lars = _agent.As("lars");
+        using var refused = await lars.PostAsync("/api/documents?collection=clients&name=damaged-scan.pdf",
+            new ByteArrayContent("%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage, no xref, no trailer"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("damaged-scan.pdf", await refused.Content.ReadAsStringAsync());
+
+        Assert.Equal(before, await PackErasures());
+        Assert.Equal(logged, (await dora.GetFromJsonAsync<JsonElement>("/api/audit/erasures")).GetArrayLength());
+        Assert.DoesNotContain("damaged-scan.pdf", await lars.GetStringAsync("/api/documents"));
+    }
+
+    [Fact]
     public async Task Ingestion_runs_in_the_background_reports_progress_and_refuses_a_second_run()
     {
         using var anna = _agent.As("anna");

@@ -32,6 +32,8 @@ public static class PythonManual
 {
     public static string Prepare(string source, string target)
     {
+        if (!Directory.Exists(source))
+            throw new InvalidOperationException($"no {source}: install python3.11-doc (make bench-rag does) or pass --corpus");
         var pages = Directory.GetFiles(source, "*.html", SearchOption.AllDirectories)
             .Where(f => !Path.GetRelativePath(source, f).StartsWith('_')).ToList();
         if (Directory.Exists(target) && Directory.GetFiles(target, "*.html", SearchOption.AllDirectories).Length == pages.Count) return target;

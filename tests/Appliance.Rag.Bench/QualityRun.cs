@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Appliance.Exec;
 using Appliance.Rag.Index;
 using Microsoft.Extensions.AI;
@@ -59,12 +60,24 @@ public static class QualityRun
         var lexical = new List<IReadOnlyList<string>>();
         var vector = new List<IReadOnlyList<string>>();
         var hybrid = new List<IReadOnlyList<string>>();
+        var candidates = new List<object>();
         foreach (var q in questions)
         {
-            vector.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { Ranking = Ranking.Vector }, ct)));
-            lexical.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { Ranking = Ranking.Lexical }, ct)));
+            var byVector = await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { Ranking = Ranking.Vector }, ct);
+            var byWords = await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth) { Ranking = Ranking.Lexical }, ct);
+            vector.Add(Documents(byVector));
+            lexical.Add(Documents(byWords));
+            candidates.Add(new
+            {
+                question = q.Text, relevant = q.Relevant,
+                lexical = byWords.Select(h => new { path = h.Path, start = h.Citation.StartChar, bm25 = h.Evidence.Bm25 }),
+                vector = byVector.Select(h => new { path = h.Path, start = h.Citation.StartChar, similarity = h.Evidence.Similarity }),
+            });
             hybrid.Add(Documents(await library.SearchAsync(new SearchRequest(q.Text, ["everyone"], Depth), ct)));
         }
+
+        // Each ranker's raw candidates per question, for studying fusion offline.
+        await File.WriteAllTextAsync(Path.Combine(work, $"candidates-{set.Name}.json"), JsonSerializer.Serialize(candidates), ct);
 
         return new QualityResult(set, await PackageVersionAsync(runner, set.Package, ct), pages, questions.Count, report.Chunks, report.Embedded,
             ingestSeconds, Score.Of(questions, lexical), Score.Of(questions, vector), Score.Of(questions, hybrid),

@@ -38,6 +38,8 @@ internal static class SearchCommand
                 {
                     document_id = h.DocumentId, collection = h.Citation.CollectionId, path = h.Path, title = h.Title,
                     page = h.Page, section = h.Section, score = Math.Round(h.Score, 6),
+                    bm25 = h.Evidence.Bm25 is { } b ? Math.Round(b, 4) : (double?)null,
+                    similarity = h.Evidence.Similarity is { } c ? Math.Round(c, 4) : (double?)null,
                     start_char = h.Citation.StartChar, end_char = h.Citation.EndChar, text = h.Text,
                 }), LibraryCommandLine.Json));
                 return 0;

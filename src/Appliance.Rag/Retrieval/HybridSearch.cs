@@ -66,7 +66,7 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
             if (!chunks.TryGetValue(id, out var chunk) || !readableIds.Contains(chunk.CollectionId) || !duplicates.TryAccept(chunk.Text)) continue;
             var citation = new Citation(chunk.DocumentId, chunk.CollectionId, chunk.Path, chunk.Title, chunk.Page, chunk.Section,
                 Snippet.For(chunk.Text, terms), chunk.StartChar, chunk.EndChar);
-            hits.Add(new SearchHit(citation, score, chunk.Text));
+            hits.Add(new SearchHit(citation, score, chunk.Text) { Evidence = fused.EvidenceOf(id) });
         }
         if (reranker is not null) hits = [.. await reranker.RerankAsync(request.Query, hits, cancellationToken)];
         return hits.Take(k).ToList();
