@@ -160,8 +160,9 @@ public sealed record HybridWeights
     [Range(0.0, 10.0)]
     public double Lexical { get; init; } = 1.0;
 
+    // Measured on the bench sets: a confident vector list is worth two keyword lists' best match.
     [Range(0.0, 10.0)]
-    public double Vector { get; init; } = 1.0;
+    public double Vector { get; init; } = 2.0;
 }
 
 public sealed record Collection

@@ -6,8 +6,8 @@ using Microsoft.Data.Sqlite;
 namespace Appliance.Rag.Retrieval;
 
 /// <summary>
-/// BM25 (per collection) and vector candidates from the readable collections only, fused by their
-/// scaled scores (<see cref="ScoreFusion"/>), near-duplicates dropped, optionally reranked, cut to k. The caller
+/// BM25 (per collection) and vector candidates from the readable collections only, fused by how
+/// sure each ranker is, per chunk and per document (<see cref="ScoreFusion"/>), near-duplicates dropped, optionally reranked, cut to k. The caller
 /// passes only collections the requester may read, and both the FTS tables and the vector blocks
 /// are per collection, so nothing else is ever scored; the chunk read filters by the same
 /// collections again, so a stale id in memory can never bring back another collection's text.
@@ -18,8 +18,13 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         CancellationToken cancellationToken)
     {
         if (readable.Count == 0 || string.IsNullOrWhiteSpace(request.Query)) return [];
-        var candidates = Math.Max(40, k * 8);
-        var fused = new ScoreFusion();
+        var candidates = Math.Max(ScoreFusion.SpreadDepth, k * 8);
+        var fused = request.Ranking switch
+        {
+            Ranking.Lexical => new ScoreFusion(1, 0),
+            Ranking.Vector => new ScoreFusion(0, 1),
+            _ => new ScoreFusion(weights.Lexical, weights.Vector),
+        };
 
         // The model call comes first: it may queue behind other inference, and no database snapshot
         // should be held open meanwhile.
@@ -41,20 +46,21 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
             // scores incomparable across collections: each collection's ranking enters the fusion
             // as a list of its own.
             var rankings = await LexicalAsync(connection, snapshot, readable, request.Query, candidates, cancellationToken);
-            fused.AddLexical(rankings, request.Ranking == Ranking.Lexical ? 1 : weights.Lexical);
+            fused.AddLexical(rankings);
         }
         if (queryVector is not null)
         {
             // Another process may have written since: vectors follow the stored generation.
             index.RefreshVectors(connection, snapshot, readable);
-            fused.AddVector(index.Vectors.Search(queryVector, readableIds, candidates), request.Ranking == Ranking.Vector ? 1 : weights.Vector);
+            fused.AddVector(index.Vectors.Search(queryVector, readableIds, candidates));
         }
 
-        var ordered = fused.Best(candidates);
-        var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)], readableIds);
+        // Every candidate is read (a few hundred rows at most): the fusion needs each one's document.
+        var chunks = index.Chunks(connection, snapshot, [.. fused.Candidates], readableIds);
+        var scores = fused.Scores(id => chunks.TryGetValue(id, out var c) ? c.DocumentId : null);
         // Equal scores (alike rows of a table, say) go by where the text is, not by row ids: those
         // depend on the order files happened to be indexed in, and on other collections' rows.
-        var ranked = ordered.Where(o => chunks.ContainsKey(o.Key)).OrderByDescending(o => o.Value)
+        var ranked = scores.OrderByDescending(o => o.Value)
             .ThenBy(o => chunks[o.Key].DocumentId, StringComparer.Ordinal).ThenBy(o => chunks[o.Key].StartChar);
         var duplicates = new NearDuplicates();
         var hits = new List<SearchHit>();
