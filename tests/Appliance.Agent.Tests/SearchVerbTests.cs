@@ -19,9 +19,10 @@ public sealed class SearchVerbTests(AgentFixture fixture)
             Assert.True(cli.Succeeded, cli.StandardError);
             Assert.Contains("keywords and meaning", await SearchTextAsync(question));
             var hits = JsonDocument.Parse(cli.StandardOutput).RootElement;
-            Assert.Equal(
-                api.EnumerateArray().Select(h => (h.GetProperty("text").GetString(), Math.Round(h.GetProperty("score").GetDouble(), 5))),
-                hits.EnumerateArray().Select(h => (h.GetProperty("text").GetString(), Math.Round(h.GetProperty("score").GetDouble(), 5))));
+            Assert.Equal(api.EnumerateArray().Select(h => h.GetProperty("text").GetString()), hits.EnumerateArray().Select(h => h.GetProperty("text").GetString()));
+            // Each process embeds the question itself (its own threads and batch): float sums may differ in the last digits.
+            Assert.All(api.EnumerateArray().Zip(hits.EnumerateArray()), pair =>
+                Assert.Equal(pair.First.GetProperty("score").GetDouble(), pair.Second.GetProperty("score").GetDouble(), 1e-3));
 
             var keywords = await AgentProgram.RunAsync(null, "search", question, "--user", "lars", "--k", "5", "--json", "--lexical", "--config", fixture.Office.ConfigFile);
             differsFromKeywords |= keywords.StandardOutput != cli.StandardOutput;

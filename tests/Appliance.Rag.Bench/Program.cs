@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 
 // make bench-rag. Usage: rag-bench [--sets python,en,de,fr,it] [--quick] [--embedding-model PATH]
-//   [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--embed-pages N] [--profile]
+//   [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--embed-pages N] [--trained-pages N] [--profile]
 // --sets: the quality sets to run (default: all); --quick: quality only, no ingestion-rate or latency
 // sections (one set in a couple of minutes). rag.json is merged: sections not measured in this run keep
 // their previous figures, each with the time it was measured.
@@ -39,21 +39,25 @@ var model = EmbeddingChoice.Resolve(options.ContainsKey("--embedding-model") ? O
 if (options.ContainsKey("--embedding-model") && Option("--embedding-model", "") == "") { Console.Error.WriteLine("--embedding-model needs a path"); return 2; }
 
 // --profile: the stage breakdown of hybrid queries on the scaled indexes a previous full run left behind.
+// Latency is measured with the trained model's width when setup made it (random unit vectors of
+// that width stand in for 100k embedded chunks; its encoder embeds the questions).
+var latencyModel = model.Meaningful ? model : TinyModel();
 if (options.ContainsKey("--profile"))
 {
     var questions = Question.Load(Path.Combine(AppContext.BaseDirectory, "questions.tsv"));
-    using var embedder = await LlamaEmbeddingGenerator.OpenAsync(
-        new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-        threads: Environment.ProcessorCount, NullLoggerFactory.Instance, ct);
+    using var embedder = await latencyModel.OpenAsync(Environment.ProcessorCount, ct);
     var queryVectors = new Dictionary<string, ReadOnlyMemory<float>>();
     foreach (var q in questions) queryVectors[q.Text] = (await embedder.GenerateAsync([q.Text]))[0].Vector;
     foreach (var size in new[] { 10_000, 100_000 })
     {
-        var database = Path.Combine(work, $"box-{size}", "data", DocumentLibrary.DatabaseFileName);
+        var box = Path.Combine(work, $"box-{size}");
+        var database = Path.Combine(box, "data", DocumentLibrary.DatabaseFileName);
         if (!File.Exists(database)) { Console.WriteLine($"no {database}: run the full bench once first"); continue; }
+        string modelId;
+        using (var named = await OpenAsync(box, embedder)) modelId = named.EmbeddingModelId!;
         Console.WriteLine($"{size} chunks:");
-        StageProfile.Run(database, $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}", questions, queryVectors, 6, rounds);
-        StageProfile.Run(database, $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}", questions, queryVectors, 50, 1);
+        StageProfile.Run(database, modelId, questions, queryVectors, 6, rounds);
+        StageProfile.Run(database, modelId, questions, queryVectors, 50, 1);
     }
     return 0;
 }
@@ -128,7 +132,7 @@ if (!quick)
     string lexicalBox = "";
     for (var r = 0; r < rounds; r++)
     {
-        lexicalBox = FreshBox(work, "lexical", corpus);
+        lexicalBox = FreshBox(work, "lexical", corpus, latencyModel);
         using var library = await OpenAsync(lexicalBox, null);
         var clock = Stopwatch.StartNew();
         var report = await library.IngestAsync(null, null, ct);
@@ -162,21 +166,31 @@ if (!quick)
         sliceLexicalSeconds = clock.Elapsed.TotalSeconds;
     }
 
+    // ---- ingestion with the trained model against its raw encode rate, same texts, same run ----------------
+    TrainedIngestionResult? trained = null;
+    if (model.Meaningful)
+    {
+        var trainedPages = int.Parse(Option("--trained-pages", "20"));
+        var trainedSlice = Slice(corpus, Path.Combine(work, "corpus-slice-trained"), trainedPages);
+        using var generator = await model.OpenAsync(Environment.ProcessorCount, ct);
+        trained = await TrainedIngestion.RunAsync(work, trainedSlice, model, generator, rounds, ct);
+        Console.WriteLine($"  {model.Name}: ingest {trained.ChunksPerSecond:0.0} chunks/s, raw encode {trained.RawChunksPerSecond:0.0} chunks/s, ratio {trained.Ratio:0.00}");
+    }
+
     // ---- search latency at 10k and 100k chunks -------------------------------------------------
     // Same-run baseline: the previous lexical stage, one FTS5 query OR-ing every word with bm25() over
     // all matching rows, timed on the same index right after the library's own search.
     // Questions are embedded on one llama.cpp thread: a query is a dozen tokens, and two threads on a
     // busy 2-core machine spin at llama.cpp's barrier (a 1 ms embedding became 300 ms at load 20).
-    using var queryEmbedding = await LlamaEmbeddingGenerator.OpenAsync(
-        new ModelRequest("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, long.MaxValue),
-        threads: 1, NullLoggerFactory.Instance, ct);
+    using var queryEmbedding = await latencyModel.OpenAsync(threads: 1, ct);
+    string embeddingModelId;
+    using (var named = await OpenAsync(lexicalBox, queryEmbedding)) embeddingModelId = named.EmbeddingModelId!;
     var latency = new List<object>();
     var latencyRows = new List<string>();
     IReadOnlyList<StageProfile.Stage> stages = [];
-    var embeddingModelId = $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}";
     foreach (var size in new[] { 10_000, 100_000 })
     {
-        var box = ScaledBox(work, lexicalBox, size, TestModelSpec.TinyEmbed.EmbeddingLength);
+        var box = ScaledBox(work, lexicalBox, size, queryEmbedding.Dimensions, embeddingModelId);
         var database = Path.Combine(box, "data", DocumentLibrary.DatabaseFileName);
         var vectors = new Dictionary<string, ReadOnlyMemory<float>>();
         foreach (var q in questions) vectors[q.Text] = (await queryEmbedding.GenerateAsync([q.Text]))[0].Vector;
@@ -206,7 +220,7 @@ if (!quick)
             lexical_vs_baseline_p50_ratio = Math.Round(lexical.P50 / baseline.P50, 2), lexical_vs_baseline_p95_ratio = Math.Round(lexical.P95 / baseline.P95, 2),
             hybrid_vs_baseline_p50_ratio = Math.Round(hybrid.P50 / baseline.P50, 2), hybrid_vs_baseline_p95_ratio = Math.Round(hybrid.P95 / baseline.P95, 2),
             query_embedding_p50_ms = Math.Round(Metrics.Percentile(embedTimes, 50), 2), query_embedding_p95_ms = Math.Round(Metrics.Percentile(embedTimes, 95), 2),
-            vector_dimensions = TestModelSpec.TinyEmbed.EmbeddingLength,
+            vector_dimensions = queryEmbedding.Dimensions, embedding_model = latencyModel.Name,
         });
         if (size == 100_000)
         {
@@ -240,10 +254,11 @@ if (!quick)
                 same_slice_lexical_seconds = Math.Round(sliceLexicalSeconds, 2),
                 model = "tiny-embed (generated, 128 dimensions, random weights)",
             },
+            with_trained_model = trained is null ? null : new { model = model.Name, result = trained.Json },
             rounds = lexicalIngest.Count,
         },
         search_latency = latency,
-        search_latency_note = "baseline: the previous lexical stage alone (one FTS5 query OR-ing every word, bm25 over all matching rows, no chunk rows or snippets) on the same index in the same run; lexical and hybrid are whole searches (chunk rows, near-duplicates, snippets; hybrid also embeds the question); cpu: process CPU time per query (both cores); questions embedded by the tiny model on one llama.cpp thread",
+        search_latency_note = "baseline: the previous lexical stage alone (one FTS5 query OR-ing every word, bm25 over all matching rows, no chunk rows or snippets) on the same index in the same run; lexical and hybrid are whole searches (chunk rows, near-duplicates, snippets; hybrid also embeds the question); cpu: process CPU time per query (both cores); questions embedded on one llama.cpp thread by the model named in each row",
         stage_breakdown_100k = stages.Select(st => new { stage = st.Name, p50_ms = Math.Round(st.P50, 2), p95_ms = Math.Round(st.P95, 2) }),
     })!.AsObject();
     Console.WriteLine();
@@ -316,13 +331,15 @@ static int OrQuery(string database, string question, int limit)
 static Task<DocumentLibrary> OpenAsync(string box, IEmbeddingGenerator<string, Embedding<float>>? embeddings) => BenchBox.OpenAsync(box, embeddings);
 
 // The performance sections run the generated tiny-embed (rates and latencies depend on counts and widths).
-static string FreshBox(string work, string name, string corpus) => BenchBox.Fresh(work, name, corpus, "Python documentation", "en",
-    new EmbeddingChoice("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, Meaningful: false));
+static string FreshBox(string work, string name, string corpus, EmbeddingChoice? model = null) =>
+    BenchBox.Fresh(work, name, corpus, "Python documentation", "en", model ?? TinyModel());
+
+static EmbeddingChoice TinyModel() => new("tiny-embed", TestModels.TinyEmbed, TestModelSpec.TinyEmbed.ExpectedSha256, Meaningful: false);
 
 // A copy of the lexical index grown (or cut) to `size` chunks by repeating its chunks, with
 // random unit vectors of the embedding model's width: latency depends on counts and widths, and
 // embedding 100k chunks with the tiny model is not what is measured here.
-static string ScaledBox(string work, string lexicalBox, int size, int dimensions)
+static string ScaledBox(string work, string lexicalBox, int size, int dimensions, string modelId)
 {
     var box = Path.Combine(work, $"box-{size}");
     if (Directory.Exists(box)) Directory.Delete(box, recursive: true);
@@ -369,7 +386,7 @@ static string ScaledBox(string work, string lexicalBox, int size, int dimensions
             insert.Transaction = tx;
             insert.CommandText = "INSERT INTO vectors(chunk_id, model, data) VALUES ($id, $m, $d)";
             var pid = insert.Parameters.Add("$id", SqliteType.Integer);
-            insert.Parameters.AddWithValue("$m", $"tiny-embed@{TestModelSpec.TinyEmbed.ExpectedSha256[..12]}");
+            insert.Parameters.AddWithValue("$m", modelId);
             var pd = insert.Parameters.Add("$d", SqliteType.Blob);
             var all = new List<long>();
             using (var reader = ids.ExecuteReader()) while (reader.Read()) all.Add(reader.GetInt64(0));
