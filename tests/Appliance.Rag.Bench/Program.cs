@@ -12,7 +12,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
 
-// make bench-rag. Usage: rag-bench [--sets python,en,de,fr,it] [--quick] [--embedding-model PATH]
+// make bench-rag. Usage: rag-bench [--sets python,en,de,fr,it|none] [--quick] [--embedding-model PATH]
 //   [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--embed-pages N] [--trained-pages N] [--profile]
 // --sets: the quality sets to run (default: all); --quick: quality only, no ingestion-rate or latency
 // sections (one set in a couple of minutes). rag.json is merged: sections not measured in this run keep
@@ -29,12 +29,13 @@ var ct = CancellationToken.None;
 Directory.CreateDirectory(work);
 var allSets = BenchSet.All(source);
 var chosen = Option("--sets", string.Join(',', allSets.Select(s => s.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-if (chosen.FirstOrDefault(c => allSets.All(s => s.Name != c)) is { } unknown)
+if (chosen is not ["none"] && chosen.FirstOrDefault(c => allSets.All(s => s.Name != c)) is { } unknown)
 {
     Console.Error.WriteLine($"--sets: no set '{unknown}' (known: {string.Join(", ", allSets.Select(s => s.Name))})");
     return 2;
 }
-var sets = allSets.Where(s => chosen.Contains(s.Name)).ToList();
+// --sets none: only the performance sections.
+var sets = chosen is ["none"] ? [] : allSets.Where(s => chosen.Contains(s.Name)).ToList();
 var model = EmbeddingChoice.Resolve(options.ContainsKey("--embedding-model") ? Option("--embedding-model", "") : null, root);
 if (options.ContainsKey("--embedding-model") && Option("--embedding-model", "") == "") { Console.Error.WriteLine("--embedding-model needs a path"); return 2; }
 
@@ -374,9 +375,9 @@ static string ScaledBox(string work, string lexicalBox, int size, int dimensions
         }
         // Documents count their chunks (the row count BM25 word shares are taken against).
         using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "UPDATE documents SET chunk_count = (SELECT count(*) FROM chunks WHERE document_id = documents.id)"; c.ExecuteNonQuery(); }
-        var fts = "";
-        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "SELECT fts_table FROM collections"; fts = (string)c.ExecuteScalar()!; }
-        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = $"INSERT INTO {fts}({fts}) VALUES('rebuild')"; c.ExecuteNonQuery(); }
+        // The full-text tables are contentless (they hold analysed terms): marking the analysis as
+        // outdated makes the library re-analyse every stored chunk when the box is next opened.
+        using (var c = db.CreateCommand()) { c.Transaction = tx; c.CommandText = "UPDATE collections SET analysis = 'scaled copy: re-analyse'"; c.ExecuteNonQuery(); }
         var random = new Random(7);
         using (var ids = db.CreateCommand())
         using (var insert = db.CreateCommand())
