@@ -106,10 +106,12 @@ bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$second" |
 meaning="How much vacation am I entitled to?"
 echo "A question sharing no keyword with its answer (\"vacation\" and \"entitled\" occur in no document): words alone find nothing,"
 echo "the embedding model (the trained all-MiniLM-L6-v2) finds the annual-leave passage by meaning."
-echo "\$ bin/appliance search \"$meaning\" --user lfischer   # BM25 only"
-bin/appliance search "$meaning" --user lfischer -c "$demo/appliance.yaml" | sed 's/^/  /'
+echo "\$ bin/appliance search \"$meaning\" --user lfischer --lexical   # keywords only (BM25)"
+bin/appliance search "$meaning" --user lfischer --lexical -c "$demo/appliance.yaml" | sed 's/^/  /'
+echo "\$ bin/appliance search \"$meaning\" --user lfischer --k 3   # keywords and meaning, ranked as the agent ranks"
+bin/appliance search "$meaning" --user lfischer --k 3 -c "$demo/appliance.yaml" | sed 's/^/  /'
 echo "\$ bin/appliance ask --url http://127.0.0.1:$port \"$meaning\"   # hybrid search in the agent (first source; the answer text is meaningless)"
-bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$meaning" | grep -A1 -E '^ [ *]\[1\]'
+bin/appliance ask --url "http://127.0.0.1:$port" --token "$employee" "$meaning" | grep -a -A1 -E '^ [ *]\[1\]'
 
 echo "\$ curl -X POST /api/session -d '{\"name\":\"tkoch\",\"password\":\"wrong\"}'   # a failed sign-in: counted, the password is not kept"
 curl -s -o /dev/null -w '  HTTP %{http_code}\n' -X POST -H 'Content-Type: application/json' -d '{"name":"tkoch","password":"wrong"}' "http://127.0.0.1:$port/api/session"
