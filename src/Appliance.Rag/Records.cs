@@ -65,10 +65,6 @@ public sealed record RankEvidence(double? Bm25, double? Similarity)
     public static RankEvidence None { get; } = new(null, null);
 }
 
-/// <summary>
-/// A search on behalf of someone: only collections readable by one of <see cref="CallerGroups"/>
-/// take part, before anything is ranked.
-/// </summary>
 /// <summary>Which rankers a search uses.</summary>
 public enum Ranking
 {
@@ -80,6 +76,10 @@ public enum Ranking
     Vector,
 }
 
+/// <summary>
+/// A search on behalf of someone: only collections readable by one of <see cref="CallerGroups"/>
+/// take part, before anything is ranked.
+/// </summary>
 public sealed record SearchRequest(string Query, IReadOnlyCollection<string> CallerGroups, int? K = null)
 {
     /// <summary>Restrict to these collections (still intersected with what the caller may read).</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Appliance.Exec;
-using Appliance.Rag.Index;
 using Microsoft.Extensions.AI;
 
 namespace Appliance.Rag.Bench;

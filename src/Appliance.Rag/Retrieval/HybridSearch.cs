@@ -19,17 +19,18 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
     {
         if (readable.Count == 0 || string.IsNullOrWhiteSpace(request.Query)) return [];
         var candidates = Math.Max(ScoreFusion.SpreadDepth, k * 8);
-        var fused = request.Ranking switch
+        var (lexicalWeight, vectorWeight) = request.Ranking switch
         {
-            Ranking.Lexical => new ScoreFusion(1, 0),
-            Ranking.Vector => new ScoreFusion(0, 1),
-            _ => new ScoreFusion(weights.Lexical, weights.Vector),
+            Ranking.Lexical => (1.0, 0.0),
+            Ranking.Vector => (0.0, 1.0),
+            _ => (weights.Lexical, weights.Vector),
         };
+        var fused = new ScoreFusion(lexicalWeight, vectorWeight);
 
         // The model call comes first: it may queue behind other inference, and no database snapshot
         // should be held open meanwhile.
         float[]? queryVector = null;
-        if (embedder is not null && request.Ranking != Ranking.Lexical && (weights.Vector > 0 || request.Ranking == Ranking.Vector))
+        if (embedder is not null && vectorWeight > 0)
             queryVector = request.QueryEmbedding is { } given
                 ? VectorIndex.Normalize(given.Span)
                 : await embedder.EmbedQueryAsync(request.Query, cancellationToken);
@@ -40,7 +41,7 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         var readableIds = readable.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         // Surface words, for the snippet; each collection is searched with the terms of its own analysis.
         var terms = FtsQuery.Terms(request.Query);
-        if (terms.Count > 0 && request.Ranking != Ranking.Vector && (weights.Lexical > 0 || request.Ranking == Ranking.Lexical))
+        if (terms.Count > 0 && lexicalWeight > 0)
         {
             // BM25 statistics are per collection (so unreadable text never weighs in), which makes raw
             // scores incomparable across collections: each collection's ranking enters the fusion
@@ -68,8 +69,10 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         foreach (var (id, score) in ranked)
         {
             if (hits.Count >= wanted) break;
-            // A chunk erased between the two reads is simply gone.
-            if (!chunks.TryGetValue(id, out var chunk) || !readableIds.Contains(chunk.CollectionId) || !duplicates.TryAccept(chunk.Text)) continue;
+            // Only chunks the read found are scored (one erased meanwhile is simply gone); the
+            // collection is checked once more at the last step all the same.
+            var chunk = chunks[id];
+            if (!readableIds.Contains(chunk.CollectionId) || !duplicates.TryAccept(chunk.Text)) continue;
             var citation = new Citation(chunk.DocumentId, chunk.CollectionId, chunk.Path, chunk.Title, chunk.Page, chunk.Section,
                 Snippet.For(chunk.Text, terms), chunk.StartChar, chunk.EndChar);
             hits.Add(new SearchHit(citation, score, chunk.Text) { Evidence = fused.EvidenceOf(id) });

@@ -44,14 +44,14 @@ internal sealed class ScoreFusion(double lexicalWeight, double vectorWeight)
                 _lexical[id] = lexicalWeight * Math.Max(0, -score) / best;
     }
 
-    /// <param name="nearest">the nearest chunks, nearest first</param>
+    /// <param name="nearest">the nearest chunks, nearest first (as <see cref="Index.VectorIndex.Search"/> returns them)</param>
     public void AddVector(IReadOnlyList<(long ChunkId, float Similarity)> nearest)
     {
         foreach (var (id, similarity) in nearest)
             _evidence[id] = EvidenceOf(id) with { Similarity = similarity };
         if (nearest.Count == 0 || vectorWeight <= 0) return;
-        var top = nearest.Max(n => n.Similarity);
-        double floor = nearest.Select(n => n.Similarity).OrderDescending().Take(SpreadDepth).Last();
+        var top = nearest[0].Similarity;
+        double floor = nearest[Math.Min(SpreadDepth, nearest.Count) - 1].Similarity;
         var spread = top - floor;
         var confidence = Math.Min(1, spread / SureSpread);
         foreach (var (id, similarity) in nearest)
