@@ -152,7 +152,39 @@ public sealed record RagSettings
     [Range(1, 1024)]
     public int MaxUploadMb { get; init; } = 50;
 
+    [Doc("how the agent keeps the collections' source folders in sync by itself")]
+    public SyncSettings Sync { get; init; } = new();
+
     public IReadOnlyList<Collection> Collections { get; init; } = [];
+}
+
+/// <summary>
+/// Automatic sync: a file saved into a source folder is indexed seconds after it is closed, a deleted
+/// one disappears; a periodic full sync catches what no notification reported (network shares).
+/// </summary>
+public sealed record SyncSettings
+{
+    [Doc("whether the agent syncs source folders by itself (at start, on file changes, and periodically); off = only `appliance ingest` and POST /api/ingest")]
+    public bool Enabled { get; init; } = true;
+
+    [Doc("seconds a changed file must stay unchanged before it is indexed (a file still being written or copied)"), Range(1, 600)]
+    public int SettleSeconds { get; init; } = 2;
+
+    [Doc("minutes between full syncs of every folder, the safety net for changes no notification reported"), Range(5, 10080)]
+    public int IntervalMinutes { get; init; } = 60;
+
+    [Doc("hours in the box's time zone when the office is quiet; when set, full syncs run only then (changed files are still indexed at once)")]
+    public QuietHours? QuietHours { get; init; }
+}
+
+/// <summary>A daily window, possibly across midnight (20:00–06:00).</summary>
+public sealed record QuietHours
+{
+    public required TimeOnly Start { get; init; }
+    public required TimeOnly End { get; init; }
+
+    public bool Contains(TimeOnly time) =>
+        Start <= End ? time >= Start && time < End : time >= Start || time < End;
 }
 
 public sealed record HybridWeights

@@ -37,6 +37,9 @@ internal static class ConfigRules
         if (config.Rag is { } rag && rag.ChunkOverlapTokens >= rag.ChunkTokens)
             yield return at.ErrorAt("rag.chunk_overlap_tokens", $"{config.Rag.ChunkOverlapTokens} is not smaller than rag.chunk_tokens {config.Rag.ChunkTokens} (expected an overlap below the chunk size)");
 
+        if (config.Rag?.Sync?.QuietHours is { } quiet && quiet.Start == quiet.End)
+            yield return at.ErrorAt("rag.sync.quiet_hours.end", $"equals start {quiet.Start:HH:mm} (expected a window: start and end differ, e.g. 20:00 to 06:00)");
+
         if (config.Inference.Backend == InferenceBackend.OpenAi && config.Inference.Upstreams.Count == 0)
             yield return at.ErrorAt("inference.upstreams", "is empty while inference.backend is openai (expected at least one upstream URL)");
 

@@ -227,7 +227,8 @@ public sealed class DocumentLibrary : IDisposable
             await _ingesting.WaitAsync(cancellationToken);
             try
             {
-                var file = new SourceFile(collectionId, temporary, path, Origin.Upload, new FileInfo(temporary).Length);
+                var info = new FileInfo(temporary);
+                var file = new SourceFile(collectionId, temporary, path, Origin.Upload, info.Length, info.LastWriteTimeUtc.Ticks);
                 var item = new IngestionRun.WorkItem(file, Stored(collectionId), _index.KnownFile(collectionId, path), null, RecordsFailure: false);
                 var report = await NewRun().IngestFilesAsync([item], null, user, cancellationToken);
                 if (report.Skipped.Count > 0)
@@ -251,6 +252,9 @@ public sealed class DocumentLibrary : IDisposable
 
     /// <summary>Documents and chunks in the whole index, whoever may read them: operational figures, no content.</summary>
     public (long Documents, long Chunks) Totals() => _index.Totals();
+
+    /// <summary>Documents searchable and unreadable per collection (no content: for the admin's Indexing page and /metrics).</summary>
+    public IReadOnlyDictionary<string, CollectionCounts> CountsByCollection() => _index.CountsByCollection();
 
     public Task<IReadOnlyList<DocumentInfo>> ListDocumentsAsync(IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken) =>
         Task.FromResult(_index.Documents([.. Readable(callerGroups).Select(c => c.Id)]));

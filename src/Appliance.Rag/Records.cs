@@ -91,3 +91,6 @@ public sealed record SearchRequest(string Query, IReadOnlyCollection<string> Cal
     /// <summary>The query's vector from the library's embedding model, when the caller already has it (saves a model call).</summary>
     public ReadOnlyMemory<float>? QueryEmbedding { get; init; }
 }
+
+/// <summary>How much of a collection is indexed: searchable documents, documents that could not be read, chunks.</summary>
+public sealed record CollectionCounts(long Ready, long Failed, long Chunks);

@@ -123,12 +123,12 @@ public sealed class DocumentTests(AgentFixture fixture)
     }
 
     [Fact]
-    public async Task Ingestion_runs_in_the_background_reports_progress_and_refuses_a_second_run()
+    public async Task Ingestion_runs_in_the_background_and_a_second_request_waits_for_it()
     {
         using var anna = _agent.As("anna");
         File.WriteAllText(Path.Combine(fixture.Office.Folder, "docs/handbook/new-rule.md"), "# Bicycles\n\nBicycles are parked in the cellar, never in the corridor.");
         // Another run holds the library (stopped at its first progress report), so the run started
-        // now is still going when the second request comes: the refusal is certain, not a race.
+        // now is still going when the second request comes: it is queued, certainly, not by a race.
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var holder = Task.Run(() => _agent.App.Services.GetRequiredService<Appliance.Rag.DocumentLibrary>()
@@ -139,7 +139,9 @@ public sealed class DocumentTests(AgentFixture fixture)
             using var started = await anna.PostAsJsonAsync("/api/ingest", new { collection = "handbook" });
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
             using var second = await anna.PostAsJsonAsync("/api/ingest", new { });
-            Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+            var queued = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queued");
+            Assert.Equal(JsonValueKind.Null, Assert.Single(queued.EnumerateArray()).ValueKind);   // a sync of every collection waits
         }
         finally
         {
@@ -150,9 +152,12 @@ public sealed class DocumentTests(AgentFixture fixture)
         await Eventually(async () =>
         {
             status = await anna.GetFromJsonAsync<JsonElement>("/api/ingest");
-            return status.GetProperty("state").GetString() != "running";
-        }, TimeSpan.FromMinutes(2), "the ingestion run ends");
+            return status.GetProperty("state").GetString() != "running" && status.GetProperty("queued").GetArrayLength() == 0;
+        }, TimeSpan.FromMinutes(2), "the ingestion runs end");
         Assert.Equal("done", status.GetProperty("state").GetString());
+        var handbook = status.GetProperty("collections").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "handbook");
+        Assert.True(handbook.GetProperty("documents").GetInt64() >= 4);
+        Assert.Equal("done", handbook.GetProperty("last_sync").GetProperty("outcome").GetString());
         using var emil = _agent.As("emil");
         var hits = await (await emil.PostAsJsonAsync("/api/search", new { query = "bicycles cellar" })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(hits.EnumerateArray(), h => h.GetProperty("citation").GetProperty("path").GetString() == "new-rule.md");

@@ -37,6 +37,8 @@ public sealed class RunningAgent : IAsyncDisposable
         foreach (var user in office.Config.Auth.Users)
             tokens[user.Name] = (await store.IssueTokenAsync(user.Name, "tests", CancellationToken.None)).Secret;
         await app.Services.GetRequiredService<Appliance.Rag.DocumentLibrary>().IngestAsync(null, null, CancellationToken.None);
+        // The agent's own sync at start has nothing left to do, but tests begin once it has ended.
+        await app.Services.GetRequiredService<Appliance.Agent.Documents.IngestionJobs>().IdleAsync(CancellationToken.None);
         return new RunningAgent(app, new Uri(address), tokens);
     }
 

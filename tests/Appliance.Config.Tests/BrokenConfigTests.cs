@@ -45,6 +45,8 @@ public sealed class BrokenConfigTests
         new("wired limit zero", "gpu_wired_limit_mb: auto", "gpu_wired_limit_mb: 0", "inference.gpu_wired_limit_mb", "0\nrag:", "'auto' or a positive"),
         new("overlap not below chunk size", "chunk_overlap_tokens: 60", "chunk_overlap_tokens: 400", "rag.chunk_overlap_tokens", "400\n  hybrid", "below the chunk size"),
         new("hybrid weight out of range", "lexical: 1.0", "lexical: 11", "rag.hybrid.lexical", "11", "from 0 to 10"),
+        new("sync quiet hours empty", "  hybrid: { lexical: 1.0, vector: 1.0 }\n", "  hybrid: { lexical: 1.0, vector: 1.0 }\n  sync: { quiet_hours: { start: \"20:00\", end: \"20:00\" } }\n", "rag.sync.quiet_hours.end", "\"20:00\" } }", "start and end differ"),
+        new("sync settle time out of range", "  hybrid: { lexical: 1.0, vector: 1.0 }\n", "  hybrid: { lexical: 1.0, vector: 1.0 }\n  sync: { settle_seconds: 0 }\n", "rag.sync.settle_seconds", "0 }\n  collections", "from 1 to 600"),
         new("duplicate collection id", "id: hr\n      title: Personnel", "id: handbook\n      title: Personnel", "rag.collections[1].id", "handbook\n      title: Personnel", "already used by rag.collections[0]"),
         new("collection id not an identifier", "id: handbook", "id: Hand Book", "rag.collections[0].id", "Hand Book", "lower-case"),
         new("collection group not defined", "groups: [staff]\n    - id: hr", "groups: [staf]\n    - id: hr", "rag.collections[0].groups[0]", "staf]", "not defined"),

@@ -67,6 +67,38 @@ public sealed class LibraryTests(SampleOfficeFixture office, EmbeddingModelFixtu
     }
 
     [Fact]
+    public async Task A_sync_tells_unchanged_files_by_size_and_write_time_without_reading_them()
+    {
+        var folder = CopyOf(office.Handbook);
+        using var box = new TestBox(folder, office.Hr);
+        using var library = await box.OpenAsync(model.Generator);
+        var first = await library.IngestAsync("handbook", null, CancellationToken.None);
+        var contacts = Path.Combine(folder, "office-contacts.txt");
+
+        // Touched, content unchanged: read once (the hash matches), its new time remembered.
+        File.SetLastWriteTimeUtc(contacts, DateTime.UtcNow.AddMinutes(5));
+        var touched = await library.IngestAsync("handbook", null, CancellationToken.None);
+        Assert.Equal((0, 0, first.Added), (touched.Added, touched.Updated, touched.Unchanged));
+
+        // Same size and write time as when it was read: the sync takes it as unchanged without
+        // opening it (as rsync's quick check does). Proven by bytes it would otherwise have found.
+        var written = File.GetLastWriteTimeUtc(contacts);
+        var text = File.ReadAllText(contacts);
+        File.WriteAllText(contacts, "Zorbax" + text["Office".Length..]);   // same size: "Office contacts" → "Zorbax contacts"
+        File.SetLastWriteTimeUtc(contacts, written);
+        var quick = await library.IngestAsync("handbook", null, CancellationToken.None);
+        Assert.Equal((0, first.Added), (quick.Updated, quick.Unchanged));
+        Assert.Empty(await library.SearchAsync(new SearchRequest("zorbax", Everyone) { Ranking = Ranking.Lexical }, CancellationToken.None));
+
+        // A real edit moves the write time: it is read and replaced.
+        File.SetLastWriteTimeUtc(contacts, written.AddSeconds(1));
+        var edited = await library.IngestAsync("handbook", null, CancellationToken.None);
+        Assert.Equal(1, edited.Updated);
+        Assert.Equal("office-contacts.txt",
+            (await library.SearchAsync(new SearchRequest("zorbax", Everyone) { Ranking = Ranking.Lexical }, CancellationToken.None))[0].Path);
+    }
+
+    [Fact]
     public async Task A_missing_source_folder_erases_nothing()
     {
         var folder = CopyOf(office.Handbook);

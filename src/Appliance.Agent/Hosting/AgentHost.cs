@@ -103,6 +103,8 @@ public static class AgentHost
         services.AddSingleton(new SourceFiles(config, options.ConfigDirectory));
         services.AddSingleton<Answerer>();
         services.AddSingleton<IngestionJobs>();
+        services.AddSingleton<FolderWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<FolderWatch>());
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<WebPage>();
         services.AddHostedService(sp => new Retention(queryLog, securityEvents, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<Retention>>()));

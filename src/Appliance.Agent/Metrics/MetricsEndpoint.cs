@@ -9,7 +9,7 @@ namespace Appliance.Agent.Metrics;
 public static class MetricsEndpoint
 {
     public static async Task<IResult> GetAsync(RequestMetrics requests, QueryLog log, ServedModels models, DocumentLibrary library,
-        IngestionJobs ingestion, CancellationToken ct)
+        IngestionJobs ingestion, FolderWatch watch, CancellationToken ct)
     {
         var text = new PrometheusText();
         requests.WriteTo(text);
@@ -30,8 +30,24 @@ public static class MetricsEndpoint
         text.Gauge("appliance_index_chunks", "chunks in the index", chunks);
         text.Gauge("appliance_index_bytes", "size of the index database file", File.Exists(library.DatabasePath) ? new FileInfo(library.DatabasePath).Length : 0);
         text.Counter("appliance_ingested_documents_total", "documents added or updated by ingestion runs since start", ingestion.DocumentsIngested);
+        WriteSync(text, library, ingestion, watch);
         text.Gauge("appliance_query_log_entries", "entries in the query log", await log.CountAsync(ct));
         ProcessMemory.WriteTo(text);
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    private static void WriteSync(PrometheusText text, DocumentLibrary library, IngestionJobs ingestion, FolderWatch watch)
+    {
+        text.Gauge("appliance_sync_running", "1 while a sync of source folders runs", ingestion.Status.State == SyncState.Running ? 1 : 0);
+        text.Gauge("appliance_sync_queued", "syncs waiting for the running one", ingestion.QueueLength);
+        text.Counter("appliance_sync_runs_total", "syncs finished since start (at start, on changes, periodic, asked for)", ingestion.Runs);
+        text.Gauge("appliance_sync_watched_folders", "source folders watched for changes", watch.WatchedFolders);
+        var counts = library.CountsByCollection();
+        var unreadable = text.Family("appliance_index_unreadable_documents", "gauge", "documents that could not be read, per collection (reasons on the Indexing page)");
+        foreach (var (collection, n) in counts.OrderBy(c => c.Key, StringComparer.Ordinal))
+            unreadable.Sample("appliance_index_unreadable_documents", n.Failed, ("collection", collection));
+        var last = text.Family("appliance_sync_last_finished_seconds", "gauge", "when each collection was last synced (Unix time)");
+        foreach (var (collection, sync) in ingestion.LastSyncs.OrderBy(c => c.Key, StringComparer.Ordinal))
+            last.Sample("appliance_sync_last_finished_seconds", sync.Finished.ToUnixTimeSeconds(), ("collection", collection));
     }
 }

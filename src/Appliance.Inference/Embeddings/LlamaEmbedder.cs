@@ -17,7 +17,7 @@ public sealed class LlamaEmbedder : IDisposable
     private readonly LlamaModel _model;
     private readonly LlamaContext _context;
     private readonly LlamaBatch _batch;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PriorityGate _gate = new();
     private readonly int _maxSequences;
 
     public LlamaEmbedder(LlamaModel model, GgufHeader header, int threads, int maxTokensPerText = 2048, int maxSequences = 16)
@@ -48,7 +48,8 @@ public sealed class LlamaEmbedder : IDisposable
     /// <summary>How many tokens this model makes of <paramref name="text"/>, without the special tokens it adds around a whole text.</summary>
     public int CountTokens(string text) => _model.Tokenize(text, addSpecial: false, parseSpecial: false).Length;
 
-    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken ct)
+    /// <param name="priority">background work (indexing) takes the model one batch at a time and lets waiting interactive work (a question) in between</param>
+    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken ct, WorkPriority priority = WorkPriority.Interactive)
     {
         var tokenized = texts.Select(t => _model.Tokenize(t, addSpecial: true, parseSpecial: false)).ToList();
         for (var i = 0; i < tokenized.Count; i++)
@@ -57,26 +58,24 @@ public sealed class LlamaEmbedder : IDisposable
                     $"text {i} has {tokenized[i].Length} tokens; the embedding model takes at most {MaxTokensPerText} per text (split it into smaller pieces)"));
 
         var vectors = new float[texts.Count][];
-        await _gate.WaitAsync(ct);
-        try
+        for (var start = 0; start < tokenized.Count;)
         {
-            await Task.Run(() =>
+            var end = start;
+            var tokens = 0;
+            while (end < tokenized.Count && end - start < _maxSequences && tokens + tokenized[end].Length <= MaxTokensPerText)
+                tokens += tokenized[end++].Length;
+            await _gate.EnterAsync(priority, ct);
+            try
             {
-                for (var start = 0; start < tokenized.Count;)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var end = start;
-                    var tokens = 0;
-                    while (end < tokenized.Count && end - start < _maxSequences && tokens + tokenized[end].Length <= MaxTokensPerText)
-                        tokens += tokenized[end++].Length;
-                    DecodeGroup(tokenized, start, end, vectors);
-                    start = end;
-                }
-            }, ct);
-        }
-        finally
-        {
-            _gate.Release();
+                ct.ThrowIfCancellationRequested();
+                var (from, to) = (start, end);
+                await Task.Run(() => DecodeGroup(tokenized, from, to, vectors), ct);
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+            start = end;
         }
         return new EmbeddingResult(vectors, tokenized.Sum(t => t.Length));
     }
@@ -110,6 +109,5 @@ public sealed class LlamaEmbedder : IDisposable
     {
         _batch.Dispose();
         _context.Dispose();
-        _gate.Dispose();
     }
 }

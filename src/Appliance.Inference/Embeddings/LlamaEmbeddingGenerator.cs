@@ -34,6 +34,13 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// </summary>
     public const string MaxTokensPerTextKey = "max-tokens-per-text";
 
+    /// <summary>
+    /// The <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> key whose value
+    /// <see cref="BackgroundPriority"/> marks indexing work: it yields to questions between batches.
+    /// </summary>
+    public const string PriorityKey = "appliance.priority";
+    public const string BackgroundPriority = "background";
+
     public LoadedModel Model { get; }
 
     /// <summary>The longest text, in the model's tokens with its special tokens, one vector can be made of.</summary>
@@ -68,7 +75,9 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         if (options?.Dimensions is { } wanted && wanted != Dimensions)
             throw new ArgumentException($"the embedding model '{Model.Name}' produces {Dimensions} dimensions, not {wanted}", nameof(options));
         var texts = values as IReadOnlyList<string> ?? values.ToList();
-        var result = await _embedder.EmbedAsync(texts, cancellationToken);
+        var priority = options?.AdditionalProperties?.TryGetValue(PriorityKey, out var value) == true && value as string == BackgroundPriority
+            ? WorkPriority.Background : WorkPriority.Interactive;
+        var result = await _embedder.EmbedAsync(texts, cancellationToken, priority);
         var created = DateTimeOffset.UtcNow;
         return new GeneratedEmbeddings<Embedding<float>>(
             result.Vectors.Select(v => new Embedding<float>(v) { ModelId = Model.Name, CreatedAt = created }))

@@ -18,12 +18,19 @@ internal sealed record StoredCollection(string Id, string Title, IReadOnlyList<s
 internal sealed record CollectionSpec(string Id, string Title, IReadOnlyList<string> Groups, DocumentLanguage Language = DocumentLanguage.Auto);
 
 /// <summary>What a sync needs to know about a file it has seen before.</summary>
-internal sealed record KnownFile(string DocumentId, string Path, string ContentHash, DocumentStatus Status, string? Error, string Origin);
+/// <param name="Bytes">the file's size when it was read</param>
+/// <param name="Modified">the file's last write time (UTC ticks) when it was read; null for documents indexed before it was recorded</param>
+internal sealed record KnownFile(string DocumentId, string Path, string ContentHash, DocumentStatus Status, string? Error, string Origin,
+    long Bytes, long? Modified);
 
 /// <summary>A document about to be written, with everything needed to replace the old version at once.</summary>
 internal sealed record DocumentWrite(
     string Id, string CollectionId, string Path, string Origin, string Title, string Format, long Bytes,
-    string ContentHash, string? UploadedBy);
+    string ContentHash, string? UploadedBy)
+{
+    /// <summary>The file's last write time (UTC ticks) when it was read, for the next sync's quick check.</summary>
+    public long? Modified { get; init; }
+}
 
 /// <summary>What ranking needs to know about a collection's full-text table, read in the query's snapshot.</summary>
 internal sealed record TableStatistics(string CollectionId, string FtsTable, long Rows, long Generation);
@@ -290,14 +297,15 @@ internal sealed class LibraryIndex : IDisposable
     {
         using var connection = Connect();
         using var command = Sql(connection,
-            "SELECT id, path, content_hash, status, error, origin FROM documents WHERE collection_id = $c" + (path is null ? "" : " AND path = $p"),
+            "SELECT id, path, content_hash, status, error, origin, bytes, source_modified FROM documents WHERE collection_id = $c" + (path is null ? "" : " AND path = $p"),
             null, ("$c", collectionId), ("$p", path));
         using var reader = command.ExecuteReader();
         var files = new Dictionary<string, KnownFile>(StringComparer.Ordinal);
         while (reader.Read())
         {
             var file = new KnownFile(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                ParseStatus(reader.GetString(3)), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5));
+                ParseStatus(reader.GetString(3)), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
+                reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7));
             files[file.Path] = file;
         }
         return files;
@@ -323,16 +331,16 @@ internal sealed class LibraryIndex : IDisposable
             var now = DateTimeOffset.UtcNow.ToString("O");
             using (var upsert = Sql(connection, """
                 INSERT INTO documents(id, collection_id, path, origin, title, format, bytes, content_hash, status, error,
-                                      chunk_count, embedding_model, uploaded_by, added_at, updated_at, language)
-                VALUES ($id, $c, $path, $origin, $title, $format, $bytes, $hash, 'ready', NULL, $n, $model, $by, $now, $now, $language)
+                                      chunk_count, embedding_model, uploaded_by, added_at, updated_at, language, source_modified)
+                VALUES ($id, $c, $path, $origin, $title, $format, $bytes, $hash, 'ready', NULL, $n, $model, $by, $now, $now, $language, $modified)
                 ON CONFLICT(id) DO UPDATE SET title = excluded.title, format = excluded.format, bytes = excluded.bytes,
                     content_hash = excluded.content_hash, status = 'ready', error = NULL, chunk_count = excluded.chunk_count,
                     embedding_model = excluded.embedding_model, uploaded_by = coalesce(excluded.uploaded_by, uploaded_by),
-                    updated_at = excluded.updated_at, language = excluded.language
+                    updated_at = excluded.updated_at, language = excluded.language, source_modified = excluded.source_modified
                 """, transaction, ("$id", document.Id), ("$c", document.CollectionId), ("$path", document.Path),
                 ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
                 ("$hash", document.ContentHash), ("$n", chunks.Count), ("$model", vectors is null ? null : embeddingModel),
-                ("$by", document.UploadedBy), ("$now", now), ("$language", IndexedText.StoredName(language))))
+                ("$by", document.UploadedBy), ("$now", now), ("$language", IndexedText.StoredName(language)), ("$modified", document.Modified)))
                 upsert.ExecuteNonQuery();
 
             var ids = new long[chunks.Count];
@@ -396,13 +404,14 @@ internal sealed class LibraryIndex : IDisposable
             var now = DateTimeOffset.UtcNow.ToString("O");
             using (var upsert = Sql(connection, """
                 INSERT INTO documents(id, collection_id, path, origin, title, format, bytes, content_hash, status, error,
-                                      chunk_count, uploaded_by, added_at, updated_at)
-                VALUES ($id, $c, $path, $origin, $title, $format, $bytes, $hash, 'failed', $error, 0, $by, $now, $now)
+                                      chunk_count, uploaded_by, added_at, updated_at, source_modified)
+                VALUES ($id, $c, $path, $origin, $title, $format, $bytes, $hash, 'failed', $error, 0, $by, $now, $now, $modified)
                 ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes, content_hash = excluded.content_hash, status = 'failed',
-                    error = excluded.error, chunk_count = 0, embedding_model = NULL, updated_at = excluded.updated_at
+                    error = excluded.error, chunk_count = 0, embedding_model = NULL, updated_at = excluded.updated_at,
+                    source_modified = excluded.source_modified
                 """, transaction, ("$id", document.Id), ("$c", document.CollectionId), ("$path", document.Path),
                 ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
-                ("$hash", document.ContentHash), ("$error", error), ("$by", document.UploadedBy), ("$now", now)))
+                ("$hash", document.ContentHash), ("$error", error), ("$by", document.UploadedBy), ("$now", now), ("$modified", document.Modified)))
                 upsert.ExecuteNonQuery();
             var generation = NextGeneration(connection, transaction, collection.Id);
             transaction.Commit();
@@ -452,6 +461,26 @@ internal sealed class LibraryIndex : IDisposable
         using var chunks = Sql(connection, "DELETE FROM chunks WHERE document_id = $d", transaction, ("$d", documentId));
         chunks.ExecuteNonQuery();
         return [.. ids];
+    }
+
+    /// <summary>
+    /// A file whose last write time moved while its content stayed (touched, copied over itself): the
+    /// new time is remembered so the next sync does not read it again.
+    /// </summary>
+    public async Task RecordUnchangedAsync(string documentId, long bytes, long modified, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            using var connection = Connect();
+            using var update = Sql(connection, "UPDATE documents SET source_modified = $m, bytes = $b WHERE id = $d", null,
+                ("$m", modified), ("$b", bytes), ("$d", documentId));
+            update.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writer.Release();
+        }
     }
 
     /// <summary>Erases a document everywhere in one transaction and logs the erasure; null when no such document.</summary>
@@ -562,6 +591,21 @@ internal sealed class LibraryIndex : IDisposable
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>Per collection: documents searchable, documents that could not be read, chunks.</summary>
+    public IReadOnlyDictionary<string, CollectionCounts> CountsByCollection()
+    {
+        using var connection = Connect();
+        using var command = Sql(connection, """
+            SELECT collection_id, sum(status = 'ready'), sum(status = 'failed'), coalesce(sum(chunk_count), 0)
+            FROM documents GROUP BY collection_id
+            """);
+        using var reader = command.ExecuteReader();
+        var counts = new Dictionary<string, CollectionCounts>(StringComparer.Ordinal);
+        while (reader.Read())
+            counts[reader.GetString(0)] = new CollectionCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return counts;
     }
 
     // ---- retrieval ---------------------------------------------------------------------------

@@ -38,13 +38,25 @@ internal sealed class Embedder(IEmbeddingGenerator<string, Embedding<float>> gen
     public int Excess(string text) =>
         modelTokens is null || MaxTokensPerText is not { } max ? 0 : modelTokens.CountTokens(text) + SpecialTokens - max;
 
-    public async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    /// <summary>The generator option that marks indexing work (Appliance.Inference's llama.cpp generator lets questions go first).</summary>
+    public const string PriorityKey = "appliance.priority";
+
+    private static readonly EmbeddingGenerationOptions Background = new()
+    {
+        AdditionalProperties = new AdditionalPropertiesDictionary { [PriorityKey] = "background" },
+    };
+
+    /// <summary>Vectors for documents being indexed: background work that yields to questions between batches.</summary>
+    public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+        EmbedAsync(texts, Background, cancellationToken);
+
+    private async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, EmbeddingGenerationOptions? options, CancellationToken cancellationToken)
     {
         var vectors = new float[texts.Count][];
         for (var start = 0; start < texts.Count; start += BatchSize)
         {
             var batch = texts.Skip(start).Take(BatchSize).ToList();
-            var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken);
+            var embeddings = await generator.GenerateAsync(batch, options, cancellationToken);
             if (embeddings.Count != batch.Count)
                 throw new InvalidOperationException($"the embedding model returned {embeddings.Count} vectors for {batch.Count} texts");
             for (var i = 0; i < batch.Count; i++) vectors[start + i] = VectorIndex.Normalize(embeddings[i].Vector.Span);
@@ -52,6 +64,7 @@ internal sealed class Embedder(IEmbeddingGenerator<string, Embedding<float>> gen
         return vectors;
     }
 
+    /// <summary>A question's vector: interactive, ahead of any indexing.</summary>
     public async Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken) =>
-        (await EmbedAsync([query], cancellationToken))[0];
+        (await EmbedAsync([query], null, cancellationToken))[0];
 }

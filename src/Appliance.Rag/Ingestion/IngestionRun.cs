@@ -133,6 +133,13 @@ internal sealed class IngestionRun(
     private async Task IngestFileAsync(WorkItem item, string? uploadedBy, CancellationToken cancellationToken)
     {
         var (file, collection, known, excluded) = (item.File, item.Collection, item.Known, item.Excluded);
+        if (excluded is null && known is not null && known.Modified == file.Modified && known.Bytes == file.Bytes && known.ContentHash.Length > 0)
+        {
+            // Same size and last write time as when it was read: unchanged, without reading the file again.
+            if (known.Status == DocumentStatus.Ready) Interlocked.Increment(ref _unchanged);
+            else _skipped.Add(new SkippedFile(collection.Id, file.Path, known.Error ?? "could not be read"));
+            return;
+        }
         string hash;
         try
         {
@@ -151,6 +158,8 @@ internal sealed class IngestionRun(
         }
         if (known is not null && known.ContentHash == hash)
         {
+            if (known.Modified != file.Modified && item.RecordsFailure)
+                await index.RecordUnchangedAsync(known.DocumentId, file.Bytes, file.Modified, CancellationToken.None);
             if (known.Status == DocumentStatus.Ready) Interlocked.Increment(ref _unchanged);
             else _skipped.Add(new SkippedFile(collection.Id, file.Path, known.Error ?? "could not be read"));
             return;
@@ -158,7 +167,8 @@ internal sealed class IngestionRun(
 
         var write = new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, file.Path), collection.Id, file.Path,
             file.Origin == Origin.Upload ? "upload" : "source", Path.GetFileName(file.Path),
-            Path.GetExtension(file.Path).TrimStart('.').ToLowerInvariant(), file.Bytes, hash, file.Origin == Origin.Upload ? uploadedBy : null);
+            Path.GetExtension(file.Path).TrimStart('.').ToLowerInvariant(), file.Bytes, hash, file.Origin == Origin.Upload ? uploadedBy : null)
+        { Modified = file.Modified };
         ExtractedDocument document;
         try
         {
@@ -248,7 +258,7 @@ internal sealed class IngestionRun(
                 if (documentId is not null && recut.Add(documentId) && files.TryGetValue(documentId, out var item) && item.Known is { } known)
                 {
                     // Indexed again from its file, as if it had changed: the new chunks fit and get their vectors.
-                    await IngestFileAsync(item with { Known = known with { ContentHash = "" } }, null, cancellationToken);
+                    await IngestFileAsync(item with { Known = known with { ContentHash = "", Modified = null } }, null, cancellationToken);
                     cutAgain = true;
                     continue;
                 }

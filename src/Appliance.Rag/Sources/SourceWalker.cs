@@ -59,7 +59,7 @@ public static class SourceWalker
                     if (target is DirectoryInfo) { pending.Push(entry.FullName); continue; }
                     file = (FileInfo)target;
                 }
-                files.Add(new SourceFile(collectionId, entry.FullName, relative, origin, file.Length));
+                files.Add(new SourceFile(collectionId, entry.FullName, relative, origin, file.Length, file.LastWriteTimeUtc.Ticks));
             }
         }
         return new SourceListing(root, files, problems, complete);
