@@ -20,7 +20,7 @@ DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT) $(DEBIAN_TOOLS_RELIABILITY)
 
-.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag soak clean
+.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-sync soak clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -58,7 +58,7 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES := bench-inference bench-rag
+BENCHES := bench-inference bench-rag bench-sync
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
 
@@ -72,6 +72,10 @@ bench-inference: build
 bench-rag: build
 	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc debian-reference-en debian-reference-de debian-reference-fr debian-reference-it
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --out bench/results/rag.json
+
+# Questions while the agent's own sync indexes 1,000 new documents, against the same questions on an idle agent (ratios).
+bench-sync: build
+	@dotnet tests/Appliance.Soak/bin/$(CONFIGURATION)/net10.0/soak.dll interference --documents 1000 --rounds 3 --out bench/results
 
 # Ten minutes of 64 users against a real agent process; writes bench/results/soak.json and soak.md.
 soak: build

@@ -26,7 +26,7 @@ public sealed class OneWriterTests
             Assert.Contains("POST /api/ingest", refused.StandardError);
             Assert.DoesNotContain("   at Appliance.", refused.StandardError);
 
-            var search = (await AgentProcess.VerbAsync(box, CancellationToken.None, "search", "code3z", "--groups", "everyone", "--json")).EnsureSuccess();
+            var search = (await AgentProcess.VerbAsync(box, CancellationToken.None, "search", "code3z", "--groups", "everyone", "--lexical", "--json")).EnsureSuccess();
             Assert.Contains("memo-3.md", search.StandardOutput);
             var list = (await AgentProcess.VerbAsync(box, CancellationToken.None, "documents", "list", "--json")).EnsureSuccess();
             Assert.Contains("memo-4.md", list.StandardOutput);

@@ -91,6 +91,21 @@ public sealed class AgentProcess : IAsyncDisposable
         return status is null ? 0 : long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
+    /// <summary>
+    /// Waits until the agent's own syncing (the sync at start, any queued behind it) has ended, for
+    /// tests that compare searches before and after something and need the index to hold still.
+    /// </summary>
+    public async Task WaitForSyncAsync(string adminToken, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
+        await Eventually(async () =>
+        {
+            using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/ingest", ct));
+            return status.RootElement.GetProperty("state").GetString() != "running" && status.RootElement.GetProperty("queued").GetArrayLength() == 0;
+        }, TimeSpan.FromMinutes(5), "the agent's sync at start ends");
+    }
+
     /// <summary>Asks the agent to stop as launchd would (SIGTERM) and waits for the graceful drain.</summary>
     public async Task<int> StopAsync()
     {

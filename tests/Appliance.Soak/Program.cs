@@ -26,4 +26,24 @@ root.SetAction(async (parse, ct) =>
     Console.WriteLine($"written: {Path.Combine(folder.FullName, "soak.json")}, soak.md");
     return report.Passed ? 0 : 1;
 });
+var documents = new Option<int>("--documents") { Description = "documents dropped into the watched folder", DefaultValueFactory = _ => 1000 };
+var rounds = new Option<int>("--rounds") { Description = "repetitions (a fresh agent each); medians are reported", DefaultValueFactory = _ => 3 };
+var interference = new Command("interference", """
+    Does indexing starve questions? One employee's /api/ask time to first token and /api/search latency
+    on an idle agent, then while the agent's own sync indexes N new documents dropped into a watched
+    folder (trained all-MiniLM-L6-v2 embeddings). Prints a table; writes sync.json.
+    """) { documents, rounds, output };
+interference.SetAction(async (parse, ct) =>
+{
+    var result = await SyncInterference.RunAsync(parse.GetValue(documents), parse.GetValue(rounds), new Progress<string>(Console.WriteLine), ct);
+    var folder = parse.GetValue(output)!;
+    folder.Create();
+    var file = Path.Combine(folder.FullName, "sync.json");
+    await File.WriteAllTextAsync(file, result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), ct);
+    Console.WriteLine();
+    Console.WriteLine(SyncInterference.Table(result));
+    Console.WriteLine($"written: {file}");
+    return 0;
+});
+root.Subcommands.Add(interference);
 return await root.Parse(args).InvokeAsync();

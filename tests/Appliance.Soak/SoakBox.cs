@@ -33,9 +33,11 @@ public sealed class SoakBox : IDisposable
 
     /// <param name="memos">an extra folder ingested as collection "memos" (readable by everyone), for fault runs</param>
     /// <param name="ownModels">copy the test models into the box, so a test may damage them</param>
-    public SoakBox(int users, int queueLimit, int parallel, string? memos = null, bool ownModels = false)
+    /// <param name="embeddingModel">the embedding model's file in .cache/models: the random tiny one, or the trained all-MiniLM-L6-v2 where meaning or real cost matters</param>
+    public SoakBox(int users, int queueLimit, int parallel, string? memos = null, bool ownModels = false, string embeddingModel = "tiny-embed.gguf")
     {
         Memos = memos;
+        _embeddingModel = embeddingModel;
         Folder = Directory.CreateTempSubdirectory("appliance-soak-").FullName;
         ModelsFolder = Path.Combine(RepositoryRoot, ".cache", "models");
         if (ownModels)
@@ -57,6 +59,8 @@ public sealed class SoakBox : IDisposable
         var loaded = ConfigLoader.Load(ConfigFile);
         if (!loaded.IsValid) throw new InvalidOperationException("soak config is invalid:\n" + string.Join('\n', loaded.Errors));
     }
+
+    private readonly string _embeddingModel;
 
     public string? Memos { get; }
     public string ModelsFolder { get; }
@@ -105,9 +109,9 @@ public sealed class SoakBox : IDisposable
                 context_length: 4096
                 parallel: {parallel}
               embedding:
-                name: tiny-embed (generated test model)
-                file: tiny-embed.gguf
-                sha256: {Model("tiny-embed.gguf")}
+                name: {(_embeddingModel == "tiny-embed.gguf" ? "tiny-embed (generated test model)" : Path.GetFileNameWithoutExtension(_embeddingModel))}
+                file: {_embeddingModel}
+                sha256: {Model(_embeddingModel)}
                 context_length: 512
                 parallel: 2
             inference: {"{"} backend: llama, threads: 1, queue_limit: {queueLimit} {"}"}
