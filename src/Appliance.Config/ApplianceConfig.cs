@@ -152,7 +152,43 @@ public sealed record RagSettings
     [Range(1, 1024)]
     public int MaxUploadMb { get; init; } = 50;
 
+    [Doc("limits for reading one PDF or image, which happens in a child process so a hostile file fails alone")]
+    public ExtractionLimits Extraction { get; init; } = new();
+
+    [Doc("text recognition for scans: image-only PDF pages, PNG, JPEG, TIFF")]
+    public OcrSettings Ocr { get; init; } = new();
+
     public IReadOnlyList<Collection> Collections { get; init; } = [];
+}
+
+public sealed record ExtractionLimits
+{
+    [Doc("seconds one PDF or image may take to read, recognition included; then it is skipped with that reason"), Range(10, 86400)]
+    public int TimeoutSeconds { get; init; } = 600;
+
+    [Doc("megabytes of memory the reader of one file may use; beyond that the file is skipped with that reason"), Range(128, 65536)]
+    public int MemoryMb { get; init; } = 1024;
+}
+
+public sealed record OcrSettings
+{
+    /// <summary>Where Debian's tesseract-ocr puts the program.</summary>
+    public const string DebianTesseract = "/usr/bin/tesseract";
+
+    /// <summary>Where Homebrew on Apple silicon puts it (the provisioner's pre-flight says how to install it).</summary>
+    public const string MacTesseract = "/opt/homebrew/bin/tesseract";
+
+    [Doc("read scans with Tesseract; when false (or Tesseract is missing) scans are skipped with that reason")]
+    public bool Enabled { get; init; } = true;
+
+    [Doc("absolute path of the tesseract program (never looked up in PATH); absent = /opt/homebrew/bin/tesseract on macOS, /usr/bin/tesseract elsewhere")]
+    public string? Tesseract { get; init; }
+
+    [Doc("seconds Tesseract may take for one page"), Range(5, 3600)]
+    public int PageTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>The program the agent runs on a box of this kind: the configured path, else the platform's usual place.</summary>
+    public string TesseractProgram(bool macOS) => Tesseract ?? (macOS ? MacTesseract : DebianTesseract);
 }
 
 public sealed record HybridWeights

@@ -37,6 +37,9 @@ internal static class ConfigRules
         if (config.Rag is { } rag && rag.ChunkOverlapTokens >= rag.ChunkTokens)
             yield return at.ErrorAt("rag.chunk_overlap_tokens", $"{config.Rag.ChunkOverlapTokens} is not smaller than rag.chunk_tokens {config.Rag.ChunkTokens} (expected an overlap below the chunk size)");
 
+        if (config.Rag?.Ocr?.Tesseract is { } tesseract && !Path.IsPathFullyQualified(tesseract))
+            yield return at.ErrorAt("rag.ocr.tesseract", $"'{tesseract}' is not an absolute path (expected e.g. {OcrSettings.MacTesseract}: the agent never looks programs up in PATH)");
+
         if (config.Inference.Backend == InferenceBackend.OpenAi && config.Inference.Upstreams.Count == 0)
             yield return at.ErrorAt("inference.upstreams", "is empty while inference.backend is openai (expected at least one upstream URL)");
 

@@ -104,6 +104,10 @@ internal static class Schema
         -- The language a document was analysed in (en, de, fr, it).
         ALTER TABLE documents ADD COLUMN language TEXT;
         """,
+        """
+        -- 1 when the chunk's text was read from a scan by OCR: citations say "recognised text".
+        ALTER TABLE chunks ADD COLUMN recognised INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Version => Migrations.Length;
