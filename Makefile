@@ -21,7 +21,7 @@ DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT) $(DEBIAN_TOOLS_RELIABILITY)
 
-.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag soak clean
+.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr soak clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -59,7 +59,7 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES := bench-inference bench-rag
+BENCHES := bench-inference bench-rag bench-ocr
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
 
@@ -73,6 +73,11 @@ bench-inference: build
 bench-rag: build
 	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc debian-reference-en debian-reference-de debian-reference-fr debian-reference-it
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --out bench/results/rag.json
+
+# OCR pages/s and word accuracy on generated German and English scans (300 dpi, grain, ±1°), in the
+# collection's language and in auto; and what reading each PDF in the `appliance extract` child process costs.
+bench-ocr: build
+	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --ocr --rounds 3 --out bench/results/ocr.json
 
 # Ten minutes of 64 users against a real agent process; writes bench/results/soak.json and soak.md.
 soak: build

@@ -178,6 +178,11 @@ public sealed record OcrSettings
     /// <summary>Where Homebrew on Apple silicon puts it (the provisioner's pre-flight says how to install it).</summary>
     public const string MacTesseract = "/opt/homebrew/bin/tesseract";
 
+    public const string DebianInstall = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-eng";
+
+    /// <summary>`tesseract` brings English, `tesseract-lang` German, French and Italian (and the rest).</summary>
+    public const string MacInstall = "brew install tesseract tesseract-lang";
+
     [Doc("read scans with Tesseract; when false (or Tesseract is missing) scans are skipped with that reason")]
     public bool Enabled { get; init; } = true;
 
@@ -189,6 +194,23 @@ public sealed record OcrSettings
 
     /// <summary>The program the agent runs on a box of this kind: the configured path, else the platform's usual place.</summary>
     public string TesseractProgram(bool macOS) => Tesseract ?? (macOS ? MacTesseract : DebianTesseract);
+
+    /// <summary>Tesseract's names for the collection languages; a collection in auto is read in all four.</summary>
+    public static readonly IReadOnlyDictionary<DocumentLanguage, string> TesseractCodes = new Dictionary<DocumentLanguage, string>
+    {
+        [DocumentLanguage.De] = "deu",
+        [DocumentLanguage.Fr] = "fra",
+        [DocumentLanguage.It] = "ita",
+        [DocumentLanguage.En] = "eng",
+    };
+
+    /// <summary>The Tesseract languages a collection in <paramref name="language"/> is read in.</summary>
+    public static IReadOnlyList<string> TesseractLanguages(DocumentLanguage language) =>
+        language == DocumentLanguage.Auto ? [.. TesseractCodes.Values] : [TesseractCodes[language]];
+
+    /// <summary>The Tesseract languages the collections of a config need, sorted.</summary>
+    public static IReadOnlyList<string> TesseractLanguages(IEnumerable<Collection> collections) =>
+        [.. collections.SelectMany(c => TesseractLanguages(c.Language)).Distinct().Order(StringComparer.Ordinal)];
 }
 
 public sealed record HybridWeights

@@ -9,18 +9,7 @@ namespace Appliance.Rag.Extraction;
 /// </summary>
 public sealed class TextRecognition
 {
-    /// <summary>Tesseract's names for the collection languages; auto reads in all of them that are installed.</summary>
-    public static readonly IReadOnlyDictionary<DocumentLanguage, string> TesseractCodes = new Dictionary<DocumentLanguage, string>
-    {
-        [DocumentLanguage.De] = "deu",
-        [DocumentLanguage.Fr] = "fra",
-        [DocumentLanguage.It] = "ita",
-        [DocumentLanguage.En] = "eng",
-    };
-
-    public const string HowToInstall =
-        "Debian: apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-eng; " +
-        "the Mac: `provision plan` says how";
+    public const string HowToInstall = $"Debian: {OcrSettings.DebianInstall}; macOS: {OcrSettings.MacInstall} (see `provision plan`)";
 
     private readonly Func<DocumentLanguage, CancellationToken, Task<ScanReader>> _forLanguage;
 
@@ -37,7 +26,8 @@ public sealed class TextRecognition
         {
             var (installed, problem) = await probe.InstalledAsync(cancellationToken);
             if (problem is not null) return ScanReader.Unavailable(problem);
-            var wanted = language == DocumentLanguage.Auto ? [.. TesseractCodes.Values] : new[] { TesseractCodes[language] };
+            // A collection in auto is read in those of the four that are installed; one language needs its own.
+            var wanted = OcrSettings.TesseractLanguages(language);
             var have = wanted.Where(installed.Contains).ToList();
             if (have.Count == 0)
                 return ScanReader.Unavailable($"Tesseract at {probe.Program} has no language data for {string.Join(", ", wanted)} " +
