@@ -15,7 +15,9 @@ public sealed class OcrControlTests
     public async Task Without_tesseract_preflight_plan_and_verify_say_how_to_install_it_and_after_brew_install_verify_passes()
     {
         using var box = new TestBox("ocr");
-        box.WriteConfig(box.BaseConfig().Replace("  ocr:\n    enabled: false\n", "  ocr:\n    enabled: true\n"));
+        var config = box.BaseConfig();
+        Assert.Contains(TestBox.OcrOff, config);
+        box.WriteConfig(config.Replace(TestBox.OcrOff, TestBox.OcrOn));
         var scenario = new Scenario(box, box.Target);
         // Nothing applied yet: this is about the two OCR controls, read on a stock Mac.
         string[] Ocr(Controls.VerifyReport report) => [.. Scenario.Failed(report).Where(id => id.StartsWith("ocr.", StringComparison.Ordinal)).Order()];

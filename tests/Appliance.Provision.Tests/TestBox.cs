@@ -46,7 +46,7 @@ public sealed class TestBox : IDisposable
             .Replace("0000000000000000000000000000000000000000000000000000000000000001", ChatSha)
             .Replace("0000000000000000000000000000000000000000000000000000000000000002", EmbeddingSha);
         // Scenarios are about the OS; OcrControlTests covers Tesseract, which an admin installs by hand.
-        text = text.Replace("  ocr:\n    enabled: true\n", "  ocr:\n    enabled: false\n");
+        text = text.Replace(OcrOn, OcrOff);
         return text.Replace("\ninference:", $"""
 
               reranker:
@@ -62,6 +62,10 @@ public sealed class TestBox : IDisposable
     }
 
     public void WriteConfig(string text) => File.WriteAllText(ConfigFile, text);
+
+    /// <summary>How the example config turns OCR on; <see cref="BaseConfig"/> turns it off.</summary>
+    public const string OcrOn = "    enabled: true\n    tesseract: ";
+    public const string OcrOff = "    enabled: false\n    tesseract: ";
 
     public Task<ProvisioningSession> OpenAsync(string? target = null, string? sshConfig = null) =>
         ProvisioningSession.OpenAsync(ConfigFile, target ?? Target, new SessionOptions { ModelCache = ModelCache, SshConfig = sshConfig }, CancellationToken.None);

@@ -10,7 +10,7 @@ namespace Appliance.SampleDocs;
 
 /// <summary>
 /// Scans made from known text, as a flatbed scanner would make them: the lines set in DejaVu Sans
-/// (PDFsharp), rasterised in grey at 300 dpi by poppler's pdftoppm (tests only; Debian poppler-utils),
+/// (PDFsharp), rasterised in grey (300 dpi unless asked otherwise) by poppler's pdftoppm (tests only; Debian poppler-utils),
 /// turned by a slight angle and sprinkled with noise, saved as a PNG and as an image-only PDF.
 /// </summary>
 public static class ScanRenderer
@@ -19,18 +19,19 @@ public static class ScanRenderer
 
     /// <param name="degrees">how crooked the sheet lay on the glass</param>
     /// <param name="noise">standard deviation of the grey noise, 0–255</param>
+    /// <param name="dpi">the scanner's resolution (a fax is 200 × 100 or 200 × 200)</param>
     public static void Write(IReadOnlyList<string> lines, string png, string? pdf = null, double degrees = 1.2, double noise = 24,
-        int seed = 7, double fontSize = 12)
+        int seed = 7, double fontSize = 12, int dpi = Dpi)
     {
         var folder = Directory.CreateTempSubdirectory("scan-render-").FullName;
         try
         {
             var typeset = Path.Combine(folder, "typeset.pdf");
             Typeset(lines, typeset, fontSize);
-            var (width, height, pixels) = Rasterise(typeset, Path.Combine(folder, "page"));
+            var (width, height, pixels) = Rasterise(typeset, Path.Combine(folder, "page"), dpi);
             pixels = Scanned(width, height, pixels, degrees, noise, seed);
-            File.WriteAllBytes(png, Png(width, height, pixels));
-            if (pdf is not null) ImageOnlyPdf(png, width, height, pdf);
+            File.WriteAllBytes(png, Png(width, height, pixels, dpi));
+            if (pdf is not null) ImageOnlyPdf(png, width, height, dpi, pdf);
         }
         finally
         {
@@ -54,10 +55,10 @@ public static class ScanRenderer
         document.Save(path);
     }
 
-    private static (int Width, int Height, byte[] Pixels) Rasterise(string pdf, string prefix)
+    private static (int Width, int Height, byte[] Pixels) Rasterise(string pdf, string prefix, int dpi)
     {
         var start = new ProcessStartInfo("pdftoppm") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-r", $"{Dpi}", "-gray", "-singlefile", pdf, prefix }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { "-r", $"{dpi}", "-gray", "-singlefile", pdf, prefix }) start.ArgumentList.Add(argument);
         using (var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start pdftoppm (Debian: apt-get install poppler-utils)"))
         {
             var error = process.StandardError.ReadToEnd();
@@ -110,8 +111,8 @@ public static class ScanRenderer
         return (At(x0, y0) * (1 - fx) + At(x0 + 1, y0) * fx) * (1 - fy) + (At(x0, y0 + 1) * (1 - fx) + At(x0 + 1, y0 + 1) * fx) * fy;
     }
 
-    /// <summary>An 8-bit grey PNG that records its 300 dpi (pHYs), as scanners write them.</summary>
-    private static byte[] Png(int width, int height, byte[] pixels)
+    /// <summary>An 8-bit grey PNG that records its resolution (pHYs), as scanners write them.</summary>
+    private static byte[] Png(int width, int height, byte[] pixels, int dpi)
     {
         var output = new MemoryStream();
         output.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -121,7 +122,7 @@ public static class ScanRenderer
         header[8] = 8; // bits per sample; colour type 0 (grey), default compression, filter and interlace
         Chunk(output, "IHDR", header);
         var physical = new byte[9];
-        var perMetre = (int)Math.Round(Dpi / 0.0254);
+        var perMetre = (int)Math.Round(dpi / 0.0254);
         BinaryPrimitives.WriteInt32BigEndian(physical, perMetre);
         BinaryPrimitives.WriteInt32BigEndian(physical.AsSpan(4), perMetre);
         physical[8] = 1; // unit: metre
@@ -161,12 +162,12 @@ public static class ScanRenderer
     }
 
     /// <summary>A PDF whose only page is the scan, at its real size: what a copier's scan-to-PDF makes.</summary>
-    private static void ImageOnlyPdf(string png, int width, int height, string path)
+    private static void ImageOnlyPdf(string png, int width, int height, int dpi, string path)
     {
         using var document = new PdfDocument();
         var page = document.AddPage();
-        page.Width = XUnit.FromInch(width / (double)Dpi);
-        page.Height = XUnit.FromInch(height / (double)Dpi);
+        page.Width = XUnit.FromInch(width / (double)dpi);
+        page.Height = XUnit.FromInch(height / (double)dpi);
         using (var g = XGraphics.FromPdfPage(page))
         using (var image = XImage.FromFile(png))
             g.DrawImage(image, 0, 0, page.Width.Point, page.Height.Point);

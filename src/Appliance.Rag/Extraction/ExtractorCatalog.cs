@@ -42,11 +42,10 @@ public sealed class ExtractorCatalog
     /// </summary>
     public static ExtractorCatalog Isolated(RagSettings rag, Command program, ICommandRunner? runner = null)
     {
-        runner ??= new LocalCommandRunner();
-        var recognition = TextRecognition.From(rag.Ocr, runner);
+        var recognition = TextRecognition.From(rag.Ocr, runner ?? new LocalCommandRunner());
         var inProcess = InProcess(recognition);
         return new([.. inProcess._byExtension.Values.Distinct(),
-            new IsolatedExtractor(program, UntrustedParsers, recognition, rag.Extraction, runner)]);
+            new IsolatedExtractor(program, UntrustedParsers, recognition, rag.Extraction)]);
     }
 
     public IReadOnlyCollection<string> Extensions => _byExtension.Keys;
