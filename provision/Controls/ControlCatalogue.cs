@@ -196,6 +196,42 @@ public static class ControlCatalogue
             : r.StandardOutput.Contains("Indexing enabled", StringComparison.Ordinal) ? "enabled" : "unknown",
         [Run(Command.Of(MacTools.Mdutil, "-i", "off", Layout.DataVolume))]);
 
+    // ---- Text recognition: Tesseract, installed by an admin with Homebrew, run by its absolute path.
+
+    /// <summary>
+    /// How to install Tesseract on the box. Apply does not do it: Homebrew's bottles are built for
+    /// /opt/homebrew, bring about twenty dependent bottles (leptonica, libtiff, icu4c…) and Homebrew
+    /// refuses to run as root, so a pinned install would mean the provisioner running a second package
+    /// manager. Pre-flight, plan and verify say exactly what to do instead.
+    /// </summary>
+    public static string InstallTesseract(string program) =>
+        "as an admin user (not root), before egress is sealed or inside the update window: install Homebrew (https://brew.sh), " +
+        $"then `{OcrSettings.MacInstall}`; the agent runs {program} by that path (rag.ocr.tesseract), never through PATH";
+
+    /// <param name="languages">Tesseract's codes the collections need (<see cref="OcrSettings.TesseractLanguages(IEnumerable{Collection})"/>)</param>
+    public static IEnumerable<Setting> Tesseract(string program, IReadOnlyList<string> languages)
+    {
+        var install = InstallTesseract(program);
+        yield return Rule(new("ocr.tesseract", $"Tesseract 5 or later at {program}",
+                "scanned letters, faxes and lab reports become searchable only through OCR; without it the agent skips them with that reason", [M.Availability]),
+            Command.Of(program, "--version"), "tesseract 5 or later",
+            r => r.Succeeded ? r.StandardOutput.Split('\n')[0].Trim() : "not installed",
+            [], install, passes: o => o.StartsWith("tesseract ", StringComparison.Ordinal)
+                && int.TryParse(o["tesseract ".Length..].Split('.')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major) && major >= 5);
+        var expected = string.Join(", ", languages);
+        yield return Rule(new("ocr.languages", $"Tesseract reads {expected}", "scans are read in their collection's language (auto: all four)", [M.Availability]),
+            Command.Of(program, "--list-langs"), expected,
+            r =>
+            {
+                if (!r.Succeeded) return "not installed";
+                // The first line names the data folder; one language per line follows.
+                var installed = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1).ToHashSet();
+                var missing = languages.Where(l => !installed.Contains(l)).ToList();
+                return missing.Count == 0 ? expected : "missing " + string.Join(", ", missing);
+            },
+            [], install);
+    }
+
     // ---- Checked, never changed: SIP, FileVault, swap, memory pressure, automatic login.
 
     public static Setting Sip() => Rule(

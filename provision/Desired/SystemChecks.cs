@@ -6,7 +6,8 @@ namespace Appliance.Provision.Desired;
 
 /// <summary>
 /// Controls apply cannot (or must not) change: they are verified and reported with what a person
-/// has to do. SIP and FileVault are switched in Recovery / by an admin, swap cannot be turned off.
+/// has to do. SIP and FileVault are switched in Recovery / by an admin, swap cannot be turned off,
+/// Tesseract is installed by an admin with Homebrew.
 /// </summary>
 public static class SystemChecks
 {
@@ -20,5 +21,8 @@ public static class SystemChecks
             ConfigNames.EnumValue(config.System.MemoryPressureAlert));
         yield return ControlCatalogue.NoAutoLogin();
         yield return ControlCatalogue.NoKcpassword();
+        if (config.Rag.Ocr.Enabled && config.Rag.Collections.Count > 0)
+            foreach (var check in ControlCatalogue.Tesseract(config.Rag.Ocr.TesseractProgram(macOS: true), OcrSettings.TesseractLanguages(config.Rag.Collections)))
+                yield return check;
     }
 }

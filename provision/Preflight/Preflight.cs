@@ -15,7 +15,7 @@ public sealed record Finding(string Check, Severity Severity, string Observed, s
 
 /// <summary>
 /// Checks before apply touches anything: macOS version, Apple Silicon, SIP, FileVault, free disk for
-/// the models, RAM for models plus KV cache, and whether document sources need Full Disk Access.
+/// the models, RAM for models plus KV cache, Tesseract for scans, and whether document sources need Full Disk Access.
 /// Errors stop the apply; warnings are shown.
 /// </summary>
 public static class PreflightChecks
@@ -86,12 +86,34 @@ public static class PreflightChecks
             : new("RAM for models", Severity.Error, $"{weights} + KV cache {Gb((long)kvBytes)} > wired limit {wiredMb} MB",
                 "use smaller models, a shorter context_length or fewer parallel sequences (see `provision size`)"));
 
+        if (config.Rag.Ocr.Enabled && config.Rag.Collections.Count > 0)
+            findings.Add(await TesseractAsync(config.Rag.Ocr.TesseractProgram(macOS: true), target, ct));
+
         foreach (var collection in config.Rag.Collections)
             foreach (var source in collection.Sources)
                 if (NeedsFullDiskAccess(source))
                     findings.Add(new($"Full Disk Access for '{collection.Id}'", Severity.Warning, source,
                         "daemons cannot read this location without Full Disk Access (and may hang instead of failing): grant FDA to the agent in System Settings → Privacy & Security, or move the documents under /Users/Shared or the appliance folder"));
         return findings;
+    }
+
+    /// <summary>Tesseract at its configured path: without it the box works, but scans are skipped (with that reason).</summary>
+    private static async Task<Finding> TesseractAsync(string program, ITarget target, CancellationToken ct)
+    {
+        const string check = "Tesseract (OCR for scans)";
+        CommandResult? result;
+        try
+        {
+            result = await target.RunAsync(Command.Of(program, "--version"), ct);
+        }
+        catch (CommandException)
+        {
+            result = null;
+        }
+        return result is { Succeeded: true }
+            ? new(check, Severity.Ok, $"{result.StandardOutput.Split('\n')[0].Trim()} at {program}")
+            : new(check, Severity.Warning, $"not installed at {program}: scanned PDFs and images will be skipped with that reason",
+                ControlCatalogue.InstallTesseract(program));
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ public sealed class Commands(SimulatedMac mac)
         "launchctl", "pfctl", "sysctl", "pmset", "mdutil", "dscl", "sysadminctl", "dseditgroup", "id",
         "socketfilterfw", "csrutil", "fdesetup", "plutil", "sw_vers", "uname", "defaults", "sshd",
         "chown", "chmod", "stat", "mkdir", "rm", "mv", "shasum", "df", "install", "tar", "reboot", "simulated-fault",
+        "brew", "tesseract",
     ];
 
     public int Run(string name, string[] args)
@@ -42,6 +43,8 @@ public sealed class Commands(SimulatedMac mac)
             "plutil" => new PropertyLists(mac).Plutil(args),
             "chown" or "chmod" or "stat" or "mkdir" or "rm" or "mv" or "shasum" or "df" or "install" or "tar" => new FileCommands(mac).Run(name, args),
             "reboot" => new Boot(mac).Reboot(),
+            "brew" => new Homebrew(mac).Brew(args),
+            "tesseract" => new Homebrew(mac).Tesseract(args),
             "simulated-fault" => AddFault(args),
             _ => mac.Fail(127, $"simulated macOS: {name}: command not simulated"),
         };

@@ -22,6 +22,9 @@ public sealed class MacState
     public bool ApplicationFirewall { get; set; }
     public bool StealthMode { get; set; }
 
+    /// <summary>Homebrew formulae an admin installed by hand (a stock Mac has none, nor Homebrew).</summary>
+    public List<string> Homebrew { get; set; } = new();
+
     public PfState Pf { get; set; } = new();
     public Dictionary<string, LaunchdJob> Jobs { get; set; } = new();
     public Dictionary<string, MacUser> Users { get; set; } = new();

@@ -19,4 +19,5 @@ root.Subcommands.Add(SelfCheckCommand.Create());
 root.Subcommands.Add(IngestCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(DocumentsCommand.Create());
+root.Subcommands.Add(ExtractCommand.Create());
 return await root.Parse(args).InvokeAsync();

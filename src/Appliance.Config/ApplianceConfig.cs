@@ -155,6 +155,12 @@ public sealed record RagSettings
     [Doc("how the agent keeps the collections' source folders in sync by itself")]
     public SyncSettings Sync { get; init; } = new();
 
+    [Doc("limits for reading one PDF or image, which happens in a child process so a hostile file fails alone")]
+    public ExtractionLimits Extraction { get; init; } = new();
+
+    [Doc("text recognition for scans: image-only PDF pages, PNG, JPEG, TIFF")]
+    public OcrSettings Ocr { get; init; } = new();
+
     public IReadOnlyList<Collection> Collections { get; init; } = [];
 }
 
@@ -185,6 +191,58 @@ public sealed record QuietHours
 
     public bool Contains(TimeOnly time) =>
         Start <= End ? time >= Start && time < End : time >= Start || time < End;
+}
+
+public sealed record ExtractionLimits
+{
+    [Doc("seconds one PDF or image may take to read, recognition included; then it is skipped with that reason"), Range(10, 86400)]
+    public int TimeoutSeconds { get; init; } = 600;
+
+    [Doc("megabytes of memory the reader of one file may use; beyond that the file is skipped with that reason"), Range(128, 65536)]
+    public int MemoryMb { get; init; } = 1024;
+}
+
+public sealed record OcrSettings
+{
+    /// <summary>Where Debian's tesseract-ocr puts the program.</summary>
+    public const string DebianTesseract = "/usr/bin/tesseract";
+
+    /// <summary>Where Homebrew on Apple silicon puts it (the provisioner's pre-flight says how to install it).</summary>
+    public const string MacTesseract = "/opt/homebrew/bin/tesseract";
+
+    public const string DebianInstall = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-eng";
+
+    /// <summary>`tesseract` brings English, `tesseract-lang` German, French and Italian (and the rest).</summary>
+    public const string MacInstall = "brew install tesseract tesseract-lang";
+
+    [Doc("read scans with Tesseract; when false (or Tesseract is missing) scans are skipped with that reason")]
+    public bool Enabled { get; init; } = true;
+
+    [Doc("absolute path of the tesseract program (never looked up in PATH); absent = /opt/homebrew/bin/tesseract on macOS, /usr/bin/tesseract elsewhere")]
+    public string? Tesseract { get; init; }
+
+    [Doc("seconds Tesseract may take for one page"), Range(5, 3600)]
+    public int PageTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>The program the agent runs on a box of this kind: the configured path, else the platform's usual place.</summary>
+    public string TesseractProgram(bool macOS) => Tesseract ?? (macOS ? MacTesseract : DebianTesseract);
+
+    /// <summary>Tesseract's names for the collection languages; a collection in auto is read in all four.</summary>
+    public static readonly IReadOnlyDictionary<DocumentLanguage, string> TesseractCodes = new Dictionary<DocumentLanguage, string>
+    {
+        [DocumentLanguage.De] = "deu",
+        [DocumentLanguage.Fr] = "fra",
+        [DocumentLanguage.It] = "ita",
+        [DocumentLanguage.En] = "eng",
+    };
+
+    /// <summary>The Tesseract languages a collection in <paramref name="language"/> is read in.</summary>
+    public static IReadOnlyList<string> TesseractLanguages(DocumentLanguage language) =>
+        language == DocumentLanguage.Auto ? [.. TesseractCodes.Values] : [TesseractCodes[language]];
+
+    /// <summary>The Tesseract languages the collections of a config need, sorted.</summary>
+    public static IReadOnlyList<string> TesseractLanguages(IEnumerable<Collection> collections) =>
+        [.. collections.SelectMany(c => TesseractLanguages(c.Language)).Distinct().Order(StringComparer.Ordinal)];
 }
 
 public sealed record HybridWeights

@@ -40,6 +40,9 @@ internal static class ConfigRules
         if (config.Rag?.Sync?.QuietHours is { } quiet && quiet.Start == quiet.End)
             yield return at.ErrorAt("rag.sync.quiet_hours.end", $"equals start {quiet.Start:HH:mm} (expected a window: start and end differ, e.g. 20:00 to 06:00)");
 
+        if (config.Rag?.Ocr?.Tesseract is { } tesseract && !Path.IsPathFullyQualified(tesseract))
+            yield return at.ErrorAt("rag.ocr.tesseract", $"'{tesseract}' is not an absolute path (expected e.g. {OcrSettings.MacTesseract}: the agent never looks programs up in PATH)");
+
         if (config.Inference.Backend == InferenceBackend.OpenAi && config.Inference.Upstreams.Count == 0)
             yield return at.ErrorAt("inference.upstreams", "is empty while inference.backend is openai (expected at least one upstream URL)");
 

@@ -37,7 +37,7 @@ public sealed class DocumentLibrary : IDisposable
 
     private DocumentLibrary(ApplianceConfig config, string configDirectory, LibraryIndex index,
         Embedder? embedder, ITokenCounter tokens, IReranker? reranker, IReadOnlyList<StoredCollection> collections,
-        LibraryAccess access, DataFolderLock? writerLock, ILogger logger)
+        LibraryAccess access, DataFolderLock? writerLock, ExtractorCatalog? extractors, ILogger logger)
     {
         _access = access;
         _writerLock = writerLock;
@@ -45,7 +45,7 @@ public sealed class DocumentLibrary : IDisposable
         _configDirectory = configDirectory;
         _index = index;
         _embedder = embedder;
-        _extractors = ExtractorCatalog.Default();
+        _extractors = extractors ?? ExtractorCatalog.Default(config.Rag);
         _chunker = new Chunker(tokens, config.Rag.ChunkTokens, config.Rag.ChunkOverlapTokens);
         _search = new HybridSearch(index, embedder, config.Rag.Hybrid, reranker);
         _collections = collections;
@@ -65,10 +65,15 @@ public sealed class DocumentLibrary : IDisposable
     /// refuses (<see cref="LibraryError.Busy"/>) while another process holds it;
     /// <see cref="LibraryAccess.ReadOnly"/> reads beside a writer and refuses every write
     /// </param>
+    /// <param name="extractors">
+    /// how files are read; null = every format in this process (<see cref="ExtractorCatalog.Default"/>).
+    /// The agent and `appliance ingest` pass <see cref="ExtractorCatalog.Isolated"/>, so a hostile PDF fails alone.
+    /// </param>
     public static async Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string configDirectory,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings, ILoggerFactory loggers, CancellationToken cancellationToken,
-        ITokenCounter? tokens = null, IReranker? reranker = null, LibraryAccess access = LibraryAccess.ReadWrite) =>
-        await OpenAsync(config, configDirectory, embeddings, loggers, tokens, reranker, access, honourWriterLock: true, cancellationToken);
+        ITokenCounter? tokens = null, IReranker? reranker = null, LibraryAccess access = LibraryAccess.ReadWrite,
+        ExtractorCatalog? extractors = null) =>
+        await OpenAsync(config, configDirectory, embeddings, loggers, tokens, reranker, access, honourWriterLock: true, cancellationToken, extractors);
 
     /// <summary>
     /// A second writer beside the one holding the lock, as a build from before the writer lock
@@ -77,11 +82,11 @@ public sealed class DocumentLibrary : IDisposable
     internal static Task<DocumentLibrary> OpenIgnoringWriterLockAsync(ApplianceConfig config, string configDirectory,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings, CancellationToken cancellationToken) =>
         OpenAsync(config, configDirectory, embeddings, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, null, null,
-            LibraryAccess.ReadWrite, honourWriterLock: false, cancellationToken);
+            LibraryAccess.ReadWrite, honourWriterLock: false, cancellationToken, null);
 
     private static async Task<DocumentLibrary> OpenAsync(ApplianceConfig config, string configDirectory,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings, ILoggerFactory loggers, ITokenCounter? tokens, IReranker? reranker,
-        LibraryAccess access, bool honourWriterLock, CancellationToken cancellationToken)
+        LibraryAccess access, bool honourWriterLock, CancellationToken cancellationToken, ExtractorCatalog? extractors)
     {
         var folder = ConfigPaths.DataFolder(config, configDirectory);
         DataFolderLock? writer;
@@ -132,7 +137,7 @@ public sealed class DocumentLibrary : IDisposable
         }
         return new DocumentLibrary(config, configDirectory, index, embedder,
             tokens ?? ModelTokenCounter.From(embeddings) ?? (ITokenCounter)new EstimatedTokenCounter(),
-            reranker, collections, access, writer, loggers.CreateLogger<DocumentLibrary>());
+            reranker, collections, access, writer, extractors, loggers.CreateLogger<DocumentLibrary>());
     }
 
     /// <summary>Collections whose reader groups include one of <paramref name="callerGroups"/>.</summary>

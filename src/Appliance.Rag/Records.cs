@@ -40,7 +40,14 @@ public sealed record Citation(
     string Section,
     string Snippet,
     int StartChar,
-    int EndChar);
+    int EndChar)
+{
+    /// <summary>The text was read from a scan by OCR and may hold misread words: shown as "page 3, recognised text".</summary>
+    public bool Recognised { get; init; }
+
+    /// <summary>Where in the document, as people read it: "page 3, recognised text", "page 2", "" when the format has no pages.</summary>
+    public string Location => string.Join(", ", new[] { Page is { } page ? $"page {page}" : null, Recognised ? "recognised text" : null }.OfType<string>());
+}
 
 /// <summary>One retrieved chunk with its citation and its fused score (higher is better).</summary>
 public sealed record SearchHit(Citation Citation, double Score, string Text)

@@ -44,6 +44,8 @@ public sealed class BrokenConfigTests
         new("threads neither auto nor number", "threads: auto", "threads: many", "inference.threads", "many", "'auto' or a positive"),
         new("wired limit zero", "gpu_wired_limit_mb: auto", "gpu_wired_limit_mb: 0", "inference.gpu_wired_limit_mb", "0\nrag:", "'auto' or a positive"),
         new("overlap not below chunk size", "chunk_overlap_tokens: 60", "chunk_overlap_tokens: 400", "rag.chunk_overlap_tokens", "400\n  hybrid", "below the chunk size"),
+        new("tesseract path relative", "  hybrid: { lexical: 1.0, vector: 1.0 }\n", "  hybrid: { lexical: 1.0, vector: 1.0 }\n  ocr: { tesseract: bin/tesseract }\n", "rag.ocr.tesseract", "bin/tesseract", "not an absolute path"),
+        new("extraction memory too small", "  hybrid: { lexical: 1.0, vector: 1.0 }\n", "  hybrid: { lexical: 1.0, vector: 1.0 }\n  extraction: { memory_mb: 16 }\n", "rag.extraction.memory_mb", "16 }", "from 128 to 65536"),
         new("hybrid weight out of range", "lexical: 1.0", "lexical: 11", "rag.hybrid.lexical", "11", "from 0 to 10"),
         new("sync quiet hours empty", "  hybrid: { lexical: 1.0, vector: 1.0 }\n", "  hybrid: { lexical: 1.0, vector: 1.0 }\n  sync: { quiet_hours: { start: \"20:00\", end: \"20:00\" } }\n", "rag.sync.quiet_hours.end", "\"20:00\" } }", "start and end differ"),
         new("sync settle time out of range", "  hybrid: { lexical: 1.0, vector: 1.0 }\n", "  hybrid: { lexical: 1.0, vector: 1.0 }\n  sync: { settle_seconds: 0 }\n", "rag.sync.settle_seconds", "0 }\n  collections", "from 1 to 600"),

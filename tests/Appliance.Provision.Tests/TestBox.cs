@@ -45,6 +45,8 @@ public sealed class TestBox : IDisposable
             .Replace("file: bge-m3-Q8_0.gguf", "file: embed.gguf")
             .Replace("0000000000000000000000000000000000000000000000000000000000000001", ChatSha)
             .Replace("0000000000000000000000000000000000000000000000000000000000000002", EmbeddingSha);
+        // Scenarios are about the OS; OcrControlTests covers Tesseract, which an admin installs by hand.
+        text = text.Replace(OcrOn, OcrOff);
         return text.Replace("\ninference:", $"""
 
               reranker:
@@ -60,6 +62,10 @@ public sealed class TestBox : IDisposable
     }
 
     public void WriteConfig(string text) => File.WriteAllText(ConfigFile, text);
+
+    /// <summary>How the example config turns OCR on; <see cref="BaseConfig"/> turns it off.</summary>
+    public const string OcrOn = "    enabled: true\n    tesseract: ";
+    public const string OcrOff = "    enabled: false\n    tesseract: ";
 
     public Task<ProvisioningSession> OpenAsync(string? target = null, string? sshConfig = null) =>
         ProvisioningSession.OpenAsync(ConfigFile, target ?? Target, new SessionOptions { ModelCache = ModelCache, SshConfig = sshConfig }, CancellationToken.None);

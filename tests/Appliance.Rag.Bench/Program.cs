@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 
 // make bench-rag. Usage: rag-bench [--sets python,en,de,fr,it|none] [--quick] [--embedding-model PATH]
+//   or: rag-bench --ocr [--rounds N] [--out FILE]   (make bench-ocr, writes bench/results/ocr.json)
 //   [--corpus DIR] [--work DIR] [--out FILE] [--rounds N] [--embed-pages N] [--trained-pages N] [--profile]
 // --sets: the quality sets to run (default: all); --quick: quality only, no ingestion-rate or latency
 // sections (one set in a couple of minutes). rag.json is merged: sections not measured in this run keep
@@ -26,6 +27,9 @@ var output = Path.GetFullPath(Option("--out", Path.Combine(root, "bench", "resul
 var rounds = int.Parse(Option("--rounds", "3"));
 var quick = options.ContainsKey("--quick");
 var ct = CancellationToken.None;
+// make bench-ocr: its own figures and its own file.
+if (options.ContainsKey("--ocr"))
+    return await OcrBench.RunAsync(root, Path.GetFullPath(Option("--out", Path.Combine(root, "bench", "results", "ocr.json"))), rounds, ct);
 Directory.CreateDirectory(work);
 var allSets = BenchSet.All(source);
 var chosen = Option("--sets", string.Join(',', allSets.Select(s => s.Name))).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

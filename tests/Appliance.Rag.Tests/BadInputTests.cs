@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Appliance.Exec;
 using Appliance.Rag.Extraction;
 using PdfSharp.Pdf;
 
@@ -51,16 +50,6 @@ public sealed class BadInputTests(SampleOfficeFixture office)
         Assert.Equal(report.Skipped.Select(s => (s.Path, s.Reason)), again.Skipped.Select(s => (s.Path, s.Reason)));
         var listed = await library.ListDocumentsAsync(["everyone"], CancellationToken.None);
         Assert.Equal(DocumentStatus.Failed, Assert.Single(listed, d => d.Path == "bomb.docx").Status);
-    }
-
-    [Fact]
-    public async Task A_missing_pdftotext_is_named_with_how_to_install_it()
-    {
-        var extractor = new PdfExtractor(new LocalCommandRunner(), pdftotext: "/opt/nowhere/pdftotext", pdfinfo: "/opt/nowhere/pdfinfo");
-        var error = await Assert.ThrowsAsync<ExtractionException>(() =>
-            extractor.ExtractAsync(office.File("handbook/it-security.pdf"), CancellationToken.None));
-        Assert.Contains("not installed", error.Message);
-        Assert.Contains("poppler-utils", error.Message);
     }
 
     private static void WriteEncryptedPdf(string path)

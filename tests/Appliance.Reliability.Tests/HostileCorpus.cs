@@ -7,7 +7,8 @@ namespace Appliance.Reliability.Tests;
 
 /// <summary>
 /// Files built to hurt an ingester: decompression bombs, nesting deep enough to overflow a recursive
-/// walker, one 100 MB line, text that is not UTF-8, damaged and script-laden PDFs. Each file's name
+/// walker, one 100 MB line, text that is not UTF-8, damaged and script-laden PDFs, a PDF whose page
+/// tree overflows the parser's stack and one that inflates to 1.5 GB. Each file's name
 /// says what it is; <see cref="Ingestible"/> names the ones a careful ingester still indexes.
 /// </summary>
 internal static class HostileCorpus
@@ -37,6 +38,8 @@ internal static class HostileCorpus
         var pdf = File.ReadAllBytes(samplePdf);
         File.WriteAllBytes(Path.Combine(folder, "truncated.pdf"), pdf[..(pdf.Length / 2)]);
         ScriptedPdf(samplePdf, Path.Combine(folder, "scripted.pdf"));
+        Appliance.Testing.HostilePdf.DeepPageTree(Path.Combine(folder, "deep-page-tree.pdf"), "wombatpages");
+        Appliance.Testing.HostilePdf.Bomb(Path.Combine(folder, "bomb.pdf"), "wombatbomb");
         File.WriteAllText(Path.Combine(folder, "good.md"), "# Kitchen\n\nThe coffee machine is descaled on Fridays.\n");
     }
 

@@ -40,6 +40,9 @@ public sealed class HostileDocumentTests(ITestOutputHelper output)
             Assert.Contains("binary", skipped["random.txt"]);
             Assert.Contains("binary", skipped["broken-utf8.md"]);  // C1 control bytes: neither UTF-8 nor Latin-1 prose
             Assert.Contains("damaged PDF", skipped["truncated.pdf"], StringComparison.OrdinalIgnoreCase);
+            // Read in a child process: the crash and the bomb cost that process, not the ingest.
+            Assert.Contains("stack overflow", skipped["deep-page-tree.pdf"]);
+            Assert.Contains("no text", skipped["bomb.pdf"]);
             foreach (var (path, reason) in skipped) Assert.DoesNotContain("   at ", reason); // reasons, not stack traces
             foreach (var name in HostileCorpus.Ingestible.Keys) Assert.False(skipped.ContainsKey(name), $"{name} was skipped: {skipped.GetValueOrDefault(name)}");
 

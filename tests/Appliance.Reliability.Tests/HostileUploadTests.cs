@@ -90,6 +90,7 @@ public sealed class HostileUploadTests(ITestOutputHelper output) : IAsyncLifetim
             {
                 ["bomb.docx"] = "zip bomb", ["bomb.xlsx"] = "zip bomb", ["nested.html"] = "nested more than",
                 ["nested-lists.md"] = "nested more than", ["random.txt"] = "binary", ["truncated.pdf"] = "damaged PDF",
+                ["deep-page-tree.pdf"] = "stack overflow",
             };
             foreach (var (name, reason) in expected)
             {

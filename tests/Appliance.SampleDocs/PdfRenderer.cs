@@ -67,7 +67,7 @@ public static class PdfRenderer
     }
 
     /// <summary>DejaVu from the system's font folder (Debian: fonts-dejavu-core), for every family asked for.</summary>
-    private sealed class SystemFontResolver : IFontResolver
+    internal sealed class SystemFontResolver : IFontResolver
     {
         private static readonly string[] Folders = ["/usr/share/fonts/truetype/dejavu", "/Library/Fonts", "/System/Library/Fonts/Supplemental"];
 

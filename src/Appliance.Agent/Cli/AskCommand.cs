@@ -115,7 +115,7 @@ internal static class AskCommand
         Console.WriteLine(cited.Count > 0 ? "Sources (* = cited in the answer):" : "Sources the answer was given (the model cited none):");
         foreach (var source in sources)
         {
-            var page = source.GetProperty("page").ValueKind == JsonValueKind.Number ? $", page {source.GetProperty("page").GetInt32()}" : "";
+            var page = source.GetProperty("location").GetString() is { Length: > 0 } location ? $", {location}" : "";
             var section = source.GetProperty("section").GetString() is { Length: > 0 } s ? $", {s}" : "";
             var number = source.GetProperty("number").GetInt32();
             Console.WriteLine($" {(cited.Contains(number) ? '*' : ' ')}[{number}] {source.GetProperty("title").GetString()}{page}{section} ({source.GetProperty("collection_id").GetString()}/{source.GetProperty("path").GetString()})");

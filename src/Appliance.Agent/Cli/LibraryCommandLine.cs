@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Appliance.Config;
 using Appliance.Rag;
+using Appliance.Rag.Extraction;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -57,7 +58,7 @@ internal static class LibraryCommandLine
         try
         {
             return await DocumentLibrary.OpenAsync(config, directory, embeddings, NullLoggerFactory.Instance, cancellationToken,
-                access: access);
+                access: access, extractors: ExtractorCatalog.Isolated(config.Rag, ThisProgram.Command()));
         }
         catch (DocumentLibraryException e) when (e.Error == LibraryError.Busy)
         {

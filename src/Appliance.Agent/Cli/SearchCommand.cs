@@ -37,7 +37,7 @@ internal static class SearchCommand
                 Console.WriteLine(JsonSerializer.Serialize(hits.Select(h => new
                 {
                     document_id = h.DocumentId, collection = h.Citation.CollectionId, path = h.Path, title = h.Title,
-                    page = h.Page, section = h.Section, score = Math.Round(h.Score, 6),
+                    page = h.Page, recognised = h.Citation.Recognised, section = h.Section, score = Math.Round(h.Score, 6),
                     bm25 = h.Evidence.Bm25 is { } b ? Math.Round(b, 4) : (double?)null,
                     similarity = h.Evidence.Similarity is { } c ? Math.Round(c, 4) : (double?)null,
                     start_char = h.Citation.StartChar, end_char = h.Citation.EndChar, text = h.Text,
@@ -49,7 +49,7 @@ internal static class SearchCommand
             var number = 0;
             foreach (var hit in hits)
             {
-                var where = string.Join(", ", new[] { hit.Page is { } p ? $"page {p}" : null, hit.Section.Length > 0 ? hit.Section : null }.OfType<string>());
+                var where = string.Join(", ", new[] { hit.Citation.Location, hit.Section }.Where(s => s.Length > 0));
                 Console.WriteLine($"[{++number}] {hit.Title} — {hit.Citation.CollectionId}/{hit.Path}{(where.Length > 0 ? $" ({where})" : "")}  score {hit.Score:0.0000}");
                 Console.WriteLine($"    {hit.Citation.Snippet}");
             }

@@ -2,7 +2,11 @@ using Appliance.Rag;
 
 namespace Appliance.Agent.Documents;
 
-/// <summary>A citation as the page and API clients get it: where it points, and a link that opens the source there.</summary>
+/// <summary>
+/// A citation as the page and API clients get it: where it points, and a link that opens the source
+/// there. <see cref="Recognised"/> marks text read from a scan by OCR; <see cref="Location"/> says
+/// where as people read it ("page 3, recognised text").
+/// </summary>
 public sealed record CitationView(
     int? Number,
     string DocumentId,
@@ -14,10 +18,13 @@ public sealed record CitationView(
     string Snippet,
     int StartChar,
     int EndChar,
-    string Link)
+    string Link,
+    bool Recognised,
+    string Location)
 {
     public static CitationView Of(Citation c, int? number = null) =>
-        new(number, c.DocumentId, c.CollectionId, c.Path, c.Title, c.Page, c.Section, c.Snippet, c.StartChar, c.EndChar, LinkTo(c));
+        new(number, c.DocumentId, c.CollectionId, c.Path, c.Title, c.Page, c.Section, c.Snippet, c.StartChar, c.EndChar, LinkTo(c),
+            c.Recognised, c.Location);
 
     /// <summary>
     /// PDFs open at the page (#page=N, which browsers' PDF viewers follow); other text formats at the

@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Appliance.Inference;
 using Appliance.Rag;
+using Appliance.Rag.Extraction;
+using Appliance.Agent.Cli;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Appliance.Agent.Hosting;
@@ -58,7 +60,8 @@ public static class AgentHost
         DocumentLibrary library;
         try
         {
-            library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct);
+            library = await DocumentLibrary.OpenAsync(config, options.ConfigDirectory, models.Embeddings, loggers, ct,
+                extractors: ExtractorCatalog.Isolated(config.Rag, ThisProgram.Command()));
         }
         catch (DocumentLibraryException e)
         {

@@ -36,7 +36,7 @@ public static partial class AnswerComposer
         {
             var citation = source.Hit.Citation;
             user.Append('[').Append(source.Number).Append("] ").Append(citation.Title);
-            if (citation.Page is { } page) user.Append(", page ").Append(page);
+            if (citation.Location.Length > 0) user.Append(", ").Append(citation.Location);
             if (citation.Section.Length > 0) user.Append(", ").Append(citation.Section);
             user.Append(" (").Append(citation.Path).AppendLine(")");
             var text = source.Hit.Text.Length <= maxSourceChars ? source.Hit.Text : source.Hit.Text[..maxSourceChars] + "…";

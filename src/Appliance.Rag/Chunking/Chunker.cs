@@ -16,7 +16,7 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
     /// <summary>The same cutting with smaller chunks (for texts that came out too long for the embedding model).</summary>
     public Chunker WithChunkTokens(int smaller) => new(tokens, smaller, OverlapTokens);
 
-    private sealed record Unit(int Start, int End, int? Page, string Section, string TopSection, int Tokens, int Block);
+    private sealed record Unit(int Start, int End, int? Page, string Section, string TopSection, int Tokens, int Block, bool Recognised);
 
     public IReadOnlyList<Chunk> Split(ExtractedDocument document)
     {
@@ -34,7 +34,8 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
         {
             if (current.Count > 0)
             {
-                var samePage = unit.Page == current[0].Page;
+                // Recognised text is cited as such, so it never shares a chunk with the file's own text.
+                var samePage = unit.Page == current[0].Page && unit.Recognised == current[0].Recognised;
                 var sameSection = unit.Section == current[^1].Section;
                 var sameTop = unit.TopSection == current[^1].TopSection;
                 var full = currentTokens + unit.Tokens > ChunkTokens;
@@ -92,7 +93,7 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
         var end = units[^1].End;
         var section = CommonSection(units.Select(u => u.Section).Distinct().ToList())
             ?? units.GroupBy(u => u.Section).MaxBy(g => g.Sum(u => u.Tokens))!.Key;
-        return new Chunk(ordinal, text[start..end], units[0].Page, section, start, end, units.Sum(u => u.Tokens));
+        return new Chunk(ordinal, text[start..end], units[0].Page, section, start, end, units.Sum(u => u.Tokens), units[0].Recognised);
     }
 
     /// <summary>The heading path all of a chunk's parts share ("Leave › Annual leave" for two of its subsections).</summary>
@@ -115,7 +116,7 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
             var count = tokens.CountTokens(sentence);
             if (count <= ChunkTokens)
             {
-                units.Add(new Unit(offset + start, offset + end, block.Page, section, topSection, count, index));
+                units.Add(new Unit(offset + start, offset + end, block.Page, section, topSection, count, index, block.Recognised));
                 continue;
             }
             // Cut at word boundaries into pieces of about a chunk's worth of characters.
@@ -132,7 +133,7 @@ public sealed class Chunker(ITokenCounter tokens, int chunkTokens, int overlapTo
                 var part = sentence[at..stop].TrimEnd();
                 if (part.Length > 0)
                     units.Add(new Unit(offset + start + at, offset + start + at + part.Length, block.Page, section, topSection,
-                        Math.Min(ChunkTokens, tokens.CountTokens(part)), index));
+                        Math.Min(ChunkTokens, tokens.CountTokens(part)), index, block.Recognised));
                 at = stop;
                 while (at < sentence.Length && sentence[at] == ' ') at++;
             }

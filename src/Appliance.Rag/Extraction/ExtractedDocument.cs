@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Appliance.Rag.Extraction;
 
 /// <summary>
@@ -6,7 +8,11 @@ namespace Appliance.Rag.Extraction;
 /// </summary>
 public sealed record TextBlock(string Text, int? Page, IReadOnlyList<string> Sections)
 {
+    [JsonIgnore]
     public string SectionPath => string.Join(" › ", Sections);
+
+    /// <summary>Read from an image by OCR (a scan) rather than from the file's text: citations say so, since it may hold misread words.</summary>
+    public bool Recognised { get; init; }
 }
 
 /// <summary>A document reduced to text with locations, in reading order.</summary>
@@ -22,6 +28,10 @@ public sealed record ExtractedDocument(string Title, string Format, IReadOnlyLis
     /// </summary>
     public const int MaxCharacters = 32_000_000;
 
+    /// <summary>What of the file is not in <see cref="Blocks"/> and why ("page 3 scanned and not read: …"); null when nothing is missing.</summary>
+    public string? Incomplete { get; init; }
+
+    [JsonIgnore]
     public long Characters => Blocks.Sum(b => (long)b.Text.Length);
 }
 

@@ -1,3 +1,5 @@
+using Appliance.Config;
+
 namespace Appliance.Rag.Extraction;
 
 /// <summary>Turns one file format into text with locations.</summary>
@@ -8,4 +10,11 @@ public interface IDocumentExtractor
 
     /// <exception cref="ExtractionException">the file is corrupt, hostile or unsupported.</exception>
     Task<ExtractedDocument> ExtractAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same, for a collection whose documents are written in <paramref name="language"/>: formats
+    /// that read scans recognise them in it; the others have no use for it.
+    /// </summary>
+    Task<ExtractedDocument> ExtractAsync(string path, DocumentLanguage language, CancellationToken cancellationToken) =>
+        ExtractAsync(path, cancellationToken);
 }

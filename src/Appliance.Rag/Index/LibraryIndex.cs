@@ -37,7 +37,7 @@ internal sealed record TableStatistics(string CollectionId, string FtsTable, lon
 
 /// <summary>A chunk read back for a hit.</summary>
 internal sealed record StoredChunk(long Id, string DocumentId, string CollectionId, string Path, string Title,
-    int? Page, string Section, int StartChar, int EndChar, string Text);
+    int? Page, string Section, int StartChar, int EndChar, string Text, bool Recognised = false);
 
 /// <summary>
 /// The SQLite index: documents, chunks, per-collection FTS5 tables, vectors and the erasure log.
@@ -345,8 +345,8 @@ internal sealed class LibraryIndex : IDisposable
 
             var ids = new long[chunks.Count];
             using var insertChunk = Sql(connection, """
-                INSERT INTO chunks(document_id, collection_id, ordinal, page, section, start_char, end_char, tokens, title, text)
-                VALUES ($d, $c, $o, $p, $s, $start, $end, $t, $title, $text) RETURNING id
+                INSERT INTO chunks(document_id, collection_id, ordinal, page, section, start_char, end_char, tokens, title, text, recognised)
+                VALUES ($d, $c, $o, $p, $s, $start, $end, $t, $title, $text, $ocr) RETURNING id
                 """, transaction);
             var pd = insertChunk.Parameters.Add("$d", SqliteType.Text);
             var pc = insertChunk.Parameters.Add("$c", SqliteType.Text);
@@ -358,6 +358,7 @@ internal sealed class LibraryIndex : IDisposable
             var pt = insertChunk.Parameters.Add("$t", SqliteType.Integer);
             var ptitle = insertChunk.Parameters.Add("$title", SqliteType.Text);
             var ptext = insertChunk.Parameters.Add("$text", SqliteType.Text);
+            var pocr = insertChunk.Parameters.Add("$ocr", SqliteType.Integer);
             using var insertVector = Sql(connection, "INSERT INTO vectors(chunk_id, model, data) VALUES ($id, $m, $data)", transaction);
             var vid = insertVector.Parameters.Add("$id", SqliteType.Integer);
             insertVector.Parameters.AddWithValue("$m", embeddingModel ?? "");
@@ -369,7 +370,7 @@ internal sealed class LibraryIndex : IDisposable
                 pd.Value = document.Id; pc.Value = document.CollectionId; po.Value = chunk.Ordinal;
                 pp.Value = chunk.Page is { } page ? page : DBNull.Value; ps.Value = chunk.SectionPath;
                 pstart.Value = chunk.StartChar; pend.Value = chunk.EndChar; pt.Value = chunk.Tokens;
-                ptitle.Value = document.Title; ptext.Value = chunk.Text;
+                ptitle.Value = document.Title; ptext.Value = chunk.Text; pocr.Value = chunk.Recognised ? 1 : 0;
                 ids[i] = (long)insertChunk.ExecuteScalar()!;
                 if (vectors is not null)
                 {
@@ -657,7 +658,7 @@ internal sealed class LibraryIndex : IDisposable
         var found = new Dictionary<long, StoredChunk>();
         if (ids.Count == 0 || readable.Count == 0) return found;
         using var command = Sql(connection, $"""
-            SELECT c.id, c.document_id, c.collection_id, d.path, c.title, c.page, c.section, c.start_char, c.end_char, c.text
+            SELECT c.id, c.document_id, c.collection_id, d.path, c.title, c.page, c.section, c.start_char, c.end_char, c.text, c.recognised
             FROM chunks c JOIN documents d ON d.id = c.document_id
             WHERE c.id IN ({InList(ids.Count)}) AND c.collection_id IN ({InList(readable.Count, "$r")})
             """, transaction);
@@ -667,7 +668,7 @@ internal sealed class LibraryIndex : IDisposable
         while (reader.Read())
             found[reader.GetInt64(0)] = new StoredChunk(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.GetInt32(7),
-                reader.GetInt32(8), reader.GetString(9));
+                reader.GetInt32(8), reader.GetString(9), reader.GetInt64(10) != 0);
         return found;
     }
 

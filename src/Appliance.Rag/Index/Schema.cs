@@ -109,6 +109,10 @@ internal static class Schema
         -- an unchanged file without reading it (a share of 50,000 files is listed, not hashed, each time).
         ALTER TABLE documents ADD COLUMN source_modified INTEGER;
         """,
+        """
+        -- 1 when the chunk's text was read from a scan by OCR: citations say "recognised text".
+        ALTER TABLE chunks ADD COLUMN recognised INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -172,7 +172,7 @@ internal sealed class IngestionRun(
         ExtractedDocument document;
         try
         {
-            document = await extractors.For(file.FullPath)!.ExtractAsync(file.FullPath, cancellationToken);
+            document = await extractors.For(file.FullPath)!.ExtractAsync(file.FullPath, collection.Language, cancellationToken);
             if (document.Blocks.Count == 0) throw new ExtractionException("no text found in the file");
             if (document.Characters is var characters && characters > ExtractedDocument.MaxCharacters)
                 throw TextFile.TooMuchText(characters / 1_000_000.0, "million characters");
@@ -191,6 +191,8 @@ internal sealed class IngestionRun(
             return;
         }
 
+        if (document.Incomplete is { } missing)
+            logger.LogWarning("indexed {Collection}/{Path} without part of it: {Missing}", collection.Id, file.Path, missing);
         var chunks = Cut(document);
         float[][]? embedded = null;
         if (embedder is not null)

@@ -74,7 +74,7 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
             var chunk = chunks[id];
             if (!readableIds.Contains(chunk.CollectionId) || !duplicates.TryAccept(chunk.Text)) continue;
             var citation = new Citation(chunk.DocumentId, chunk.CollectionId, chunk.Path, chunk.Title, chunk.Page, chunk.Section,
-                Snippet.For(chunk.Text, terms), chunk.StartChar, chunk.EndChar);
+                Snippet.For(chunk.Text, terms), chunk.StartChar, chunk.EndChar) { Recognised = chunk.Recognised };
             hits.Add(new SearchHit(citation, score, chunk.Text) { Evidence = fused.EvidenceOf(id) });
         }
         if (reranker is not null) hits = [.. await reranker.RerankAsync(request.Query, hits, cancellationToken)];
