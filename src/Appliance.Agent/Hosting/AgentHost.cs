@@ -1,6 +1,7 @@
 using Appliance.Llama;
 using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
 using Appliance.Agent.Metrics;
@@ -32,6 +33,7 @@ public static class AgentHost
         var queryLog = await QueryLog.OpenAsync(Path.Combine(data, "querylog.db"),
             QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
         var securityEvents = await SecurityEvents.OpenAsync(Path.Combine(data, SecurityEvents.FileName), clock, ct);
+        var conversations = await ConversationStore.OpenAsync(Path.Combine(data, ConversationStore.FileName), clock, ct);
         SqliteMemoryBudget.Apply();
 
         // The library and the models start before the web host exists; they log like the rest.
@@ -93,6 +95,7 @@ public static class AgentHost
         services.AddSingleton(identity);
         services.AddSingleton(queryLog);
         services.AddSingleton(securityEvents);
+        services.AddSingleton(conversations);
         services.AddSingleton<AccessDenials>();
         services.AddSingleton(new NightlyPacks(data));
         services.AddSingleton(new EvidenceExport(config, data, queryLog, securityEvents, library, identity, clock));
@@ -105,7 +108,7 @@ public static class AgentHost
         services.AddSingleton<IngestionJobs>();
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<WebPage>();
-        services.AddHostedService(sp => new Retention(queryLog, securityEvents, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<Retention>>()));
+        services.AddHostedService(sp => new Retention(queryLog, securityEvents, conversations, config.Privacy, clock, sp.GetRequiredService<ILogger<Retention>>()));
         services.AddHostedService<EvidenceSchedule>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

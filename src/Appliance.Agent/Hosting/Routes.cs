@@ -1,5 +1,6 @@
 using Appliance.Agent.Admin;
 using Appliance.Agent.Answers;
+using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Identity;
@@ -45,6 +46,13 @@ public static class Routes
         employee.MapPost("/documents", DocumentEndpoints.UploadAsync);
         employee.MapGet("/documents/{id}/content", DocumentEndpoints.ContentAsync);
 
+        var conversations = app.MapGroup("/api/conversations").RequireAuthorization(RoleNames.Employee);  // the caller's own, nobody else's
+        conversations.MapGet("", ConversationEndpoints.ListAsync);
+        conversations.MapGet("/{id}", ConversationEndpoints.GetAsync);
+        conversations.MapPatch("/{id}", ConversationEndpoints.ChangeAsync);
+        conversations.MapDelete("/{id}", ConversationEndpoints.DeleteAsync);
+        employee.MapPost("/turns/{id:long}/rating", ConversationEndpoints.RateAsync);
+
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo
         erasure.MapDelete("/{id}", DocumentEndpoints.DeleteAsync);
 
@@ -61,6 +69,7 @@ public static class Routes
         admin.MapGet("/tokens", AdminEndpoints.TokensAsync);
         admin.MapPost("/tokens", AdminEndpoints.IssueTokenAsync);
         admin.MapDelete("/tokens/{id}", AdminEndpoints.RevokeTokenAsync);
+        admin.MapGet("/feedback", ConversationEndpoints.FeedbackAsync);                               // thumbs per collection, never a question
 
         var audit = app.MapGroup("/api/audit").RequireAuthorization(RoleNames.Dpo);
         audit.MapGet("/log", AuditEndpoints.LogAsync);
@@ -69,6 +78,7 @@ public static class Routes
         audit.MapGet("/evidence", AuditEndpoints.EvidenceAsync);                                    // live counts; also written for the nightly pack
         audit.MapGet("/packs", AuditEndpoints.Packs);                                               // signed packs the nightly job (root) shelved
         audit.MapGet("/packs/{name}", AuditEndpoints.PackAsync);
+        audit.MapDelete("/people/{name}/conversations", ConversationEndpoints.ErasePersonAsync);      // a person's erasure request
 
         var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token
         operations.MapGet("/metrics", MetricsEndpoint.GetAsync);
