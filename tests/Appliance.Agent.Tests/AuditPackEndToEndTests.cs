@@ -247,7 +247,7 @@ public sealed class AuditPackEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#audit-chain")).ToContainTextAsync("intact: 5 entries");
         await Assertions.Expect(page.Locator("#audit-latest")).ToContainTextAsync(name);
         await Assertions.Expect(page.Locator("#audit-latest")).ToContainTextAsync("signature and digests check out");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebPageTests.Artifacts, "6-dpo-audit.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.Screens, "desktop-en-audit-pack.png"), FullPage = true });
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#audit-latest a.pack-link").ClickAsync());
         Assert.Equal(name, download.SuggestedFilename);

@@ -144,7 +144,7 @@ public static class AskEndpoint
                 if (sources is null && created) await conversations.DeleteAsync(caller.Name, conversation.Id, CancellationToken.None);
                 else if (sources is not null)
                     await conversations.AppendAsync(caller.Name, conversation.Id, new NewTurn(question, sources.Searched ?? question, text.ToString(),
-                        sources.Items, [], Answerer.StoppedNotice, answerer.WritesWithTestModel, TurnOutcome.Stopped), CancellationToken.None);
+                        sources.Items, [], Answerer.StoppedNotice, answerer.WritesWithTestModel, false, TurnOutcome.Stopped), CancellationToken.None);
             }
         }
         catch
@@ -161,7 +161,7 @@ public static class AskEndpoint
 
     private static NewTurn TurnOf(string question, AnswerEvent.Sources? sources, AnswerSummary summary) =>
         new(question, summary.Searched ?? question, summary.Answer, sources?.Items ?? summary.Citations, summary.Citations, summary.Notice,
-            summary.TestModel, TurnOutcome.Answered);
+            summary.TestModel, summary.Extractive, TurnOutcome.Answered);
 
     private static IEnumerable<ChatMessage> Pair(string question, string answer) =>
         [new ChatMessage(ChatRole.User, question), new ChatMessage(ChatRole.Assistant, answer)];

@@ -35,6 +35,7 @@ public sealed record Turn(
     IReadOnlyList<CitationView> Citations,
     string Notice,
     bool TestModel,
+    bool Extractive,
     TurnOutcome Outcome,
     DateTimeOffset AskedAt,
     Rating? Rating);
@@ -51,6 +52,7 @@ public sealed record NewTurn(
     IReadOnlyList<CitationView> Citations,
     string Notice,
     bool TestModel,
+    bool Extractive,
     TurnOutcome Outcome);
 
 /// <summary>Thumbs per collection the rated answers drew on, for the admin; never a question or a comment.</summary>

@@ -49,6 +49,7 @@ public sealed class ConversationStore
                 citations TEXT NOT NULL,
                 notice TEXT NOT NULL,
                 test_model INTEGER NOT NULL,
+                extractive INTEGER NOT NULL,
                 outcome TEXT NOT NULL,
                 asked_at TEXT NOT NULL,
                 rating TEXT);
@@ -111,16 +112,16 @@ public sealed class ConversationStore
         var summary = await SummaryAsync(db, user, id, ct);
         if (summary is null) return null;
         await using var command = Sql.Prepare(db, """
-            SELECT id, question, searched, answer, sources, citations, notice, test_model, outcome, asked_at, rating
+            SELECT id, question, searched, answer, sources, citations, notice, test_model, extractive, outcome, asked_at, rating
             FROM turns WHERE conversation_id = $id ORDER BY id
             """, ("$id", id));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var turns = new List<Turn>();
         while (await reader.ReadAsync(ct))
             turns.Add(new Turn(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                Citations(reader.GetString(4)), Citations(reader.GetString(5)), reader.GetString(6), reader.GetInt64(7) != 0,
-                Enum.Parse<TurnOutcome>(reader.GetString(8)), Time.Parse(reader.GetString(9)),
-                reader.IsDBNull(10) ? null : Enum.Parse<Rating>(reader.GetString(10))));
+                Citations(reader.GetString(4)), Citations(reader.GetString(5)), reader.GetString(6), reader.GetInt64(7) != 0, reader.GetInt64(8) != 0,
+                Enum.Parse<TurnOutcome>(reader.GetString(9)), Time.Parse(reader.GetString(10)),
+                reader.IsDBNull(11) ? null : Enum.Parse<Rating>(reader.GetString(11))));
         return new Conversation(summary, turns);
     }
 
@@ -133,11 +134,11 @@ public sealed class ConversationStore
         if (await Sql.ExecuteAsync(db, "UPDATE conversations SET updated_at = $at WHERE id = $id AND user = $u", ct, ("$at", now), ("$id", id), ("$u", user)) == 0)
             return null;
         await Sql.ExecuteAsync(db, """
-            INSERT INTO turns (conversation_id, question, searched, answer, sources, citations, notice, test_model, outcome, asked_at)
-            VALUES ($c, $q, $s, $a, $src, $cit, $n, $tm, $o, $at)
+            INSERT INTO turns (conversation_id, question, searched, answer, sources, citations, notice, test_model, extractive, outcome, asked_at)
+            VALUES ($c, $q, $s, $a, $src, $cit, $n, $tm, $ex, $o, $at)
             """, ct, ("$c", id), ("$q", turn.Question), ("$s", turn.Searched), ("$a", turn.Answer),
             ("$src", JsonSerializer.Serialize(turn.Sources, Json)), ("$cit", JsonSerializer.Serialize(turn.Citations, Json)),
-            ("$n", turn.Notice), ("$tm", turn.TestModel ? 1 : 0), ("$o", turn.Outcome.ToString()), ("$at", now));
+            ("$n", turn.Notice), ("$tm", turn.TestModel ? 1 : 0), ("$ex", turn.Extractive ? 1 : 0), ("$o", turn.Outcome.ToString()), ("$at", now));
         var turnId = await Sql.ScalarAsync<long>(db, "SELECT last_insert_rowid()", ct);
         await tx.CommitAsync(ct);
         return turnId;

@@ -8,6 +8,7 @@ using Appliance.Agent.Metrics;
 using Appliance.Agent.OpenAi;
 using Appliance.Agent.Sessions;
 using Appliance.Agent.Web;
+using Appliance.Config;
 
 namespace Appliance.Agent.Hosting;
 
@@ -22,6 +23,10 @@ public static class Routes
         app.MapGet("/healthz", Health.Get).AllowAnonymous();
         app.MapGet("/", (WebPage page, HttpContext c) => page.Serve(c)).AllowAnonymous();               // 401 + sign-in form without a session
         app.MapPost("/api/session", SessionEndpoints.SignInAsync).AllowAnonymous();                   // 401 unless name and password check out
+
+        var installable = app.MapGroup("").RequireAuthorization(RoleNames.Employee);                  // the page's icon and web app manifest
+        installable.MapGet("/icon.svg", WebPage.Icon);
+        installable.MapGet("/manifest.webmanifest", (WebPage page, ApplianceConfig config) => page.Manifest(config));
 
         var session = app.MapGroup("/api/session").RequireAuthorization();                           // anyone signed in
         session.MapGet("", SessionEndpoints.Current);
@@ -45,13 +50,14 @@ public static class Routes
         employee.MapGet("/documents", DocumentEndpoints.ListAsync);
         employee.MapPost("/documents", DocumentEndpoints.UploadAsync);
         employee.MapGet("/documents/{id}/content", DocumentEndpoints.ContentAsync);
+        employee.MapGet("/documents/{id}/text", DocumentEndpoints.TextAsync);                          // the citation viewer's text
 
         var conversations = app.MapGroup("/api/conversations").RequireAuthorization(RoleNames.Employee);  // the caller's own, nobody else's
         conversations.MapGet("", ConversationEndpoints.ListAsync);
         conversations.MapGet("/{id}", ConversationEndpoints.GetAsync);
         conversations.MapPatch("/{id}", ConversationEndpoints.ChangeAsync);
         conversations.MapDelete("/{id}", ConversationEndpoints.DeleteAsync);
-        employee.MapPost("/turns/{id:long}/rating", ConversationEndpoints.RateAsync);
+        employee.MapPost("/turns/{id}/rating", ConversationEndpoints.RateAsync);
 
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo
         erasure.MapDelete("/{id}", DocumentEndpoints.DeleteAsync);
