@@ -61,6 +61,21 @@ public sealed class ConversationTests(AgentFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await lars.PostAsJsonAsync($"/api/turns/{turnId}/rating", new { rating = "down" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await lars.DeleteAsync($"/api/conversations/{conversation}")).StatusCode);
 
+        // Exported for the file note, in the reader's language, with the sources and the test-model notice.
+        var markdown = await emil.GetStringAsync($"/api/conversations/{conversation}/export?format=markdown&lang=de");
+        Assert.Contains("# How many vacation days do I have?", markdown);
+        Assert.Contains("## Frage 3", markdown);
+        Assert.Contains("> Who approves that?", markdown);
+        Assert.Contains("**Quellen**", markdown);
+        Assert.Contains("holidays.md", markdown);
+        Assert.Contains("TESTMODELL", markdown);
+        using var pdf = await emil.GetAsync($"/api/conversations/{conversation}/export?format=pdf");
+        Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+        var text = await PdfTextAsync(await pdf.Content.ReadAsByteArrayAsync());
+        Assert.Contains("Who approves that?", text);
+        Assert.Contains("holidays.md", text);
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.GetAsync($"/api/conversations/{conversation}/export?format=pdf")).StatusCode);
+
         var renamed = await emil.PatchAsJsonAsync($"/api/conversations/{conversation}", new { title = "Vacation carry-over" });
         Assert.Equal("Vacation carry-over", (await renamed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         Assert.Equal(HttpStatusCode.NoContent, (await emil.DeleteAsync($"/api/conversations/{conversation}")).StatusCode);
@@ -126,6 +141,21 @@ public sealed class ConversationTests(AgentFixture fixture)
         Assert.Contains("10000", problem.GetProperty("detail").GetString());
         using var blank = await emil.PostAsJsonAsync("/api/ask", new { question = " \n\t " });
         Assert.Equal("question_empty", (await blank.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    /// <summary>The text of a PDF as poppler's pdftotext reads it (Debian's poppler-utils, as the library's PDF tests use).</summary>
+    private static async Task<string> PdfTextAsync(byte[] pdf)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/pdftotext", ["-", "-"])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true,
+        })!;
+        await process.StandardInput.BaseStream.WriteAsync(pdf);
+        process.StandardInput.Close();
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        return text;
     }
 
     private static int Down(JsonElement counts, string collection) =>

@@ -34,6 +34,18 @@ public sealed partial class WebPageTests(AgentFixture fixture, Browser browser) 
         await Assertions.Expect(page.Locator("#ai-notice")).ToContainTextAsync("AI-generated");
         await Assertions.Expect(page.Locator("#test-model-banner")).ToContainTextAsync("meaningless");
 
+        // A blank question is refused saying so; an over-long one is refused with its length, never cut.
+        await page.Keyboard.TypeAsync("   ");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#ask-error")).ToHaveTextAsync("Type a question first.");
+        await page.FillAsync("#question", new string('a', 10_000));
+        await Assertions.Expect(page.Locator("#question-count")).ToHaveTextAsync("10,000 / 4,000 characters");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#ask-error")).ToContainTextAsync("up to 4,000 characters; yours has 10,000");
+        Assert.Equal(10_000, (await page.InputValueAsync("#question")).Length);
+        await Assertions.Expect(page.Locator("#turns .turn")).ToHaveCountAsync(0);
+        await page.FillAsync("#question", "");
+
         // Shift+Enter is a new line, Enter sends.
         await Browser.CapAnswersAsync(page, 16);
         await page.Keyboard.TypeAsync("What is kept in escrow");

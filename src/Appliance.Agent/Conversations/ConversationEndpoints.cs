@@ -43,6 +43,31 @@ public static class ConversationEndpoints
         return await store.SummaryAsync(caller.Name, id, ct) is { } summary ? TypedResults.Ok(summary) : NotFound();
     }
 
+    /// <summary>GET /api/conversations/{id}/export?format=markdown|pdf&amp;lang=de: the conversation with its citations, for the file note.</summary>
+    public static async Task<IResult> ExportAsync(string id, string? format, string? lang, HttpContext context, ConversationStore store,
+        ConversationExport export, Config.ApplianceConfig config, CancellationToken ct)
+    {
+        var caller = Caller.From(context.User);
+        if (await store.GetAsync(caller.Name, id, ct) is not { } conversation) return NotFound();
+        var language = Web.PageStrings.Language(lang);
+        var name = FileName(conversation.Summary.Title);
+        return format switch
+        {
+            null or "markdown" => TypedResults.File(System.Text.Encoding.UTF8.GetBytes(export.Markdown(conversation, language, config.Appliance.Name, caller.DisplayName)),
+                "text/markdown; charset=utf-8", name + ".md"),
+            "pdf" => TypedResults.File(export.Pdf(conversation, language, config.Appliance.Name, caller.DisplayName), "application/pdf", name + ".pdf"),
+            _ => TypedResults.Problem(statusCode: 400, title: "unknown format", detail: "format is markdown or pdf"),
+        };
+    }
+
+    /// <summary>A file name from the title: letters, digits and dashes only.</summary>
+    private static string FileName(string title)
+    {
+        var name = new string([.. title.Select(c => char.IsLetterOrDigit(c) ? c : '-')]).Trim('-');
+        while (name.Contains("--", StringComparison.Ordinal)) name = name.Replace("--", "-", StringComparison.Ordinal);
+        return name.Length == 0 ? "conversation" : name.Length <= 60 ? name : name[..60].TrimEnd('-');
+    }
+
     public static async Task<IResult> DeleteAsync(string id, HttpContext context, ConversationStore store, CancellationToken ct) =>
         await store.DeleteAsync(Caller.From(context.User).Name, id, ct) ? TypedResults.NoContent() : NotFound();
 

@@ -107,6 +107,8 @@ public static class AgentHost
         services.AddSingleton<Answerer>();
         services.AddSingleton<IngestionJobs>();
         services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<PageStrings>();
+        services.AddSingleton<ConversationExport>();
         services.AddSingleton<WebPage>();
         services.AddHostedService(sp => new Retention(queryLog, securityEvents, conversations, config.Privacy, clock, sp.GetRequiredService<ILogger<Retention>>()));
         services.AddHostedService<EvidenceSchedule>();

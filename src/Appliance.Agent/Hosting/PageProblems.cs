@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace Appliance.Agent.Hosting;
 
 /// <summary>
@@ -13,8 +15,11 @@ public static class PageProblems
     public const string Busy = "busy";
     public const string PromptTooLong = "prompt_too_long";
     public const string FileTooLarge = "file_too_large";
+    public const string SignInFailed = "sign_in_failed";
+    public const string AccountLocked = "account_locked";
+    public const string DirectoryUnavailable = "directory_unavailable";
 
-    public static IResult Result(int status, string title, string detail, string code, Dictionary<string, object?>? values = null)
+    public static ProblemHttpResult Result(int status, string title, string detail, string code, Dictionary<string, object?>? values = null)
     {
         var extensions = new Dictionary<string, object?>(values ?? []) { ["code"] = code };
         return TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: extensions);

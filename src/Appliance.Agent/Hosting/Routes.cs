@@ -57,6 +57,7 @@ public static class Routes
         conversations.MapGet("/{id}", ConversationEndpoints.GetAsync);
         conversations.MapPatch("/{id}", ConversationEndpoints.ChangeAsync);
         conversations.MapDelete("/{id}", ConversationEndpoints.DeleteAsync);
+        conversations.MapGet("/{id}/export", ConversationEndpoints.ExportAsync);                      // Markdown or PDF with its citations
         employee.MapPost("/turns/{id}/rating", ConversationEndpoints.RateAsync);
 
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo

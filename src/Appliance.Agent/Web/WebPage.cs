@@ -1,7 +1,5 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Appliance.Config;
 
 namespace Appliance.Agent.Web;
@@ -14,20 +12,15 @@ namespace Appliance.Agent.Web;
 /// </summary>
 public sealed class WebPage
 {
-    /// <summary>The page's languages: one strings file each in Web/Page/strings, English first (the fallback for a missing string).</summary>
-    public static readonly IReadOnlyList<string> Languages = ["en", "de", "fr", "it"];
-
     private readonly string _template;
 
-    public WebPage()
+    public WebPage(PageStrings strings)
     {
-        var strings = new JsonObject();
-        foreach (var language in Languages) strings[language] = JsonNode.Parse(Resource($"strings/{language}.json"));
         var html = Resource("index.html");
         _template = html
             .Replace("/*{{style}}*/", Resource("app.css"), StringComparison.Ordinal)
             // Inside a JSON script block, "</" could end the block early; JSON allows it escaped.
-            .Replace("/*{{strings}}*/", strings.ToJsonString().Replace("</", "<\\/", StringComparison.Ordinal), StringComparison.Ordinal)
+            .Replace("/*{{strings}}*/", strings.Json().Replace("</", "<\\/", StringComparison.Ordinal), StringComparison.Ordinal)
             .Replace("/*{{script}}*/", Resource("app.js"), StringComparison.Ordinal)
             // Inlined, so the sign-in page asks for nothing it would be refused.
             .Replace("{{icon}}", "data:image/svg+xml," + Uri.EscapeDataString(Resource("icon.svg").Trim()), StringComparison.Ordinal);
@@ -63,11 +56,5 @@ public sealed class WebPage
         icons = new[] { new { src = "/icon.svg", sizes = "any", type = "image/svg+xml", purpose = "any" } },
     }), "application/manifest+json");
 
-    private static string Resource(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("page/" + name)
-            ?? throw new InvalidOperationException($"the web page resource {name} is missing from the build");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    private static string Resource(string name) => PageStrings.Resource(name);
 }

@@ -66,6 +66,7 @@ function setLanguage(code) {
   if (state.session) {
     renderNav();
     renderScope();
+    renderExport();
     route();
   }
 }
@@ -115,7 +116,7 @@ async function problem(response) {
   const error = p.error || {};
   if (p.code && (catalog.en['error.' + p.code])) {
     if (p.code === 'busy' && !p.retry_after) return t('error.busyNow');
-    return t('error.' + p.code, p);
+    return t('error.' + p.code, { ...p, until: p.until ? when(p.until) : undefined });
   }
   return t('error.generic', { detail: p.detail || p.title || error.message || response.statusText || ('HTTP ' + response.status) });
 }
@@ -565,6 +566,7 @@ async function ask(question, regenerating) {
         if (data.conversation && (!state.conversation || state.conversation.id !== data.conversation.id)) {
           state.conversation = data.conversation;
           history.replaceState(null, '', '#ask/' + data.conversation.id);
+          renderExport();
         }
       } else if (name === 'delta') view.append(data.text);
       else if (name === 'done') {
@@ -648,7 +650,17 @@ async function openConversation(id) {
   $('sidebar').classList.remove('open');
 }
 
+function renderExport() {
+  const conversation = state.conversation;
+  $('export').hidden = !conversation || !state.status || !state.status.history;
+  if (!conversation) return;
+  const base = '/api/conversations/' + encodeURIComponent(conversation.id) + '/export?lang=' + state.lang + '&format=';
+  $('export-markdown').href = base + 'markdown';
+  $('export-pdf').href = base + 'pdf';
+}
+
 function markCurrent() {
+  renderExport();
   for (const item of document.querySelectorAll('#conversations li'))
     item.classList.toggle('current', !!state.conversation && item.dataset.id === state.conversation.id);
 }
