@@ -56,6 +56,16 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Assertions.Expect(turns.Nth(2).Locator(".thumb-down")).ToHaveAttributeAsync("aria-pressed", "true");
         await Browser.ShotAsync(page, "desktop-en-conversation");
 
+        // Regenerate asks the last question again in place of its answer.
+        await turns.Nth(2).Locator(".regenerate").ClickAsync();
+        await Assertions.Expect(turns).ToHaveCountAsync(3);
+        await Assertions.Expect(turns.Nth(2).Locator(".actions")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(turns.Nth(2).Locator(".question")).ToHaveTextAsync("Who approves that?");
+        await turns.Nth(2).Locator(".thumb-down").ClickAsync();
+        await turns.Nth(2).Locator(".feedback-comment").FillAsync("still not about carry-over");
+        await turns.Nth(2).Locator(".feedback-form button[type=submit]").ClickAsync();
+        await Assertions.Expect(turns.Nth(2).Locator(".feedback-form")).ToHaveCountAsync(0);
+
         // A reload comes back to the same conversation; the sidebar lists it under its first question.
         await page.ReloadAsync();
         await Assertions.Expect(turns).ToHaveCountAsync(3);
@@ -65,7 +75,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
 
         await page.ClickAsync("#new-conversation");
         await Assertions.Expect(turns).ToHaveCountAsync(0);
-        await page.FillAsync("#history-search", "approves");
+        await page.RunAndWaitForResponseAsync(() => page.FillAsync("#history-search", "approves"), r => r.Url.EndsWith("/api/conversations?q=approves", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("#conversations li")).ToHaveCountAsync(1);
         await item.Locator(".open-conversation").ClickAsync();
         await Assertions.Expect(turns).ToHaveCountAsync(3);
@@ -79,7 +89,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await renamed.Locator(".delete").ClickAsync();
         await page.Locator("#conversations .confirm-delete").ClickAsync();
         await Assertions.Expect(turns).ToHaveCountAsync(0);
-        await page.FillAsync("#history-search", "");
+        await page.RunAndWaitForResponseAsync(() => page.FillAsync("#history-search", ""), r => r.Url.EndsWith("/api/conversations", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("#conversations li", new() { HasText = "Vacation carry-over" })).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }

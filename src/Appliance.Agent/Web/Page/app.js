@@ -668,11 +668,13 @@ function markCurrent() {
 let searchTimer = 0;
 $('history-search').addEventListener('input', () => {
   clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => loadHistory().catch((e) => console.error(e)), 250);
+  searchTimer = setTimeout(() => loadHistory(true).catch((e) => console.error(e)), 250);
 });
 
-async function loadHistory() {
+// A list refreshed on its own (after an answer) leaves a title being renamed or deleted alone.
+async function loadHistory(force) {
   if (!state.status) return;
+  if (!force && $('conversations').querySelector('form')) return;
   if (!state.status.history) {
     $('history-note').textContent = t('history.off');
     $('history-search').hidden = true;
@@ -715,7 +717,7 @@ function historyItem(conversation) {
       event.preventDefault();
       await api('DELETE', '/api/conversations/' + encodeURIComponent(conversation.id));
       if (state.conversation && state.conversation.id === conversation.id) newConversation();
-      await loadHistory();
+      await loadHistory(true);
     });
     li.replaceChildren(form);
   };
