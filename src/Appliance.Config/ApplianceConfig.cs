@@ -357,6 +357,19 @@ public sealed record PrivacySettings
 
     [Doc("the DPIA screening answers (Art. 35)")]
     public DpiaAnswers Dpia { get; init; } = new();
+
+    [Doc("employees' conversation history on the web page")]
+    public HistorySettings History { get; init; } = new();
+}
+
+/// <summary>Whether the box keeps each employee's conversations (questions, answers, citations) and for how long.</summary>
+public sealed record HistorySettings
+{
+    [Doc("keep conversations so each employee can reopen their own; off = nothing is stored, a conversation lasts as long as the page")]
+    public bool Enabled { get; init; } = true;
+
+    [Doc("days after a conversation's last question before it is purged"), Range(1, 3650)]
+    public int RetentionDays { get; init; } = 90;
 }
 
 public sealed record Party

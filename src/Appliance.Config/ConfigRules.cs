@@ -46,9 +46,22 @@ internal static class ConfigRules
         if (config.Inference.Backend == InferenceBackend.OpenAi && config.Inference.Upstreams.Count == 0)
             yield return at.ErrorAt("inference.upstreams", "is empty while inference.backend is openai (expected at least one upstream URL)");
 
+        // A NUL cannot be in a file name on any system the box runs on; .NET refuses such paths outright.
+        var unusable = false;
+        foreach (var (field, path) in new[] { ("storage.root", config.Storage?.Root), ("storage.models", config.Storage?.Models), ("storage.data", config.Storage?.Data) })
+            if (path?.Contains('\0') == true)
+            {
+                unusable = true;
+                yield return at.ErrorAt(field, "contains a NUL character (expected a folder path)");
+            }
         foreach (var (name, model) in Models(config.Models))
         {
-            if (model.File is null) continue;
+            if (model.File is null || unusable) continue;
+            if (model.File.Contains('\0'))
+            {
+                yield return at.ErrorAt($"models.{name}.file", "contains a NUL character (expected a file path)");
+                continue;
+            }
             var onBox = ConfigPaths.ModelFile(config, model, configDirectory);
             var looked = modelFolders.Select(f => Path.Combine(f, Path.GetFileName(model.File))).Prepend(onBox).ToList();
             if (model.Source is null && !looked.Any(File.Exists))
@@ -61,7 +74,9 @@ internal static class ConfigRules
             yield return at.ErrorAt(tls.Certificate is null ? "network.tls.certificate" : "network.tls.key",
                 "is missing (expected certificate and key together, or neither for a self-signed certificate)");
         foreach (var (field, file) in new[] { ("certificate", tls.Certificate), ("key", tls.Key) })
-            if (tls.Enabled && file is not null && !File.Exists(ConfigPaths.Resolve(configDirectory, file)))
+            if (tls.Enabled && file is not null && file.Contains('\0'))
+                yield return at.ErrorAt($"network.tls.{field}", "contains a NUL character (expected a PEM file path)");
+            else if (tls.Enabled && file is not null && !File.Exists(ConfigPaths.Resolve(configDirectory, file)))
                 yield return at.ErrorAt($"network.tls.{field}", $"'{file}' does not exist (expected a PEM file)");
     }
 

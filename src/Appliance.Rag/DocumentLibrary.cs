@@ -265,6 +265,18 @@ public sealed class DocumentLibrary : IDisposable
         Task.FromResult(_index.Documents([.. Readable(callerGroups).Select(c => c.Id)]));
 
     /// <summary>
+    /// A document's text as it was indexed, with each passage's place (page, section, character span):
+    /// what a citation's offsets point into. Null when the document does not exist or the caller may not read it.
+    /// </summary>
+    public Task<DocumentText?> TextAsync(string documentId, IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken)
+    {
+        var readable = Readable(callerGroups).Select(c => c.Id).ToList();
+        if (_index.Documents(readable, documentId).FirstOrDefault() is not { } document) return Task.FromResult<DocumentText?>(null);
+        return Task.FromResult<DocumentText?>(DocumentText.FromChunks(document,
+            _index.DocumentChunks(documentId, readable).Select(c => (new DocumentPassage(c.Page, c.Section, c.StartChar, c.EndChar), c.Text))));
+    }
+
+    /// <summary>
     /// Erases a document: chunks, vectors and full-text rows in one transaction with secure_delete,
     /// plus an erasure record. An uploaded file is deleted too; a file in a source folder is kept out
     /// of later syncs until its content changes (the appliance never deletes files on office shares).

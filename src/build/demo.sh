@@ -49,6 +49,8 @@ set -e
 echo "(exit code $code: 2 means changes pending)"
 echo "\$ bin/provision apply -c $pbox/appliance.yaml --target sandbox:$pbox/mac --yes   (last lines)"
 bin/provision apply -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" --yes | tail -4
+echo "\$ brew install tesseract tesseract-lang   # by hand on the Mac, as plan said: OCR for scans (simulated Homebrew)"
+"$pbox/mac/.simulated-macos/bin/brew" install tesseract tesseract-lang | grep -v '^simulated macOS'
 echo "\$ bin/provision verify -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (firewall proof and summary)"
 bin/provision verify -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^pass  flow\.|^FAIL|passed,'
 

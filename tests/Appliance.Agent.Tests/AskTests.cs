@@ -27,7 +27,8 @@ public sealed class AskTests(AgentFixture fixture)
         Assert.Equal("done", events[^1].Event);
         var sources = events[0].Data.GetProperty("citations").EnumerateArray().ToList();
         var holidays = sources.First(c => c.GetProperty("path").GetString() == "holidays.md");
-        Assert.StartsWith($"/api/documents/{holidays.GetProperty("document_id").GetString()}/content#", holidays.GetProperty("link").GetString());
+        Assert.Equal($"/#view/{holidays.GetProperty("document_id").GetString()}/{holidays.GetProperty("start_char").GetInt32()}/{holidays.GetProperty("end_char").GetInt32()}",
+            holidays.GetProperty("link").GetString());
         var done = events[^1].Data;
         // Whatever the model cites must be one of the numbered sources it was given.
         foreach (var cited in done.GetProperty("citations").EnumerateArray())

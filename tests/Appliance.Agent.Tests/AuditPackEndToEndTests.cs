@@ -49,6 +49,10 @@ public sealed class AuditPackEndToEndTests : IAsyncLifetime
             .Replace($"models: \"{TestModels.TestModels.Folder}\"", "models: models"));
         var apply = await ProvisionAsync("apply", "-c", _provisionConfig, "--target", "sandbox:" + Sandbox, "--models-from", TestModels.TestModels.Folder, "--yes");
         Assert.True(apply.ExitCode == 0, apply.StandardOutput + apply.StandardError);
+        // What plan told the admin to do by hand for scans: Tesseract and its languages from Homebrew.
+        var brew = Path.Combine(Sandbox, ".simulated-macos", "bin", "brew");
+        foreach (var formula in new[] { "tesseract", "tesseract-lang" })
+            (await new LocalCommandRunner().RunAsync(Command.Of(brew, "install", formula), CancellationToken.None)).EnsureSuccess();
         _agent = await RunningAgent.StartAsync(_office);
     }
 
@@ -247,7 +251,7 @@ public sealed class AuditPackEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#audit-chain")).ToContainTextAsync("intact: 5 entries");
         await Assertions.Expect(page.Locator("#audit-latest")).ToContainTextAsync(name);
         await Assertions.Expect(page.Locator("#audit-latest")).ToContainTextAsync("signature and digests check out");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebPageTests.Artifacts, "6-dpo-audit.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.Screens, "desktop-en-audit-pack.png"), FullPage = true });
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#audit-latest a.pack-link").ClickAsync());
         Assert.Equal(name, download.SuggestedFilename);

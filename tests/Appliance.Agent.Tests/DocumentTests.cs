@@ -25,7 +25,7 @@ public sealed class DocumentTests(AgentFixture fixture)
     }
 
     [Fact]
-    public async Task Search_returns_cited_chunks_with_a_link_that_opens_the_source()
+    public async Task Search_returns_cited_chunks_with_a_link_to_the_cited_span_whose_text_is_the_chunk()
     {
         using var lars = _agent.As("lars");
         using var response = await lars.PostAsJsonAsync("/api/search", new { query = "escrow arbitration merger" });
@@ -33,11 +33,19 @@ public sealed class DocumentTests(AgentFixture fixture)
         var hits = await response.Content.ReadFromJsonAsync<JsonElement>();
         // The test embedding model has random weights, so only the lexical half of the ranking means
         // anything: the document is among the hits, not necessarily first.
-        var top = hits.EnumerateArray().Select(h => h.GetProperty("citation")).First(c => c.GetProperty("path").GetString() == "mueller-merger.md");
-        var link = top.GetProperty("link").GetString()!;
-        Assert.StartsWith("/api/documents/", link);
-        using var source = await lars.GetAsync(link.Split('#')[0]);
+        var hit = hits.EnumerateArray().First(h => h.GetProperty("citation").GetProperty("path").GetString() == "mueller-merger.md");
+        var top = hit.GetProperty("citation");
+        var (id, start, end) = (top.GetProperty("document_id").GetString()!, top.GetProperty("start_char").GetInt32(), top.GetProperty("end_char").GetInt32());
+        Assert.Equal($"/#view/{id}/{start}/{end}", top.GetProperty("link").GetString());
+        var text = await lars.GetFromJsonAsync<JsonElement>($"/api/documents/{id}/text");
+        Assert.Equal(hit.GetProperty("text").GetString(), text.GetProperty("text").GetString()![start..end]);
+        using var emil = _agent.As("emil");
+        Assert.Equal(HttpStatusCode.NotFound, (await emil.GetAsync($"/api/documents/{id}/text")).StatusCode);
+
+        // The file itself is a download, never rendered in the agent's origin.
+        using var source = await lars.GetAsync($"/api/documents/{id}/content");
         Assert.Equal(HttpStatusCode.OK, source.StatusCode);
+        Assert.Equal("attachment", source.Content.Headers.ContentDisposition?.DispositionType);
         Assert.Contains("Müller AG merger", await source.Content.ReadAsStringAsync());
         Assert.Equal("sandbox; default-src 'none'", source.Headers.GetValues("Content-Security-Policy").Single());
     }
@@ -77,7 +85,9 @@ public sealed class DocumentTests(AgentFixture fixture)
         using var lars = _agent.As("lars");
         using var response = await lars.PostAsync("/api/documents?collection=clients&name=huge.txt", new ByteArrayContent(new byte[1024 * 1024 + 10]));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("max_upload_mb", await response.Content.ReadAsStringAsync());
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("files can be up to 1 MB", problem.GetProperty("detail").GetString());
+        Assert.Equal("file_too_large", problem.GetProperty("code").GetString());
         Assert.DoesNotContain("huge.txt", await lars.GetStringAsync("/api/documents"));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Conversations;
 using Appliance.Audit.Evidence;
 using Appliance.Audit.Pack;
 using Appliance.Config;
@@ -223,20 +224,29 @@ public sealed class QueryLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Retention_purges_the_query_log_and_the_security_events_and_counts_both()
+    public async Task Retention_purges_the_query_log_the_security_events_and_old_conversations_and_counts_each()
     {
         var log = await FilledAsync(4);
         var events = await SecurityEvents.OpenAsync(Path.Combine(_office.DataFolder, SecurityEvents.FileName), TimeProvider.System, CancellationToken.None);
         await events.RecordSignInAsync("emil", SignInOutcomes.SignedIn, CancellationToken.None);
         await events.RecordDenialAsync(null, "/api/status", "401 not signed in", CancellationToken.None);
+        var conversations = await ConversationStore.OpenAsync(Path.Combine(_office.DataFolder, ConversationStore.FileName), TimeProvider.System, CancellationToken.None);
+        var old = await conversations.CreateAsync("emil", "How many vacation days do I have?", null, CancellationToken.None);
 
         var monthLater = new ShiftedClock(TimeSpan.FromDays(31));
-        await new Retention(log, events, 30, monthLater, Microsoft.Extensions.Logging.Abstractions.NullLogger<Retention>.Instance).PurgeAsync(CancellationToken.None);
+        var privacy = _office.Config.Privacy with { RetentionDays = 30, History = new HistorySettings { RetentionDays = 30 } };
+        var recent = await (await ConversationStore.OpenAsync(Path.Combine(_office.DataFolder, ConversationStore.FileName), monthLater, CancellationToken.None))
+            .CreateAsync("emil", "Where do I park?", null, CancellationToken.None);
+        await new Retention(log, events, conversations, privacy, monthLater, Microsoft.Extensions.Logging.Abstractions.NullLogger<Retention>.Instance)
+            .PurgeAsync(CancellationToken.None);
 
         var purges = await events.PurgesAsync(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None);
-        Assert.Equal([(RetentionLogs.QueryLog, 4L), (RetentionLogs.SecurityEvents, 2L)], purges.Select(p => (p.Log, p.EntriesRemoved)));
+        Assert.Equal([(RetentionLogs.QueryLog, 4L), (RetentionLogs.SecurityEvents, 2L), (RetentionLogs.Conversations, 1L)],
+            purges.Select(p => (p.Log, p.EntriesRemoved)));
         Assert.Empty(await events.SignInsAsync(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None));
         Assert.True((await log.VerifyAsync(CancellationToken.None)).Intact);
+        Assert.Equal([recent.Id], (await conversations.ListAsync("emil", null, CancellationToken.None)).Select(c => c.Id));
+        Assert.Null(await conversations.GetAsync("emil", old.Id, CancellationToken.None));
     }
 
     /// <summary>The real clock, moved: "a month from now" for the retention job.</summary>

@@ -21,19 +21,20 @@ public sealed class TestOffice : IDisposable
     /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
     /// <param name="storageRoot">storage.root, relative to the office folder (e.g. inside a sandbox-provisioned box)</param>
     public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8, bool tls = false,
-        string storageRoot = ".", int chatContext = 2048, int agentPort = 8443)
+        string storageRoot = ".", int chatContext = 2048, int agentPort = 8443, bool history = true)
     {
         var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         if (tls) SelfSignedCertificate.WritePem(Path.Combine(folder, "tls"));
-        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot, chatContext, agentPort);
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot, chatContext, agentPort, history);
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
         OfficeDocuments.WriteTo(folder);
         return new TestOffice(folder, file, ConfigLoader.Load(file).Require());
     }
 
-    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls, string storageRoot, int chatContext, int agentPort) => $$"""
+    private static string Yaml(string queryLog, string? ldap, int lockoutAttempts, int parallel, int queueLimit, bool tls, string storageRoot, int chatContext, int agentPort,
+        bool history) => $$"""
         appliance:
           name: "Test office"
           hostname: ai-box.test.lan
@@ -82,6 +83,7 @@ public sealed class TestOffice : IDisposable
           dpo: { name: Dora DPO, contact: dpo@test.example }
           query_log: {{queryLog}}
           retention_days: 30
+          history: { enabled: {{(history ? "true" : "false")}} }
           legal_basis: "Art. 6(1)(f) GDPR"
         storage:
           root: "{{storageRoot}}"

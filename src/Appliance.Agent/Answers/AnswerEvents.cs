@@ -10,7 +10,8 @@ namespace Appliance.Agent.Answers;
 /// </summary>
 public abstract record AnswerEvent
 {
-    public sealed record Sources(IReadOnlyList<CitationView> Items) : AnswerEvent;
+    /// <param name="Searched">what retrieval searched: the question, or a follow-up made standalone; null for a plain chat</param>
+    public sealed record Sources(IReadOnlyList<CitationView> Items, string? Searched) : AnswerEvent;
     public sealed record Delta(string Text) : AnswerEvent;
     public sealed record Done(AnswerSummary Summary, ChatFinishReason? Finish) : AnswerEvent;
     public sealed record Refused(Refusal Refusal) : AnswerEvent;
@@ -32,4 +33,8 @@ public sealed record AnswerSummary(
     string Notice,
     AnswerUsage Usage,
     AnswerTiming Timing,
-    IReadOnlyList<string> RetrievedDocumentIds);
+    IReadOnlyList<string> RetrievedDocumentIds)
+{
+    /// <summary>What retrieval searched: the question, or the follow-up made standalone (null for a plain chat).</summary>
+    public string? Searched { get; init; }
+}

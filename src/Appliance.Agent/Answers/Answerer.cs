@@ -36,62 +36,99 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
     public const string AiNotice = "This answer was written by an AI from the documents cited; check the sources before relying on it.";
     public const string TestModelNotice = "TEST MODEL: the answer text comes from a generated model with random weights and is meaningless; the retrieved sources are real.";
     public const string ExtractiveNotice = "Extractive answer: passages quoted from the documents, no model involved.";
+    public const string StoppedNotice = "Stopped: the answer ends where its asker pressed Stop.";
     public const int DefaultMaxAnswerTokens = 384;
     public const int MaxAnswerTokensCeiling = 2048;
+
+    /// <summary>Whether answers come from a generated test model (their text is meaningless).</summary>
+    public bool WritesWithTestModel => models.ChatIsTestModel;
 
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         await denials.HeldBackAsync(request.Caller, request.Route, request.Collections, library, config);
-        var hits = await library.SearchAsync(new SearchRequest(request.Question, request.Caller.Groups.ToList()) { Collections = request.Collections }, ct);
+        var searched = await SearchedAsync(request, ct);
+        var hits = await library.SearchAsync(new SearchRequest(searched, request.Caller.Groups.ToList()) { Collections = request.Collections }, ct);
 
         if (models.Chat is null || hits.Count == 0)
         {
-            var extractive = AnswerComposer.Extractive(request.Question, hits);
+            var extractive = AnswerComposer.Extractive(searched, hits);
             var shown = hits.Take(3).ToList();
-            yield return new AnswerEvent.Sources(Numbered(shown));
+            yield return new AnswerEvent.Sources(Numbered(shown), searched);
             yield return new AnswerEvent.Delta(extractive.Text);
             var total = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             yield return new AnswerEvent.Done(new AnswerSummary(extractive.Text, Cited(extractive.Citations), true, false, ExtractiveNotice,
-                new AnswerUsage(0, 0), new AnswerTiming(total, total, 0), DocumentIds(shown)), ChatFinishReason.Stop);
+                new AnswerUsage(0, 0), new AnswerTiming(total, total, 0), DocumentIds(shown)) { Searched = searched }, ChatFinishReason.Stop);
             yield break;
         }
 
         var budget = models.Chat.GetService<PromptBudget>();
-        var prompt = budget is null ? AnswerComposer.BuildPrompt(request.Question, hits) : FitPrompt(request, hits, budget);
+        var (prompt, earlier) = budget is null ? (AnswerComposer.BuildPrompt(request.Question, hits), request.EarlierTurns) : FitPrompt(request, hits, budget);
         if (prompt is null)
         {
-            var bare = budget!.CountTokens(Messages(AnswerComposer.BuildPrompt(request.Question, []), request.EarlierTurns));
+            var bare = budget!.CountTokens(Messages(AnswerComposer.BuildPrompt(request.Question, []), []));
             yield return new AnswerEvent.Refused(new Refusal(RefusalReason.PromptTooLong,
                 $"the question takes {bare} tokens; with its best source and room for the answer it does not fit this model's context of " +
-                $"{budget.ContextTokens} tokens (shorten the question or the conversation)"));
+                $"{budget.ContextTokens} tokens (shorten the question)"));
             yield break;
         }
-        await foreach (var e in GenerateAsync(Messages(prompt, request.EarlierTurns), request.Options, prompt.Sources, started, ct))
+        await foreach (var e in GenerateAsync(Messages(prompt, earlier), request.Options, prompt.Sources, searched, started, ct))
             yield return e;
+    }
+
+    /// <summary>
+    /// What to search for: the question itself, or — after earlier turns — the follow-up made
+    /// standalone, by the chat model when it is a real one, else by carrying the earlier questions' key words.
+    /// </summary>
+    private async Task<string> SearchedAsync(AnswerRequest request, CancellationToken ct)
+    {
+        var earlier = request.EarlierTurns.Where(m => m.Role == ChatRole.User).Select(m => m.Text).ToList();
+        if (earlier.Count == 0) return request.Question.Trim();
+        if (models.Chat is { } chat && !models.ChatIsTestModel)
+        {
+            try
+            {
+                var response = await chat.GetResponseAsync(
+                    [new(ChatRole.System, FollowUpQuery.RewritePrompt), .. request.EarlierTurns.TakeLast(6), new(ChatRole.User, request.Question)],
+                    new ChatOptions { MaxOutputTokens = 64, Temperature = 0 }, ct);
+                if (FollowUpQuery.Accept(response.Text) is { } rewritten) return rewritten;
+            }
+            catch (InferenceRefusedException)
+            {
+                // A busy or full model still gets the follow-up searched, the deterministic way.
+            }
+        }
+        return FollowUpQuery.Carry(request.Question, earlier);
     }
 
     /// <summary>A plain chat with the model (no documents), as the same events: the OpenAI surface's other model.</summary>
     public IAsyncEnumerable<AnswerEvent> ChatAsync(IReadOnlyList<ChatMessage> messages, ChatOptions options, CancellationToken ct) =>
-        GenerateAsync(messages, options, null, Stopwatch.GetTimestamp(), ct);
+        GenerateAsync(messages, options, null, null, Stopwatch.GetTimestamp(), ct);
 
     /// <summary>
-    /// The best-ranked sources that fit beside the question, the conversation and room for the answer.
+    /// The best-ranked sources that fit beside the question, the conversation and room for the answer;
+    /// when not even the best source fits, the oldest turns of the conversation go first, a pair at a time.
     /// A long requested answer keeps at most half the context free: the chat client clamps the rest.
     /// </summary>
-    private static AnswerPrompt? FitPrompt(AnswerRequest request, IReadOnlyList<SearchHit> hits, PromptBudget budget)
+    private static (AnswerPrompt? Prompt, IReadOnlyList<ChatMessage> Earlier) FitPrompt(AnswerRequest request, IReadOnlyList<SearchHit> hits, PromptBudget budget)
     {
         var room = Math.Min(request.Options.MaxOutputTokens ?? DefaultMaxAnswerTokens, budget.ContextTokens / 2);
-        return AnswerComposer.BuildPrompt(request.Question, hits,
-            candidate => budget.CountTokens(Messages(candidate, request.EarlierTurns)) + room <= budget.ContextTokens);
+        for (var earlier = request.EarlierTurns; ; earlier = [.. earlier.Skip(2)])
+        {
+            var turns = earlier;
+            var prompt = AnswerComposer.BuildPrompt(request.Question, hits,
+                candidate => budget.CountTokens(Messages(candidate, turns)) + room <= budget.ContextTokens);
+            if (prompt is not null || earlier.Count == 0) return (prompt, earlier);
+        }
     }
 
     private static List<ChatMessage> Messages(AnswerPrompt prompt, IReadOnlyList<ChatMessage> earlierTurns) =>
         [new(ChatRole.System, prompt.System), .. earlierTurns, new(ChatRole.User, prompt.User)];
 
     /// <param name="sources">the numbered sources of a documents answer; null for a plain chat (no citations)</param>
+    /// <param name="searched">what retrieval searched for the sources</param>
     private async IAsyncEnumerable<AnswerEvent> GenerateAsync(IReadOnlyList<ChatMessage> messages, ChatOptions options,
-        IReadOnlyList<NumberedSource>? sources, long started, [EnumeratorCancellation] CancellationToken ct)
+        IReadOnlyList<NumberedSource>? sources, string? searched, long started, [EnumeratorCancellation] CancellationToken ct)
     {
         var chat = models.Chat ?? throw new InvalidOperationException("no chat model is loaded");
         await using var updates = chat.GetStreamingResponseAsync(messages, options, ct).GetAsyncEnumerator(ct);
@@ -102,7 +139,7 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
             yield break;
         }
         // Sent with the first word, not before: until then the request may still be refused.
-        if (sources is not null) yield return new AnswerEvent.Sources(Numbered(sources.Select(s => s.Hit)));
+        if (sources is not null) yield return new AnswerEvent.Sources(Numbered(sources.Select(s => s.Hit)), searched);
 
         var text = new StringBuilder();
         var pieces = 0;
@@ -137,7 +174,7 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
             new AnswerUsage((int?)usage?.InputTokenCount ?? 0, completion),
             new AnswerTiming(firstToken, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 decodeSeconds > 0 && completion > 1 ? (completion - 1) / decodeSeconds : 0),
-            DocumentIds(sources?.Select(s => s.Hit) ?? [])), finish);
+            DocumentIds(sources?.Select(s => s.Hit) ?? [])) { Searched = searched }, finish);
     }
 
     /// <summary>The first step of a generation: where the inference core admits or refuses it.</summary>

@@ -1,3 +1,5 @@
+using Appliance.Agent.Conversations;
+using Appliance.Config;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -5,9 +7,11 @@ namespace Appliance.Agent.Audit;
 
 /// <summary>
 /// Once at start and then daily: query-log entries and security events older than
-/// privacy.retention_days go. The query log chains its purge; both purges are counted for the audit pack.
+/// privacy.retention_days go, and conversations untouched for privacy.history.retention_days (all of
+/// them when history is off). The query log chains its purge; every purge is counted for the audit pack.
 /// </summary>
-public sealed class Retention(QueryLog log, SecurityEvents events, int retentionDays, TimeProvider clock, ILogger<Retention> logger) : BackgroundService
+public sealed class Retention(QueryLog log, SecurityEvents events, ConversationStore conversations, PrivacySettings privacy, TimeProvider clock,
+    ILogger<Retention> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,7 +32,8 @@ public sealed class Retention(QueryLog log, SecurityEvents events, int retention
 
     public async Task PurgeAsync(CancellationToken ct)
     {
-        var cutoff = clock.GetUtcNow().AddDays(-retentionDays);
+        var now = clock.GetUtcNow();
+        var cutoff = now.AddDays(-privacy.RetentionDays);
         var report = await log.PurgeOlderThanAsync(cutoff, ct);
         if (report.Removed > 0)
         {
@@ -39,5 +44,13 @@ public sealed class Retention(QueryLog log, SecurityEvents events, int retention
         var removed = await events.PurgeOlderThanAsync(cutoff, ct);
         if (removed > 0)
             logger.LogInformation("security events retention: removed {Removed} events older than {Cutoff:o}", removed, cutoff);
+        // History switched off keeps nothing: what was kept before goes at the next purge.
+        var historyCutoff = privacy.History.Enabled ? now.AddDays(-privacy.History.RetentionDays) : DateTimeOffset.MaxValue;
+        var conversationsRemoved = await conversations.PurgeOlderThanAsync(historyCutoff, ct);
+        if (conversationsRemoved > 0)
+        {
+            await events.RecordPurgeAsync(RetentionLogs.Conversations, conversationsRemoved, privacy.History.Enabled ? historyCutoff : now, ct);
+            logger.LogInformation("conversation history retention: removed {Removed} conversations", conversationsRemoved);
+        }
     }
 }

@@ -143,4 +143,5 @@ public static class RetentionLogs
 {
     public const string QueryLog = "query log";
     public const string SecurityEvents = "security events";
+    public const string Conversations = "conversations";
 }

@@ -27,14 +27,13 @@ public sealed record CitationView(
             c.Recognised, c.Location);
 
     /// <summary>
-    /// PDFs open at the page (#page=N, which browsers' PDF viewers follow); other text formats at the
-    /// first words of the snippet (a text fragment, which Chromium scrolls to and highlights).
+    /// PDFs open at the page (#page=N, which browsers' PDF viewers follow); every other format opens in
+    /// the page's citation viewer, which shows the document's text highlighted at the cited characters.
     /// </summary>
     public static string LinkTo(Citation c)
     {
-        var link = $"/api/documents/{Uri.EscapeDataString(c.DocumentId)}/content";
-        if (c.Page is { } page && c.Path.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase)) return link + $"#page={page}";
-        var words = c.Snippet.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(6).ToArray();
-        return words.Length == 0 ? link : link + "#:~:text=" + Uri.EscapeDataString(string.Join(' ', words)).Replace("-", "%2D");
+        if (c.Page is { } page && c.Path.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase))
+            return $"/api/documents/{Uri.EscapeDataString(c.DocumentId)}/content#page={page}";
+        return $"/#view/{Uri.EscapeDataString(c.DocumentId)}/{c.StartChar}/{c.EndChar}";
     }
 }

@@ -74,7 +74,7 @@ public static class DocumentEndpoints
         }
     }
 
-    /// <summary>GET /api/documents/{id}/content: the original file, for citation links, if the caller may read it.</summary>
+    /// <summary>GET /api/documents/{id}/content: the original file (PDFs inline for #page=N links, others as a download), if the caller may read it.</summary>
     public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files,
         ApplianceConfig config, AccessDenials denials, CancellationToken ct)
     {
@@ -87,8 +87,23 @@ public static class DocumentEndpoints
         context.Response.Headers.XContentTypeOptions = "nosniff";
         // Office files come from many hands: shown text may never run script in the agent's origin.
         if (type != "application/pdf") context.Response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
-        var inline = type == "application/pdf" || type.StartsWith("text/", StringComparison.Ordinal);
+        // PDFs open in the browser's viewer at the cited page; every other format is read on the page's
+        // citation viewer as text, so here it is a download (an HTML file is never shown as raw source).
+        var inline = type == "application/pdf";
         return TypedResults.PhysicalFile(path, type, inline ? null : Path.GetFileName(path), enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// GET /api/documents/{id}/text: the document's text as indexed, with its passages' places, for the
+    /// page's citation viewer (every format shown as text, highlighted at the cited span), if the caller may read it.
+    /// </summary>
+    public static async Task<IResult> TextAsync(string id, HttpContext context, DocumentLibrary library, ApplianceConfig config,
+        AccessDenials denials, CancellationToken ct)
+    {
+        if (await library.TextAsync(id, Caller.From(context.User).Groups.ToList(), ct) is { } text) return TypedResults.Ok(text);
+        if ((await library.ListDocumentsAsync(AllGroups(config), ct)).FirstOrDefault(d => d.Id == id) is { } heldBack)
+            await denials.GroupFilterAsync(context, $"document in collection {heldBack.CollectionId}");
+        return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
     }
 
     /// <summary>DELETE /api/documents/{id}: erase the document's chunks, vectors and text, and record the erasure.</summary>
@@ -115,8 +130,8 @@ public static class DocumentEndpoints
     private static List<string> AllGroups(ApplianceConfig config) =>
         [.. config.Rag.Collections.SelectMany(c => c.Groups).Distinct(StringComparer.Ordinal)];
 
-    private static IResult TooLarge(ApplianceConfig config) =>
-        TypedResults.Problem(statusCode: 413, title: "file too large", detail: $"uploads are limited to {config.Rag.MaxUploadMb} MB (rag.max_upload_mb)");
+    private static IResult TooLarge(ApplianceConfig config) => Hosting.PageProblems.Result(413, "file too large",
+        $"files can be up to {config.Rag.MaxUploadMb} MB", Hosting.PageProblems.FileTooLarge, new() { ["limit"] = config.Rag.MaxUploadMb });
 
     internal static IResult Refusal(DocumentLibraryException e) => TypedResults.Problem(
         statusCode: e.Error switch { LibraryError.NotFound => 404, LibraryError.Forbidden => 403, LibraryError.TooLarge => 413, LibraryError.Busy => 409, _ => 400 },

@@ -103,6 +103,26 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
         }
     }
 
+    /// <summary>The agent stops: the running sync is cancelled and awaited (briefly), so the library is not closed under it.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        Task run;
+        lock (_gate)
+        {
+            _queue.Clear();
+            if (_status.State == SyncState.Running) _cancel!.Cancel();
+            run = _run;
+        }
+        try
+        {
+            await run.WaitAsync(grace);
+        }
+        catch (TimeoutException)
+        {
+            log.LogWarning("the sync did not stop within {Seconds} s; the agent stops anyway (each document is whole or absent)", grace.TotalSeconds);
+        }
+    }
+
     /// <summary>Waits until no sync runs and none is queued (tests, shutdown).</summary>
     public async Task IdleAsync(CancellationToken ct)
     {
@@ -147,8 +167,9 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
                     trigger, collection ?? "every collection", report.Added, report.Updated, report.Erased, report.Skipped.Count);
             Finish(report.Cancelled ? SyncState.Cancelled : SyncState.Done, report, null);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || ct.IsCancellationRequested)
         {
+            // Stopped (cancelled, or the agent shuts down and its parts go away under the run): what was committed stays.
             Finish(SyncState.Cancelled, null, null);
         }
         catch (DocumentLibraryException e)

@@ -1,6 +1,7 @@
 using Appliance.Llama;
 using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
 using Appliance.Agent.Metrics;
@@ -34,6 +35,7 @@ public static class AgentHost
         var queryLog = await QueryLog.OpenAsync(Path.Combine(data, "querylog.db"),
             QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
         var securityEvents = await SecurityEvents.OpenAsync(Path.Combine(data, SecurityEvents.FileName), clock, ct);
+        var conversations = await ConversationStore.OpenAsync(Path.Combine(data, ConversationStore.FileName), clock, ct);
         SqliteMemoryBudget.Apply();
 
         // The library and the models start before the web host exists; they log like the rest.
@@ -96,6 +98,7 @@ public static class AgentHost
         services.AddSingleton(identity);
         services.AddSingleton(queryLog);
         services.AddSingleton(securityEvents);
+        services.AddSingleton(conversations);
         services.AddSingleton<AccessDenials>();
         services.AddSingleton(new NightlyPacks(data));
         services.AddSingleton(new EvidenceExport(config, data, queryLog, securityEvents, library, identity, clock));
@@ -109,11 +112,18 @@ public static class AgentHost
         services.AddSingleton<FolderWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<FolderWatch>());
         services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<PageStrings>();
+        services.AddSingleton<ConversationExport>();
         services.AddSingleton<WebPage>();
-        services.AddHostedService(sp => new Retention(queryLog, securityEvents, config.Privacy.RetentionDays, clock, sp.GetRequiredService<ILogger<Retention>>()));
+        services.AddHostedService(sp => new Retention(queryLog, securityEvents, conversations, config.Privacy, clock, sp.GetRequiredService<ILogger<Retention>>()));
         services.AddHostedService<EvidenceSchedule>();
         services.AddProblemDetails();
-        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            // States are names on the wire too ("ready", not 0): a client never needs our enum's order.
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
+        });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddApplianceAuthentication(config.Auth, data);
         options.ConfigureServices?.Invoke(services);
@@ -121,7 +131,9 @@ public static class AgentHost
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
-            // Streams have drained by now (Kestrel waited for them); the models can go.
+            // Streams have drained by now (Kestrel waited for them); a sync still running is stopped
+            // before the library closes under it; then the models can go.
+            app.Services.GetRequiredService<IngestionJobs>().StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             library.Dispose();
             inference.DisposeAsync().AsTask().GetAwaiter().GetResult();
             loggers.Dispose();

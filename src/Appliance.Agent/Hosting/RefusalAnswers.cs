@@ -23,10 +23,11 @@ public static class RefusalAnswers
     {
         var status = StatusOf(refusal.Reason);
         var detail = refusal.Detail;
+        int? seconds = null;
         if (refusal.RetryAfter is { } retryAfter)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.Value.ToString(CultureInfo.InvariantCulture);
             detail = $"the appliance is busy answering other questions; retry after {seconds} s";
         }
         var (title, code, param) = refusal.Reason switch
@@ -37,7 +38,8 @@ public static class RefusalAnswers
         };
         var result = context.Request.Path.StartsWithSegments("/v1")
             ? OpenAiErrors.Result(status, detail, code, param)
-            : TypedResults.Problem(statusCode: status, title: title, detail: detail);
+            : PageProblems.Result(status, title, detail, refusal.Reason == RefusalReason.QueueFull ? PageProblems.Busy : PageProblems.PromptTooLong,
+                new() { ["retry_after"] = seconds });
         await result.ExecuteAsync(context);
         return status;
     }

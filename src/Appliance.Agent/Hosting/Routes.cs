@@ -1,5 +1,6 @@
 using Appliance.Agent.Admin;
 using Appliance.Agent.Answers;
+using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Identity;
@@ -7,6 +8,7 @@ using Appliance.Agent.Metrics;
 using Appliance.Agent.OpenAi;
 using Appliance.Agent.Sessions;
 using Appliance.Agent.Web;
+using Appliance.Config;
 
 namespace Appliance.Agent.Hosting;
 
@@ -21,6 +23,10 @@ public static class Routes
         app.MapGet("/healthz", Health.Get).AllowAnonymous();
         app.MapGet("/", (WebPage page, HttpContext c) => page.Serve(c)).AllowAnonymous();               // 401 + sign-in form without a session
         app.MapPost("/api/session", SessionEndpoints.SignInAsync).AllowAnonymous();                   // 401 unless name and password check out
+
+        var installable = app.MapGroup("").RequireAuthorization(RoleNames.Employee);                  // the page's icon and web app manifest
+        installable.MapGet("/icon.svg", WebPage.Icon);
+        installable.MapGet("/manifest.webmanifest", (WebPage page, ApplianceConfig config) => page.Manifest(config));
 
         var session = app.MapGroup("/api/session").RequireAuthorization();                           // anyone signed in
         session.MapGet("", SessionEndpoints.Current);
@@ -44,6 +50,15 @@ public static class Routes
         employee.MapGet("/documents", DocumentEndpoints.ListAsync);
         employee.MapPost("/documents", DocumentEndpoints.UploadAsync);
         employee.MapGet("/documents/{id}/content", DocumentEndpoints.ContentAsync);
+        employee.MapGet("/documents/{id}/text", DocumentEndpoints.TextAsync);                          // the citation viewer's text
+
+        var conversations = app.MapGroup("/api/conversations").RequireAuthorization(RoleNames.Employee);  // the caller's own, nobody else's
+        conversations.MapGet("", ConversationEndpoints.ListAsync);
+        conversations.MapGet("/{id}", ConversationEndpoints.GetAsync);
+        conversations.MapPatch("/{id}", ConversationEndpoints.ChangeAsync);
+        conversations.MapDelete("/{id}", ConversationEndpoints.DeleteAsync);
+        conversations.MapGet("/{id}/export", ConversationEndpoints.ExportAsync);                      // Markdown or PDF with its citations
+        employee.MapPost("/turns/{id}/rating", ConversationEndpoints.RateAsync);
 
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo
         erasure.MapDelete("/{id}", DocumentEndpoints.DeleteAsync);
@@ -61,6 +76,7 @@ public static class Routes
         admin.MapGet("/tokens", AdminEndpoints.TokensAsync);
         admin.MapPost("/tokens", AdminEndpoints.IssueTokenAsync);
         admin.MapDelete("/tokens/{id}", AdminEndpoints.RevokeTokenAsync);
+        admin.MapGet("/feedback", ConversationEndpoints.FeedbackAsync);                               // thumbs per collection, never a question
 
         var audit = app.MapGroup("/api/audit").RequireAuthorization(RoleNames.Dpo);
         audit.MapGet("/log", AuditEndpoints.LogAsync);
@@ -69,6 +85,7 @@ public static class Routes
         audit.MapGet("/evidence", AuditEndpoints.EvidenceAsync);                                    // live counts; also written for the nightly pack
         audit.MapGet("/packs", AuditEndpoints.Packs);                                               // signed packs the nightly job (root) shelved
         audit.MapGet("/packs/{name}", AuditEndpoints.PackAsync);
+        audit.MapDelete("/people/{name}/conversations", ConversationEndpoints.ErasePersonAsync);      // a person's erasure request
 
         var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token
         operations.MapGet("/metrics", MetricsEndpoint.GetAsync);

@@ -200,7 +200,7 @@ public sealed class IdentityStore
     public async Task<IssuedToken> IssueTokenAsync(string user, string name, CancellationToken ct)
     {
         var secret = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
-        var id = Base64Url(RandomNumberGenerator.GetBytes(6));
+        var id = TokenId();
         var created = _clock.GetUtcNow();
         await using var db = await ConnectAsync(ct);
         await Sql.ExecuteAsync(db, "INSERT INTO api_tokens (id, user, name, token_hash, created) VALUES ($i, $u, $n, $h, $c)", ct,
@@ -274,6 +274,12 @@ public sealed class IdentityStore
 
     // Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     private static byte[] TokenHash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    /// <summary>Characters of a token id: none that are read as another (no 0/o, 1/l/i), so an id read aloud or retyped is the same id.</summary>
+    private const string TokenIdAlphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+
+    /// <summary>Ten characters of <see cref="TokenIdAlphabet"/> (about 49 bits, as before): an id to name a token, not a secret.</summary>
+    private static string TokenId() => RandomNumberGenerator.GetString(TokenIdAlphabet, 10);
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

@@ -135,11 +135,11 @@ public static class OpenAiEndpoints
         {
             await TypedResults.Json(new ChatCompletion(id, "chat.completion", created, request.Model,
                 [new CompletionChoice(0, new AssistantMessage("assistant", summary.Answer, null), null, FinishReason(done.Finish))],
-                usage, citations)).ExecuteAsync(context);
+                usage, citations, documents ? summary.Searched : null)).ExecuteAsync(context);
             return;
         }
         await sse.SendAsync(null, new ChatCompletionChunk(id, "chat.completion.chunk", created, request.Model,
-            [new ChunkChoice(0, new ChunkDelta(null, null), null, FinishReason(done.Finish))], null, citations), ct);
+            [new ChunkChoice(0, new ChunkDelta(null, null), null, FinishReason(done.Finish))], null, citations, documents ? summary.Searched : null), ct);
         if (request.IncludeUsage)
             await sse.SendAsync(null, new ChatCompletionChunk(id, "chat.completion.chunk", created, request.Model, [], usage, null), ct);
         await sse.SendAsync(null, "[DONE]", ct);

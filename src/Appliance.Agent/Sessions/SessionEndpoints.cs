@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Appliance.Agent.Hosting;
 using Appliance.Agent.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -25,13 +26,14 @@ public static class SessionEndpoints
                 await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
                 return TypedResults.Ok(InfoOf(Caller.From(principal), csrf));
             case SignInOutcome.LockedOut locked:
-                return TypedResults.Problem(statusCode: 401, title: "account locked",
-                    detail: $"too many failed sign-ins: try again after {locked.Until:HH:mm} UTC or ask an admin to unlock the account");
+                return PageProblems.Result(401, "account locked",
+                    $"too many failed sign-ins: try again after {locked.Until:HH:mm} UTC or ask an admin to unlock the account", PageProblems.AccountLocked,
+                    new() { ["until"] = locked.Until });
             case SignInOutcome.DirectoryUnavailable:
-                return TypedResults.Problem(statusCode: 503, title: "directory unavailable",
-                    detail: "the office directory (LDAP) does not answer; try again shortly or tell IT");
+                return PageProblems.Result(503, "directory unavailable",
+                    "the office directory (LDAP) does not answer; try again shortly or tell IT", PageProblems.DirectoryUnavailable);
             default:
-                return TypedResults.Problem(statusCode: 401, title: "sign-in failed", detail: "name or password is wrong");
+                return PageProblems.Result(401, "sign-in failed", "name or password is wrong", PageProblems.SignInFailed);
         }
     }
 

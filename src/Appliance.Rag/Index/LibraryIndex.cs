@@ -584,6 +584,27 @@ internal sealed class LibraryIndex : IDisposable
         return list;
     }
 
+    /// <summary>One document's chunks in text order, when it is in one of <paramref name="readable"/> collections; others are not read.</summary>
+    public List<StoredChunk> DocumentChunks(string documentId, IReadOnlyCollection<string> readable)
+    {
+        if (readable.Count == 0) return [];
+        using var connection = Connect();
+        using var command = Sql(connection, $"""
+            SELECT c.id, c.document_id, c.collection_id, d.path, c.title, c.page, c.section, c.start_char, c.end_char, c.text
+            FROM chunks c JOIN documents d ON d.id = c.document_id
+            WHERE c.document_id = $d AND c.collection_id IN ({InList(readable.Count, "$r")})
+            ORDER BY c.start_char, c.end_char
+            """, null, ("$d", documentId));
+        AddInList(command, readable, "$r");
+        using var reader = command.ExecuteReader();
+        var found = new List<StoredChunk>();
+        while (reader.Read())
+            found.Add(new StoredChunk(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.GetInt32(7),
+                reader.GetInt32(8), reader.GetString(9)));
+        return found;
+    }
+
     /// <summary>How many documents and chunks the whole index holds (for /metrics: a count, not a listing).</summary>
     public (long Documents, long Chunks) Totals()
     {

@@ -1,19 +1,90 @@
 'use strict';
-// The whole page: no framework, no CDN, nothing fetched but this agent's own API.
+// The whole page: no framework, no CDN, nothing fetched but this agent's own API. Model text is
+// only ever put into the page as text nodes (see markdown below), never as HTML.
 const $ = (id) => document.getElementById(id);
-const state = { session: null, status: null };
+const catalog = JSON.parse($('strings').textContent);
+const languages = Object.keys(catalog);
+const state = {
+  session: null, status: null, lang: pickLanguage(null), collections: [],
+  conversation: null, scope: null, turns: [], asking: null, historyQuery: '',
+};
 const pages = [
-  { id: 'ask', title: 'Ask', role: 'employee' },
-  { id: 'documents', title: 'Documents', role: 'employee' },
-  { id: 'admin', title: 'Users & tokens', role: 'admin' },
-  { id: 'dpo', title: 'Privacy log', role: 'dpo' },
-  { id: 'audit', title: 'Audit', role: 'dpo' },
+  { id: 'ask', role: 'employee' },
+  { id: 'documents', role: 'employee' },
+  { id: 'admin', role: 'admin' },
+  { id: 'dpo', role: 'dpo' },
+  { id: 'audit', role: 'dpo' },
 ];
+
+// ---- Language, numbers and dates ----
+
+function pickLanguage(user) {
+  const chosen = localStorage.getItem('appliance.language' + (user ? '.' + user : ''));
+  if (chosen && languages.includes(chosen)) return chosen;
+  for (const wanted of navigator.languages || [navigator.language || 'en']) {
+    const base = String(wanted).slice(0, 2).toLowerCase();
+    if (languages.includes(base)) return base;
+  }
+  return 'en';
+}
+
+function number(value, digits) {
+  return new Intl.NumberFormat(state.lang, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+}
+
+function t(key, vars) {
+  const text = (catalog[state.lang] || {})[key] ?? catalog.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => {
+    if (!vars || vars[name] === undefined || vars[name] === null) return whole;
+    return typeof vars[name] === 'number' ? number(vars[name]) : String(vars[name]);
+  });
+}
+
+// Times are the box's (its time zone, not UTC), written the way the reader's language writes them.
+function when(iso) {
+  if (!iso) return '';
+  const options = { dateStyle: 'medium', timeStyle: 'short' };
+  try { return new Intl.DateTimeFormat(state.lang, { ...options, timeZone: state.status && state.status.time_zone }).format(new Date(iso)); }
+  catch { return new Intl.DateTimeFormat(state.lang, options).format(new Date(iso)); }
+}
+
+function translatePage() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll('[data-t-placeholder]')) node.placeholder = t(node.dataset.tPlaceholder);
+  for (const node of document.querySelectorAll('[data-t-aria-label]')) node.setAttribute('aria-label', t(node.dataset.tAriaLabel));
+  const select = $('language');
+  select.replaceChildren(...languages.map((code) => el('option', catalog[code]['language.name'], { value: code, lang: code })));
+  select.value = state.lang;
+  updateCount();
+}
+
+function setLanguage(code) {
+  state.lang = code;
+  localStorage.setItem('appliance.language' + (state.session ? '.' + state.session.name : ''), code);
+  translatePage();
+  if (state.session) {
+    renderNav();
+    renderScope();
+    renderExport();
+    route();
+  }
+}
+
+$('language').addEventListener('change', () => setLanguage($('language').value));
+
+// ---- Small DOM helpers and the API ----
 
 function el(tag, text, attributes) {
   const node = document.createElement(tag);
   if (text !== undefined && text !== null) node.textContent = String(text);
   for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+  return node;
+}
+
+function button(text, attributes, onClick) {
+  const node = el('button', text, { type: 'button', ...attributes });
+  if (onClick) node.addEventListener('click', onClick);
   return node;
 }
 
@@ -27,10 +98,10 @@ function row(cells) {
   return tr;
 }
 
-async function api(method, path, body, raw) {
+async function api(method, path, body, raw, signal) {
   const headers = {};
   if (state.session && method !== 'GET') headers['X-CSRF-Token'] = state.session.csrf_token;
-  const init = { method, headers, credentials: 'same-origin' };
+  const init = { method, headers, credentials: 'same-origin', signal };
   if (raw !== undefined) init.body = raw;
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
   const response = await fetch(path, init);
@@ -38,23 +109,36 @@ async function api(method, path, body, raw) {
   return response;
 }
 
+// A refusal in the reader's language when the box gave it a code, else the box's own words.
 async function problem(response) {
-  try { const p = await response.json(); return p.detail || p.title || (p.error && p.error.message) || response.statusText; }
-  catch { return response.statusText || ('HTTP ' + response.status); }
+  let p = {};
+  try { p = await response.json(); } catch { /* no body */ }
+  const error = p.error || {};
+  if (p.code && (catalog.en['error.' + p.code])) {
+    if (p.code === 'busy' && !p.retry_after) return t('error.busyNow');
+    return t('error.' + p.code, { ...p, until: p.until ? when(p.until) : undefined });
+  }
+  return t('error.generic', { detail: p.detail || p.title || error.message || response.statusText || ('HTTP ' + response.status) });
 }
+
+// ---- Pages and sign-in ----
 
 function showPage(id) {
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== 'page-' + id;
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('current', link.dataset.page === id);
+  $('menu').hidden = id !== 'ask';
   const loaders = { documents: loadDocuments, admin: loadAdmin, dpo: loadDpo, audit: loadAudit };
   if (loaders[id]) loaders[id]().catch((e) => console.error(e));
 }
 
 function route() {
   if (!state.session) return;
-  const wanted = location.hash.replace('#', '') || 'ask';
+  const [wanted, ...rest] = location.hash.replace('#', '').split('/');
+  if (wanted === 'view' && rest.length >= 1) { showPage('viewer'); openViewer(rest).catch((e) => console.error(e)); return; }
   const page = pages.find((p) => p.id === wanted && state.session.roles.includes(p.role)) || pages[0];
   showPage(page.id);
+  if (page.id === 'ask' && rest[0] && (!state.conversation || state.conversation.id !== rest[0]))
+    openConversation(rest[0]).catch((e) => console.error(e));
 }
 
 function showSignIn() {
@@ -66,25 +150,38 @@ function showSignIn() {
 }
 
 async function start() {
+  translatePage();
   const response = await fetch('/api/session', { credentials: 'same-origin' });
   if (response.status !== 200) { showSignIn(); return; }
   await enter(await response.json());
 }
 
-async function enter(session) {
-  state.session = session;
-  $('top').hidden = false;
-  $('who').textContent = session.display_name + ' (' + session.roles.join(', ') + ')';
+function renderNav() {
   const nav = $('nav');
   nav.replaceChildren();
-  for (const page of pages.filter((p) => session.roles.includes(p.role)))
-    nav.append(el('a', page.title, { href: '#' + page.id, 'data-page': page.id }));
+  for (const page of pages.filter((p) => state.session.roles.includes(p.role)))
+    nav.append(el('a', t('nav.' + page.id), { href: '#' + page.id, 'data-page': page.id }));
+  $('who').textContent = state.session.display_name + ' (' + state.session.roles.map((r) => t('role.' + r)).join(', ') + ')';
+}
+
+async function enter(session) {
+  state.session = session;
+  state.lang = pickLanguage(session.name);
+  translatePage();
+  $('top').hidden = false;
+  renderNav();
   const status = await (await api('GET', '/api/status')).json();
   state.status = status;
   $('appliance-name').textContent = status.appliance;
   document.title = status.appliance;
   $('test-model-banner').hidden = !status.test_model;
+  state.collections = await (await api('GET', '/api/collections')).json();
+  if (!document.querySelector('link[rel=manifest]'))
+    document.head.append(el('link', null, { rel: 'manifest', href: '/manifest.webmanifest', crossorigin: 'use-credentials' }));
+  renderScope();
   route();
+  await loadHistory();
+  $('question').focus();
 }
 
 $('sign-in-form').addEventListener('submit', async (event) => {
@@ -99,38 +196,401 @@ $('sign-in-form').addEventListener('submit', async (event) => {
 $('sign-out').addEventListener('click', async () => {
   await api('DELETE', '/api/session');
   location.hash = '';
+  newConversation();
   showSignIn();
+});
+
+$('menu').addEventListener('click', () => {
+  const open = $('sidebar').classList.toggle('open');
+  $('menu').setAttribute('aria-expanded', String(open));
 });
 
 window.addEventListener('hashchange', route);
 
-// ---- Ask: the answer streams in as server-sent events over a POST ----
+// ---- Markdown: a small renderer that builds DOM nodes (headings, lists, tables, code, emphasis,
+// citation links); every piece of model text becomes a text node. ----
+
+const blockStart = /^\s*(#{1,6}\s|```|~~~|>|[-*+]\s|\d+[.)]\s|\|)/;
+
+function markdown(text, citations) {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const fragment = document.createDocumentFragment();
+  blocks(lines, fragment, citations || new Map());
+  return fragment;
+}
+
+function blocks(lines, parent, citations) {
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i];
+    if (/^\s*$/.test(line)) { i++; continue; }
+    const fence = /^\s*(```|~~~)/.exec(line);
+    if (fence) {
+      const code = [];
+      for (i++; i < lines.length && !lines[i].trim().startsWith(fence[1]); i++) code.push(lines[i]);
+      i++;
+      const pre = el('pre');
+      pre.append(el('code', code.join('\n')));
+      parent.append(pre);
+      continue;
+    }
+    const heading = /^\s*(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+    if (heading) {
+      const node = el('h' + Math.min(6, heading[1].length + 2));
+      inline(heading[2], node, citations);
+      parent.append(node);
+      i++;
+      continue;
+    }
+    if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) { parent.append(el('hr')); i++; continue; }
+    if (line.includes('|') && i + 1 < lines.length && /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(lines[i + 1])) {
+      const table = el('table');
+      const head = el('thead');
+      const headRow = el('tr');
+      for (const cell of cells(line)) { const th = el('th'); inline(cell, th, citations); headRow.append(th); }
+      head.append(headRow);
+      const body = el('tbody');
+      for (i += 2; i < lines.length && lines[i].includes('|') && !/^\s*$/.test(lines[i]); i++) {
+        const tr = el('tr');
+        for (const cell of cells(lines[i])) { const td = el('td'); inline(cell, td, citations); tr.append(td); }
+        body.append(tr);
+      }
+      table.append(head, body);
+      const wrap = el('div', null, { class: 'table-wrap' });
+      wrap.append(table);
+      parent.append(wrap);
+      continue;
+    }
+    if (/^\s*>/.test(line)) {
+      const quoted = [];
+      for (; i < lines.length && /^\s*>/.test(lines[i]); i++) quoted.push(lines[i].replace(/^\s*>\s?/, ''));
+      const quote = el('blockquote');
+      blocks(quoted, quote, citations);
+      parent.append(quote);
+      continue;
+    }
+    const item = /^(\s*)([-*+]|\d+[.)])\s+(.*)$/.exec(line);
+    if (item) {
+      const ordered = /\d/.test(item[2]);
+      const list = el(ordered ? 'ol' : 'ul');
+      if (ordered && parseInt(item[2], 10) !== 1) list.setAttribute('start', String(parseInt(item[2], 10)));
+      const indent = item[1].length;
+      while (i < lines.length) {
+        const next = /^(\s*)([-*+]|\d+[.)])\s+(.*)$/.exec(lines[i]);
+        if (!next || next[1].length !== indent || /\d/.test(next[2]) !== ordered) break;
+        const content = [next[3]];
+        for (i++; i < lines.length && !/^\s*$/.test(lines[i]); i++) {
+          const deeper = /^(\s*)/.exec(lines[i])[1].length > indent;
+          if (!deeper && blockStart.test(lines[i])) break;
+          content.push(deeper ? lines[i].slice(Math.min(lines[i].length, indent + 2)) : lines[i]);
+        }
+        const li = el('li');
+        if (content.length === 1) inline(content[0], li, citations); else blocks(content, li, citations);
+        list.append(li);
+        if (i < lines.length && /^\s*$/.test(lines[i]) && i + 1 < lines.length && /^(\s*)([-*+]|\d+[.)])\s+/.test(lines[i + 1])) i++;
+      }
+      parent.append(list);
+      continue;
+    }
+    const paragraph = [];
+    for (; i < lines.length && !/^\s*$/.test(lines[i]) && (paragraph.length === 0 || !blockStart.test(lines[i])); i++) paragraph.push(lines[i].trim());
+    const p = el('p');
+    inline(paragraph.join(' '), p, citations);
+    parent.append(p);
+  }
+}
+
+function cells(line) {
+  return line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+}
+
+const inlinePattern = /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([\s\S]+?)\*\*|__([\s\S]+?)__|\*([^*\s](?:[^*]*[^*\s])?)\*|(?<![\p{L}\p{N}])_([^_\s](?:[^_]*[^_\s])?)_(?![\p{L}\p{N}])|\[(\d+(?:\s*,\s*\d+)*)\]|\[([^\]]+)\]\(([^)\s]+)\)/gu;
+
+function inline(text, parent, citations) {
+  let last = 0;
+  for (const match of text.matchAll(inlinePattern)) {
+    if (match.index > last) parent.append(document.createTextNode(text.slice(last, match.index)));
+    last = match.index + match[0].length;
+    if (match[1]) parent.append(el('code', match[2]));
+    else if (match[3] || match[4]) { const strong = el('strong'); inline(match[3] || match[4], strong, citations); parent.append(strong); }
+    else if (match[5] || match[6]) { const em = el('em'); inline(match[5] || match[6], em, citations); parent.append(em); }
+    else if (match[7]) {
+      for (const n of match[7].split(',').map((x) => Number(x.trim()))) {
+        const citation = citations.get(n);
+        parent.append(citation
+          ? el('a', '[' + n + ']', { href: viewerLink(citation), class: 'marker', title: citation.title, ...(isPdf(citation) ? { target: '_blank', rel: 'noopener' } : {}) })
+          : document.createTextNode('[' + n + ']'));
+      }
+    } else {
+      // Links a model writes could point anywhere: shown as text with their address, never followed silently.
+      parent.append(document.createTextNode(match[8] + ' (' + match[9] + ')'));
+    }
+  }
+  if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+}
+
+// ---- Citations open on the page, at the cited span (PDFs in the browser's viewer at the page) ----
+
+function isPdf(citation) { return /\.pdf$/i.test(citation.path); }
+
+// The box links a citation to its place: a PDF at its page, anything else to this page's viewer.
+function viewerLink(citation) { return citation.link; }
+
+async function openViewer([documentId, start, end]) {
+  const id = decodeURIComponent(documentId);
+  $('viewer-title').textContent = '';
+  $('viewer-where').textContent = '';
+  $('viewer-text').replaceChildren();
+  $('viewer-download').href = '/api/documents/' + encodeURIComponent(id) + '/content';
+  const response = await api('GET', '/api/documents/' + encodeURIComponent(id) + '/text');
+  if (!response.ok) { $('viewer-text').textContent = await problem(response); return; }
+  const doc = await response.json();
+  $('viewer-title').textContent = doc.title;
+  $('viewer-download').setAttribute('download', doc.path.split('/').pop());
+  const from = Math.max(0, Math.min(doc.text.length, Number(start) || 0));
+  const to = Math.max(from, Math.min(doc.text.length, Number(end) || from));
+  const section = doc.passages.find((p) => p.start_char <= from && from < p.end_char);
+  $('viewer-where').textContent = [doc.path, section && section.page ? t('source.page', { page: section.page }) : null, section && section.section].filter(Boolean).join(' · ');
+  const mark = el('mark', doc.text.slice(from, to), { id: 'viewer-mark' });
+  $('viewer-text').replaceChildren(document.createTextNode(doc.text.slice(0, from)), mark, document.createTextNode(doc.text.slice(to)));
+  mark.scrollIntoView({ block: 'center' });
+  $('viewer-back').href = state.conversation ? '#ask/' + state.conversation.id : '#ask';
+}
+
+// ---- Ask: a conversation of turns, each streamed in as server-sent events over a POST ----
+
+function noticeOf(done) {
+  if (done.outcome === 'stopped') return t('ask.stopped');
+  if (done.test_model) return t('ask.testModelNotice');
+  if (done.extractive) return t('ask.extractive');
+  return t('ask.aiNotice');
+}
 
 function sourceItem(citation) {
-  const li = el('li', null, { id: 'source-' + citation.number });
-  const link = el('a', citation.title, { href: citation.link, target: '_blank', rel: 'noopener', class: 'source-link' });
-  li.append(link);
-  const where = [citation.page ? 'page ' + citation.page : null, citation.section || null, citation.path].filter(Boolean).join(' · ');
+  const li = el('li', null, { class: 'source', 'data-number': citation.number });
+  li.append(el('a', citation.title, { href: viewerLink(citation), class: 'source-link', ...(isPdf(citation) ? { target: '_blank', rel: 'noopener' } : {}) }));
+  const where = [citation.page ? t('source.page', { page: citation.page }) : null, citation.section || null, citation.path].filter(Boolean).join(' · ');
   li.append(document.createTextNode(' — ' + where));
   li.append(el('span', citation.snippet, { class: 'snippet' }));
   return li;
 }
 
-function renderAnswer(text, citations) {
-  // [n] markers become links to the place in the source they cite.
-  const target = $('answer-text');
-  target.replaceChildren();
-  const byNumber = new Map(citations.map((c) => [c.number, c]));
-  let last = 0;
-  for (const match of text.matchAll(/\[(\d+)\]/g)) {
-    target.append(document.createTextNode(text.slice(last, match.index)));
-    const citation = byNumber.get(Number(match[1]));
-    target.append(citation
-      ? el('a', match[0], { href: citation.link, target: '_blank', rel: 'noopener', class: 'marker', title: citation.title })
-      : document.createTextNode(match[0]));
-    last = match.index + match[0].length;
+// Sentences are announced to screen readers as they complete, not token by token.
+function announcer() {
+  let said = 0;
+  return (text, final) => {
+    const rest = text.slice(said);
+    const end = final ? rest.length : Math.max(rest.lastIndexOf('. '), rest.lastIndexOf('! '), rest.lastIndexOf('? '), rest.lastIndexOf('\n')) + 1;
+    if (end <= 0) return;
+    const sentence = rest.slice(0, end).trim();
+    said += end;
+    if (sentence) $('announcer').textContent = sentence.replace(/\[\d+\]/g, '');
+  };
+}
+
+function turnView(question) {
+  const article = el('article', null, { class: 'turn' });
+  article.append(el('p', question, { class: 'question' }));
+  const card = el('div', null, { class: 'card answer' });
+  const sourcesTitle = el('h3', t('ask.sources'), { class: 'sources-title', hidden: '' });
+  const sources = el('ol', null, { class: 'sources' });
+  const searched = el('p', null, { class: 'searched meta', hidden: '' });
+  const text = el('div', null, { class: 'answer-text' });
+  const meta = el('p', t('ask.searching'), { class: 'meta answer-meta' });
+  const actions = el('div', null, { class: 'actions', hidden: '' });
+  card.append(searched, text, meta, actions, sourcesTitle, sources);
+  article.append(card);
+  // Only the newest answer can be regenerated.
+  for (const earlier of document.querySelectorAll('#turns .regenerate')) earlier.remove();
+  $('turns').append(article);
+  const view = {
+    article, question, answer: '', citations: [], byNumber: new Map(), turnId: null, pending: false, say: announcer(),
+    setSources(list, query) {
+      view.citations = list;
+      view.byNumber = new Map(list.map((c) => [c.number, c]));
+      sources.replaceChildren(...list.map(sourceItem));
+      sourcesTitle.hidden = list.length === 0;
+      if (query && query !== question.trim()) { searched.textContent = t('ask.searched', { query }); searched.hidden = false; }
+      meta.textContent = t('ask.writing');
+    },
+    render() {
+      view.pending = false;
+      text.replaceChildren(markdown(view.answer, view.byNumber));
+    },
+    append(piece) {
+      view.answer += piece;
+      view.say(view.answer, false);
+      if (!view.pending) { view.pending = true; requestAnimationFrame(view.render); }
+    },
+    finish(done, timing) {
+      view.answer = done.answer;
+      view.turnId = done.turn_id ?? done.id ?? null;
+      if (!view.citations.length && done.citations) view.setSources(done.sources || done.citations, done.searched);
+      view.render();
+      view.say(view.answer, true);
+      for (const cited of done.citations || []) { const item = sources.querySelector('[data-number="' + cited.number + '"]'); if (item) item.classList.add('cited'); }
+      const parts = [noticeOf(done)];
+      if (timing) {
+        parts.push(t('ask.firstWords', { ms: Math.round(timing.first_token_ms) }));
+        if (timing.tokens_per_second) parts.push(t('ask.speed', { rate: number(timing.tokens_per_second, 1) }));
+      } else if (done.asked_at) parts.push(when(done.asked_at));
+      meta.textContent = parts.join(' — ');
+      article.classList.toggle('stopped', done.outcome === 'stopped');
+      view.showActions(done.rating);
+    },
+    stopped() {
+      view.render();
+      article.classList.add('stopped');
+      meta.textContent = t('ask.stopped');
+      view.showActions(null);
+    },
+    showActions(rating) {
+      actions.replaceChildren();
+      const copied = el('span', null, { role: 'status', class: 'meta' });
+      actions.append(button(t('ask.copy'), { class: 'small secondary copy' }, async () => {
+        await navigator.clipboard.writeText(copyText(view));
+        copied.textContent = t('ask.copied');
+      }));
+      if (view.article === $('turns').lastElementChild)
+        actions.append(button(t('ask.regenerate'), { class: 'small secondary regenerate' }, () => regenerate(view)));
+      if (view.turnId !== null) {
+        const up = button('▲ ' + t('ask.helpful'), { class: 'small secondary thumb-up', 'aria-pressed': String(rating === 'up') });
+        const down = button('▼ ' + t('ask.notHelpful'), { class: 'small secondary thumb-down', 'aria-pressed': String(rating === 'down') });
+        up.addEventListener('click', () => rate(view, 'up', null, up, down, copied));
+        down.addEventListener('click', () => rate(view, 'down', null, up, down, copied));
+        actions.append(up, down);
+      }
+      actions.append(copied);
+      actions.hidden = false;
+    },
+  };
+  return view;
+}
+
+function copyText(view) {
+  const lines = [view.answer.trim(), '', t('ask.sources') + ':'];
+  for (const c of view.citations)
+    lines.push('[' + c.number + '] ' + [c.title, c.page ? t('source.page', { page: c.page }) : null, c.section || null, c.path].filter(Boolean).join(', '));
+  return lines.join('\n');
+}
+
+async function rate(view, rating, comment, up, down, status) {
+  const response = await api('POST', '/api/turns/' + view.turnId + '/rating', { rating, comment });
+  if (!response.ok) { status.textContent = await problem(response); return; }
+  up.setAttribute('aria-pressed', String(rating === 'up'));
+  down.setAttribute('aria-pressed', String(rating === 'down'));
+  status.textContent = t('ask.thanks');
+  if (rating === 'down' && comment === null && !view.article.querySelector('.feedback-form')) {
+    const form = el('form', null, { class: 'feedback-form' });
+    const input = el('input', null, { maxlength: '2000', 'aria-label': t('ask.comment'), placeholder: t('ask.comment'), class: 'feedback-comment' });
+    form.append(input, el('button', t('ask.sendComment'), { type: 'submit', class: 'small' }));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      await rate(view, 'down', input.value, up, down, status);
+      form.remove();
+    });
+    view.article.querySelector('.actions').append(form);
   }
-  target.append(document.createTextNode(text.slice(last)));
+}
+
+function updateCount() {
+  const limit = state.status ? state.status.max_question_chars : 4000;
+  const length = $('question').value.length;
+  $('question-count').textContent = length > limit * 0.8 ? t('ask.count', { length, limit }) : '';
+  $('question-count').classList.toggle('over', length > limit);
+}
+
+$('question').addEventListener('input', updateCount);
+$('question').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $('ask-form').requestSubmit();
+  }
+});
+
+$('ask-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const question = $('question').value;
+  if (state.asking) return;
+  if (!question.trim()) { $('ask-error').textContent = t('error.question_empty'); $('question').focus(); return; }
+  const limit = state.status.max_question_chars;
+  if (question.trim().length > limit) { $('ask-error').textContent = t('error.question_too_long', { limit, length: question.trim().length }); return; }
+  if (await ask(question.trim(), false)) { $('question').value = ''; updateCount(); }
+});
+
+$('stop-button').addEventListener('click', () => { if (state.asking) state.asking.abort(); });
+
+function regenerate(view) {
+  if (state.asking) return;
+  view.article.remove();
+  state.turns.pop();
+  ask(view.question, true);
+}
+
+function showRetry(message, question, regenerating) {
+  const box = $('ask-error');
+  box.replaceChildren(el('span', message + ' '));
+  box.append(button(t('error.tryAgain'), { class: 'small retry' }, () => { box.replaceChildren(); ask(question, regenerating); }));
+}
+
+// Returns whether the question was taken (the box will have it in the conversation).
+async function ask(question, regenerating) {
+  $('ask-error').replaceChildren();
+  const view = turnView(question);
+  view.article.scrollIntoView({ block: 'end' });
+  const controller = new AbortController();
+  state.asking = controller;
+  $('ask-button').disabled = true;
+  $('stop-button').hidden = false;
+  const body = { question };
+  if (state.conversation) body.conversation_id = state.conversation.id;
+  else if (state.scope) body.collections = state.scope;
+  if (regenerating && state.conversation) body.regenerate = true;
+  if (!state.status.history) body.earlier = state.turns;
+  let finished = false;
+  try {
+    const response = await api('POST', '/api/ask', body, undefined, controller.signal);
+    if (response.status === 429) {
+      view.article.remove();
+      showRetry(await problem(response), question, regenerating);
+      return false;
+    }
+    if (!response.ok) {
+      view.article.remove();
+      $('ask-error').textContent = await problem(response);
+      return false;
+    }
+    for await (const { name, data } of serverSentEvents(response)) {
+      if (name === 'sources') {
+        view.setSources(data.citations, data.searched);
+        if (data.conversation && (!state.conversation || state.conversation.id !== data.conversation.id)) {
+          state.conversation = data.conversation;
+          history.replaceState(null, '', '#ask/' + data.conversation.id);
+          renderExport();
+        }
+      } else if (name === 'delta') view.append(data.text);
+      else if (name === 'done') {
+        view.finish(data, data.timing);
+        finished = true;
+      }
+    }
+    state.turns.push({ question, answer: view.answer });
+    return true;
+  } catch (e) {
+    if (e.name === 'AbortError') {
+      view.stopped();
+      state.turns.push({ question, answer: view.answer });
+      return true;
+    }
+    if (e.message !== 'signed out') $('ask-error').textContent = t('error.generic', { detail: e.message });
+    if (!finished) view.article.remove();
+    return false;
+  } finally {
+    state.asking = null;
+    $('ask-button').disabled = false;
+    $('stop-button').hidden = true;
+    loadHistory().catch((e) => console.error(e));
+  }
 }
 
 async function* serverSentEvents(response) {
@@ -156,45 +616,139 @@ async function* serverSentEvents(response) {
   }
 }
 
-$('ask-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const question = $('question').value.trim();
-  if (!question) return;
-  $('ask-error').textContent = '';
-  $('ask-button').disabled = true;
-  $('answer').hidden = false;
-  $('answer-text').textContent = '';
-  $('answer-meta').textContent = 'Searching your documents…';
-  $('sources').replaceChildren();
-  let text = '';
-  let sources = [];
-  try {
-    const response = await api('POST', '/api/ask', { question });
-    if (response.status === 429) throw new Error('The appliance is busy; try again in ' + (response.headers.get('Retry-After') || 'a few') + ' seconds.');
-    if (!response.ok) throw new Error(await problem(response));
-    for await (const { name, data } of serverSentEvents(response)) {
-      if (name === 'sources') {
-        sources = data.citations;
-        $('sources').replaceChildren(...sources.map(sourceItem));
-        $('answer-meta').textContent = 'Writing…';
-      } else if (name === 'delta') {
-        text += data.text;
-        $('answer-text').textContent = text;
-      } else if (name === 'done') {
-        renderAnswer(data.answer, sources.length ? sources : data.citations);
-        for (const cited of data.citations) { const item = $('source-' + cited.number); if (item) item.classList.add('cited'); }
-        const t = data.timing;
-        $('answer-meta').textContent = data.notice + ' — first words after ' + Math.round(t.first_token_ms) + ' ms'
-          + (t.tokens_per_second ? ', ' + t.tokens_per_second.toFixed(1) + ' tokens/s' : '');
-      }
-    }
-  } catch (e) {
-    if (e.message !== 'signed out') $('ask-error').textContent = e.message;
-    $('answer-meta').textContent = '';
-  } finally {
-    $('ask-button').disabled = false;
+// ---- Conversations: history, scope ----
+
+function newConversation() {
+  if (state.asking) state.asking.abort();
+  state.conversation = null;
+  state.turns = [];
+  $('turns').replaceChildren();
+  $('ask-error').replaceChildren();
+  if (location.hash.startsWith('#ask/')) history.replaceState(null, '', '#ask');
+  renderScope();
+  markCurrent();
+}
+
+$('new-conversation').addEventListener('click', () => { newConversation(); $('question').focus(); });
+
+async function openConversation(id) {
+  const response = await api('GET', '/api/conversations/' + encodeURIComponent(id));
+  if (!response.ok) { $('ask-error').textContent = await problem(response); return; }
+  const conversation = await response.json();
+  newConversation();
+  state.conversation = conversation.summary;
+  state.scope = conversation.summary.collections;
+  history.replaceState(null, '', '#ask/' + conversation.summary.id);
+  for (const turn of conversation.turns) {
+    const view = turnView(turn.question);
+    view.setSources(turn.sources, turn.searched);
+    view.finish({ ...turn, id: turn.id }, null);
+    state.turns.push({ question: turn.question, answer: turn.answer });
   }
+  renderScope();
+  markCurrent();
+  $('sidebar').classList.remove('open');
+}
+
+function renderExport() {
+  const conversation = state.conversation;
+  $('export').hidden = !conversation || !state.status || !state.status.history;
+  if (!conversation) return;
+  const base = '/api/conversations/' + encodeURIComponent(conversation.id) + '/export?lang=' + state.lang + '&format=';
+  $('export-markdown').href = base + 'markdown';
+  $('export-pdf').href = base + 'pdf';
+}
+
+function markCurrent() {
+  renderExport();
+  for (const item of document.querySelectorAll('#conversations li'))
+    item.classList.toggle('current', !!state.conversation && item.dataset.id === state.conversation.id);
+}
+
+let searchTimer = 0;
+$('history-search').addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => loadHistory(true).catch((e) => console.error(e)), 250);
 });
+
+// A list refreshed on its own (after an answer) leaves a title being renamed or deleted alone.
+async function loadHistory(force) {
+  if (!state.status) return;
+  if (!force && $('conversations').querySelector('form')) return;
+  if (!state.status.history) {
+    $('history-note').textContent = t('history.off');
+    $('history-search').hidden = true;
+    $('conversations').replaceChildren();
+    return;
+  }
+  const query = $('history-search').value.trim();
+  const list = await (await api('GET', '/api/conversations' + (query ? '?q=' + encodeURIComponent(query) : ''))).json();
+  $('history-note').textContent = list.length ? t('history.kept', { days: state.status.history_days }) : t(query ? 'history.noMatch' : 'history.empty');
+  $('conversations').replaceChildren(...list.map(historyItem));
+  markCurrent();
+}
+
+function historyItem(conversation) {
+  const li = el('li', null, { 'data-id': conversation.id });
+  const show = () => {
+    li.replaceChildren(
+      button(conversation.title, { class: 'open-conversation', title: conversation.title + ' — ' + when(conversation.updated_at) }, () => openConversation(conversation.id)),
+      button('✎', { class: 'small link rename', 'aria-label': t('history.rename'), title: t('history.rename') }, rename),
+      button('✕', { class: 'small link delete', 'aria-label': t('history.delete'), title: t('history.delete') }, confirmDelete));
+  };
+  const rename = () => {
+    const form = el('form');
+    const input = el('input', null, { value: conversation.title, maxlength: '120', 'aria-label': t('history.renameTitle'), required: '' });
+    form.append(input, el('button', t('history.save'), { type: 'submit', class: 'small' }), button(t('history.cancel'), { class: 'small secondary' }, show));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const response = await api('PATCH', '/api/conversations/' + encodeURIComponent(conversation.id), { title: input.value });
+      if (response.ok) Object.assign(conversation, await response.json());
+      show();
+    });
+    li.replaceChildren(form);
+    input.focus();
+  };
+  const confirmDelete = () => {
+    const form = el('form');
+    form.append(el('span', t('history.confirmDelete')),
+      el('button', t('history.yesDelete'), { type: 'submit', class: 'small confirm-delete' }), button(t('history.cancel'), { class: 'small secondary' }, show));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      await api('DELETE', '/api/conversations/' + encodeURIComponent(conversation.id));
+      if (state.conversation && state.conversation.id === conversation.id) newConversation();
+      await loadHistory(true);
+    });
+    li.replaceChildren(form);
+  };
+  show();
+  return li;
+}
+
+function renderScope() {
+  const all = state.collections;
+  const chosen = state.scope && state.scope.length ? state.scope : null;
+  $('scope-summary').textContent = chosen ? t('scope.some', { count: chosen.length, total: all.length }) : t('scope.all');
+  $('scope-choices').replaceChildren(...all.map((c) => {
+    const label = el('label');
+    const box = el('input', null, { type: 'checkbox', value: c.id, class: 'scope-choice' });
+    box.checked = !chosen || chosen.includes(c.id);
+    box.addEventListener('change', changeScope);
+    label.append(box, document.createTextNode(c.title));
+    return label;
+  }));
+  $('scope').hidden = all.length < 2;
+}
+
+async function changeScope() {
+  const checked = [...document.querySelectorAll('.scope-choice:checked')].map((b) => b.value);
+  state.scope = checked.length === 0 || checked.length === state.collections.length ? null : checked;
+  if (state.conversation) {
+    const response = await api('PATCH', '/api/conversations/' + encodeURIComponent(state.conversation.id), { collections: state.scope || [] });
+    if (response.ok) state.conversation = await response.json();
+  }
+  renderScope();
+}
 
 // ---- Documents ----
 
@@ -203,68 +757,93 @@ async function loadDocuments() {
   const uploadable = collections.filter((c) => c.uploads);
   $('upload-collection').replaceChildren(...uploadable.map((c) => el('option', c.title, { value: c.id })));
   $('upload-form').hidden = uploadable.length === 0;
-  if (!uploadable.length) $('upload-result').textContent = 'None of your collections accepts uploads.';
+  $('upload-limit').textContent = t('documents.uploadLimit', { limit: state.status.max_upload_mb });
+  if (!uploadable.length) $('upload-result').textContent = t('documents.noUploads');
   const titles = new Map(collections.map((c) => [c.id, c.title]));
   const documents = await (await api('GET', '/api/documents')).json();
   $('documents').replaceChildren(...documents.map((d) => row([
     el('a', d.title, { href: '/api/documents/' + encodeURIComponent(d.id) + '/content', target: '_blank', rel: 'noopener' }),
-    titles.get(d.collection_id) || d.collection_id, d.path, d.chunks, d.status + (d.error ? ': ' + d.error : '')])));
+    titles.get(d.collection_id) || d.collection_id, d.path, number(d.chunks),
+    t('status.' + d.status) + (d.error ? ': ' + d.error : ''), when(d.added_at)])));
 }
 
 $('upload-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = $('upload-file').files[0];
   if (!file) return;
-  $('upload-result').textContent = 'Uploading ' + file.name + '…';
+  $('upload-result').textContent = t('documents.uploading', { name: file.name });
   const query = '?collection=' + encodeURIComponent($('upload-collection').value) + '&name=' + encodeURIComponent(file.name);
   const response = await api('POST', '/api/documents' + query, undefined, file);
   $('upload-result').textContent = response.status === 201
-    ? 'Uploaded and indexed: ' + file.name
-    : 'Not uploaded: ' + await problem(response);
+    ? t('documents.uploaded', { name: file.name })
+    : t('documents.notUploaded', { detail: await problem(response) });
   $('upload-file').value = '';
   await loadDocuments();
 });
 
-// ---- Admin: users and tokens ----
+// ---- Admin: users, tokens, feedback ----
+
+let passwordUser = null;
 
 async function loadAdmin() {
   const users = await (await api('GET', '/api/admin/users')).json();
   $('users').replaceChildren(...users.map((u) => {
     const actions = el('span');
-    const password = el('button', 'Set password', { type: 'button', class: 'small' });
-    password.addEventListener('click', async () => {
-      const value = prompt('New password for ' + u.name + ' (at least 10 characters)');
-      if (!value) return;
-      const response = await api('PUT', '/api/admin/users/' + encodeURIComponent(u.name) + '/password', { password: value });
-      alert(response.status === 204 ? 'Password set.' : await problem(response));
+    if (u.source === 'config') actions.append(button(t('admin.setPassword'), { class: 'small set-password' }, () => {
+      passwordUser = u.name;
+      $('password-for').textContent = u.display_name + ' (' + u.name + ')';
+      $('password-form').hidden = false;
+      $('password-result').textContent = '';
+      $('password-new').focus();
+    }));
+    if (u.locked_until) actions.append(button(t('admin.unlock'), { class: 'small' }, async () => {
+      await api('POST', '/api/admin/users/' + encodeURIComponent(u.name) + '/unlock');
       await loadAdmin();
-    });
-    if (u.source === 'config') actions.append(password);
-    if (u.locked_until) {
-      const unlock = el('button', 'Unlock', { type: 'button', class: 'small' });
-      unlock.addEventListener('click', async () => { await api('POST', '/api/admin/users/' + encodeURIComponent(u.name) + '/unlock'); await loadAdmin(); });
-      actions.append(unlock);
-    }
-    return row([u.display_name + ' (' + u.name + ')', u.roles.join(', '), u.groups.join(', '), u.source, u.has_password ? 'set' : 'none', u.locked_until || '', actions]);
+    }));
+    return row([u.display_name + ' (' + u.name + ')', u.roles.map((r) => t('role.' + r)).join(', '), u.groups.join(', '), u.source,
+      t(u.has_password ? 'admin.passwordSet' : 'admin.passwordNone'), when(u.locked_until), actions]);
   }));
   $('token-user').replaceChildren(...users.map((u) => el('option', u.name, { value: u.name })));
   const tokens = await (await api('GET', '/api/admin/tokens')).json();
-  $('tokens').replaceChildren(...tokens.map((t) => {
-    const revoke = el('button', 'Revoke', { type: 'button', class: 'small' });
-    revoke.disabled = !!t.revoked;
-    revoke.addEventListener('click', async () => { await api('DELETE', '/api/admin/tokens/' + encodeURIComponent(t.id)); await loadAdmin(); });
-    return row([el('code', t.id), t.user, t.name, t.created, t.last_used || 'never', t.revoked || '', revoke]);
+  $('tokens').replaceChildren(...tokens.map((token) => {
+    const revoke = button(t('admin.revoke'), { class: 'small' }, async () => {
+      await api('DELETE', '/api/admin/tokens/' + encodeURIComponent(token.id));
+      await loadAdmin();
+    });
+    revoke.disabled = !!token.revoked;
+    return row([el('code', token.id), token.user, token.name, when(token.created), token.last_used ? when(token.last_used) : t('admin.never'), when(token.revoked), revoke]);
   }));
+  const feedback = await (await api('GET', '/api/admin/feedback')).json();
+  const titles = new Map(state.collections.map((c) => [c.id, c.title]));
+  $('feedback').replaceChildren(...feedback.map((f) => row([titles.get(f.collection) || f.collection, number(f.up), number(f.down), number(f.comments)])));
 }
+
+$('password-cancel').addEventListener('click', () => { $('password-form').hidden = true; $('password-form').reset(); });
+
+$('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if ($('password-new').value !== $('password-confirm').value) { $('password-result').textContent = t('admin.passwordsDiffer'); return; }
+  const response = await api('PUT', '/api/admin/users/' + encodeURIComponent(passwordUser) + '/password', { password: $('password-new').value });
+  $('password-result').textContent = response.status === 204 ? t('admin.passwordDone', { name: passwordUser }) : await problem(response);
+  if (response.status === 204) { $('password-form').reset(); $('password-form').hidden = true; await loadAdmin(); }
+});
 
 $('token-form').addEventListener('submit', async (event) => {
   event.preventDefault();
+  $('token-error').textContent = '';
   const response = await api('POST', '/api/admin/tokens', { user: $('token-user').value, name: $('token-name').value });
-  if (response.status !== 201) { $('token-secret').textContent = await problem(response); return; }
+  if (response.status !== 201) { $('token-error').textContent = await problem(response); return; }
   const issued = await response.json();
-  $('token-secret').textContent = 'Copy this token now; it is not shown again: ' + issued.secret;
+  $('token-secret').textContent = issued.secret;
+  $('token-copied').textContent = '';
+  $('token-issued').hidden = false;
   $('token-name').value = '';
   await loadAdmin();
+});
+
+$('token-copy').addEventListener('click', async () => {
+  await navigator.clipboard.writeText($('token-secret').textContent);
+  $('token-copied').textContent = t('admin.copiedToken');
 });
 
 // ---- DPO: query log and erasures ----
@@ -273,24 +852,20 @@ async function loadDpo() {
   const page = await (await api('GET', '/api/audit/log?limit=200')).json();
   const chain = page.chain;
   $('chain').textContent = chain.intact
-    ? 'Chain intact: ' + chain.entries_checked + ' entries verified. Questions are stored as: ' + page.question_mode + '.'
-    : 'Chain BROKEN at entry #' + chain.first_broken_seq + ': ' + chain.problem;
+    ? t('dpo.chainIntact', { count: chain.entries_checked, mode: page.question_mode })
+    : t('dpo.chainBroken', { seq: chain.first_broken_seq, problem: chain.problem });
   $('chain').className = 'banner ' + (chain.intact ? 'ok' : 'bad');
-  $('log').replaceChildren(...page.entries.map((e) => row([e.seq, e.at, e.user || '', e.route || e.kind,
-    e.kind === 'purge' ? 'retention purge through #' + e.purged_through_seq : (e.question || '—'),
-    e.document_ids.length, e.prompt_tokens + ' / ' + e.completion_tokens, e.latency_ms, e.status])));
+  $('log').replaceChildren(...page.entries.map((e) => row([e.seq, when(e.at), e.user || '', e.route || e.kind,
+    e.kind === 'purge' ? t('dpo.purge', { seq: e.purged_through_seq }) : (e.question || '—'),
+    number(e.document_ids.length), number(e.prompt_tokens) + ' / ' + number(e.completion_tokens), number(e.latency_ms), e.status])));
   const erasures = await (await api('GET', '/api/audit/erasures')).json();
-  $('erasures').replaceChildren(...erasures.map((r) => row([r.erased_at, r.path, r.collection_id, r.chunks, r.erased_by, r.reason])));
+  $('erasures').replaceChildren(...erasures.map((r) => row([when(r.erased_at), r.path, r.collection_id, number(r.chunks), r.erased_by, r.reason])));
 }
 
 // ---- Audit (DPO): chain status, the signed packs the nightly job shelved, the live evidence ----
 
 function size(bytes) {
-  return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(bytes / 1024)) + ' KB';
-}
-
-function when(iso) {
-  return new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  return bytes >= 1048576 ? number(bytes / 1048576, 1) + ' MB' : number(Math.max(1, Math.round(bytes / 1024))) + ' KB';
 }
 
 function packLink(pack) {
@@ -300,8 +875,8 @@ function packLink(pack) {
 async function loadAudit() {
   const chain = await (await api('GET', '/api/audit/log/verify')).json();
   $('audit-chain').textContent = chain.intact
-    ? 'Query-log chain intact: ' + chain.entries_checked + ' entries verified.'
-    : 'Query-log chain BROKEN at entry #' + chain.first_broken_seq + ': ' + chain.problem;
+    ? t('audit.chainIntact', { count: chain.entries_checked })
+    : t('audit.chainBroken', { seq: chain.first_broken_seq, problem: chain.problem });
   $('audit-chain').className = 'banner ' + (chain.intact ? 'ok' : 'bad');
   const response = await api('GET', '/api/audit/packs');
   if (response.status === 404) {
@@ -313,13 +888,12 @@ async function loadAudit() {
   const packs = await response.json();
   const latest = packs[0];
   const summary = el('p', null, { id: 'audit-latest' });
-  summary.append('Latest: ', packLink(latest), ' — created ' + when(latest.created_at) + ', period ' + latest.period + ', ' + size(latest.bytes) + ', ',
-    el('span', latest.verified ? 'signature and digests check out' : 'DOES NOT VERIFY: ' + latest.problems.join('; '),
-      { class: latest.verified ? 'ok' : 'bad' }));
+  summary.append(t('audit.latest') + ' ', packLink(latest), ' — ' + t('audit.latestDetails', { created: when(latest.created_at), period: latest.period, size: size(latest.bytes) }) + ', ',
+    el('span', latest.verified ? t('audit.valid') : t('audit.invalid', { problems: latest.problems.join('; ') }), { class: latest.verified ? 'ok' : 'bad' }));
   $('audit-pack').replaceChildren(summary);
   $('audit-packs').replaceChildren(...packs.map((p) => row([packLink(p), when(p.created_at), p.period, size(p.bytes),
     el('code', p.sha256.slice(0, 16) + '…', { title: p.sha256 }),
-    el('span', (p.verified ? 'valid · ' : 'INVALID · ') + p.key_fingerprint.slice(0, 23) + '…', { title: p.key_fingerprint, class: p.verified ? '' : 'bad' })])));
+    el('span', (p.verified ? '✓ ' : '✗ ') + p.key_fingerprint.slice(0, 23) + '…', { title: p.key_fingerprint, class: p.verified ? '' : 'bad' })])));
 }
 
 start().catch((e) => console.error(e));
