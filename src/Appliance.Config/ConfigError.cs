@@ -27,6 +27,9 @@ public sealed class ConfigLocations
         return (1, 1);
     }
 
+    /// <summary>Whether the file wrote this field (a rule about a missing field stays quiet when the binder already refused its value).</summary>
+    public bool Wrote(string path) => _byPath.ContainsKey(path);
+
     public ConfigError ErrorAt(string path, string message)
     {
         var (line, column) = Find(path);

@@ -46,6 +46,16 @@ internal static class ConfigRules
         if (config.Inference.Backend == InferenceBackend.OpenAi && config.Inference.Upstreams.Count == 0)
             yield return at.ErrorAt("inference.upstreams", "is empty while inference.backend is openai (expected at least one upstream URL)");
 
+        if (config.Backup is { Destination: { } destination } backup)
+        {
+            if (!destination.StartsWith('/') || destination.Contains('\0'))
+                yield return at.ErrorAt("backup.destination", $"'{destination}' is not an absolute path (expected a mounted volume such as /Volumes/Backup)");
+            if (backup.PublicKey is null && !at.Wrote("backup.public_key"))
+                yield return at.ErrorAt("backup.public_key", $"is missing while backup.destination is set (expected {BackupPublicKey.Expected}; `provision backup keygen` makes a pair)");
+        }
+        else if (config.Backup?.ShareHost is not null)
+            yield return at.ErrorAt("backup.share_host", "is set without backup.destination (expected the mounted share's path in backup.destination)");
+
         // A NUL cannot be in a file name on any system the box runs on; .NET refuses such paths outright.
         var unusable = false;
         foreach (var (field, path) in new[] { ("storage.root", config.Storage?.Root), ("storage.models", config.Storage?.Models), ("storage.data", config.Storage?.Data) })

@@ -69,3 +69,42 @@ public readonly record struct AutoOrNumber : IConfigScalar<AutoOrNumber>
     public string ToConfigString() => Value?.ToString(CultureInfo.InvariantCulture) ?? "auto";
     public override string ToString() => ToConfigString();
 }
+
+/// <summary>An X25519 public key written as "x25519:" and the base64 of its 32 bytes.</summary>
+public readonly record struct BackupPublicKey : IConfigScalar<BackupPublicKey>
+{
+    public const string Prefix = "x25519:";
+
+    private BackupPublicKey(byte[] bytes) => _bytes = bytes;
+
+    private readonly byte[]? _bytes;
+
+    public ReadOnlySpan<byte> Bytes => _bytes;
+
+    public static string Expected => "x25519: followed by the base64 of 32 bytes (an office backup public key)";
+
+    public static bool TryParse(string text, out BackupPublicKey value)
+    {
+        value = default;
+        if (!text.StartsWith(Prefix, StringComparison.Ordinal)) return false;
+        var bytes = new byte[33];
+        if (!Convert.TryFromBase64String(text[Prefix.Length..], bytes, out var written) || written != 32) return false;
+        value = new BackupPublicKey(bytes[..32]);
+        return true;
+    }
+
+    public static BackupPublicKey Parse(string text) =>
+        TryParse(text, out var value) ? value : throw new FormatException($"not {Expected}: '{text}'");
+
+    public static BackupPublicKey Of(ReadOnlySpan<byte> bytes) =>
+        bytes.Length == 32 ? new BackupPublicKey(bytes.ToArray()) : throw new ArgumentException("an X25519 public key has 32 bytes", nameof(bytes));
+
+    /// <summary>"SHA256:" and the first 16 hex digits of the key's SHA-256, as backup listings print it.</summary>
+    public string Fingerprint => "SHA256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Bytes))[..16];
+
+    public bool Equals(BackupPublicKey other) => Bytes.SequenceEqual(other.Bytes);
+    public override int GetHashCode() => _bytes is null ? 0 : BitConverter.ToInt32(_bytes, 0);
+
+    public string ToConfigString() => Prefix + Convert.ToBase64String(Bytes);
+    public override string ToString() => ToConfigString();
+}
