@@ -16,5 +16,6 @@ root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(BundleCommand.Create());
 root.Subcommands.Add(AuditCommands.Create());
 root.Subcommands.Add(NightlyCommand.Create());
+root.Subcommands.Add(BackupCommands.Create());
 var parse = root.Parse(args);
 return parse.Errors.Count > 0 ? Usage.Report(parse, Console.Error) : await parse.InvokeAsync();

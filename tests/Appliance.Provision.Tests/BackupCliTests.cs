@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using Appliance.Backup;
+using Microsoft.Data.Sqlite;
+
+
+namespace Appliance.Provision.Tests;
+
+/// <summary>`provision backup` on a sandbox box: keygen, now, list, verify, restore; a run killed with -9 loses nothing.</summary>
+public sealed class BackupCliTests
+{
+    private const string Destination = "/Volumes/Backup";
+
+    [Fact]
+    public async Task A_set_is_written_listed_verified_and_restored_and_a_flipped_byte_is_named()
+    {
+        using var box = BoxWithBackups(out var keyFile);
+        var now = await CliTests.Provision("backup", "now", "-c", box.ConfigFile, "--target", box.Target);
+        Assert.True(now.ExitCode == 0, now.StandardError + now.StandardOutput);
+        Assert.Contains("SIMULATED", now.StandardOutput.ToUpperInvariant());
+        Assert.Matches(@"backup \d{8}T\d{6}Z: \d+ files", now.StandardOutput);
+
+        var list = await CliTests.Provision("backup", "list", "-c", box.ConfigFile, "--target", box.Target);
+        Assert.Contains("last successful backup: 20", list.StandardOutput);
+        Assert.Contains("last verified restore: never", list.StandardOutput);
+
+        var verify = await CliTests.Provision("backup", "verify", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile);
+        Assert.True(verify.ExitCode == 0, verify.StandardError + verify.StandardOutput);
+        Assert.Contains("every file matches the signed manifest", verify.StandardOutput);
+        Assert.Contains("last verified restore: 20", (await CliTests.Provision("backup", "list", "-c", box.ConfigFile, "--target", box.Target)).StandardOutput);
+
+        var into = Path.Combine(box.Folder, "restored");
+        var restore = await CliTests.Provision("backup", "restore", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile, "--into", into);
+        Assert.True(restore.ExitCode == 0, restore.StandardError + restore.StandardOutput);
+        Assert.Equal(File.ReadAllBytes(box.HostPath(Layout + "/data.noindex/uploads/hr/Vertrag Müller.pdf")),
+            File.ReadAllBytes(Path.Combine(into, "data", "uploads", "hr", "Vertrag Müller.pdf")));
+        Assert.True(File.Exists(Path.Combine(into, "appliance.yaml")) || File.Exists(Path.Combine(into, "state", "journal.jsonl")));
+        Assert.Equal(File.ReadAllText(box.HostPath("/var/db/appliance/journal.jsonl")), File.ReadAllText(Path.Combine(into, "state", "journal.jsonl")));
+        Assert.False(Directory.Exists(Path.Combine(into, "models")));
+        await using (var restored = new SqliteConnection($"Data Source={Path.Combine(into, "data", "agent.db")};Pooling=False"))
+        {
+            await restored.OpenAsync();
+            using var count = restored.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM users";
+            Assert.Equal(3L, (long)(await count.ExecuteScalarAsync())!);
+        }
+        var again = await CliTests.Provision("backup", "restore", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile, "--into", into);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("is not empty", again.StandardOutput + again.StandardError);
+
+        var hostFolder = box.HostPath(Destination + "/ai-box.berger.lan");
+        var set = BackupSets.List(hostFolder).Single();
+        var upload = File.ReadAllLines(Path.Combine(set.Folder, SetFiles.Objects)).Select(o => SetFiles.ObjectPath(hostFolder, o))
+            .MaxBy(p => new FileInfo(p).Length)!;
+        var bytes = File.ReadAllBytes(upload);
+        bytes[bytes.Length - 20] ^= 0x01;
+        File.WriteAllBytes(upload, bytes);
+        var damaged = await CliTests.Provision("backup", "verify", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile);
+        Assert.Equal(1, damaged.ExitCode);
+        Assert.Contains("data/uploads/hr/Vertrag Müller.pdf", damaged.StandardOutput + damaged.StandardError);
+        Assert.Contains("1 problem(s)", damaged.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_backup_killed_with_signal_9_leaves_earlier_sets_valid_and_the_next_run_removes_its_half()
+    {
+        using var box = BoxWithBackups(out var keyFile);
+        Assert.Equal(0, (await CliTests.Provision("backup", "now", "-c", box.ConfigFile, "--target", box.Target)).ExitCode);
+        var hostFolder = box.HostPath(Destination + "/ai-box.berger.lan");
+
+        // A named pipe nobody writes to holds the run at that file, half-way through its set.
+        var fifo = box.HostPath(Layout + "/data.noindex/uploads/hr/stuck");
+        Assert.Equal(0, (await new Appliance.Exec.LocalCommandRunner().RunAsync(Appliance.Exec.Command.Of("mkfifo", fifo))).ExitCode);
+        using var run = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "provision.dll"), "backup", "now", "-c", box.ConfigFile, "--target", box.Target])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            await Eventually(() => BackupSets.HalfWritten(hostFolder).Count == 1, TimeSpan.FromSeconds(60), "the second run starts its set");
+        }
+        finally
+        {
+            run.Kill(entireProcessTree: true);
+            await run.WaitForExitAsync();
+        }
+        File.Delete(fifo);
+
+        var list = await CliTests.Provision("backup", "list", "-c", box.ConfigFile, "--target", box.Target);
+        Assert.Contains("half-written", list.StandardOutput);
+        Assert.True((await CliTests.Provision("backup", "verify", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile)).ExitCode == 0);
+        var next = await CliTests.Provision("backup", "now", "-c", box.ConfigFile, "--target", box.Target);
+        Assert.True(next.ExitCode == 0, next.StandardError);
+        Assert.Contains("removed the half-written set", next.StandardOutput);
+        Assert.Empty(BackupSets.HalfWritten(hostFolder));
+        Assert.Equal(0, (await CliTests.Provision("backup", "verify", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile)).ExitCode);
+    }
+
+    [Fact]
+    public async Task An_unplugged_destination_is_a_clear_error_recorded_on_the_box_and_the_next_run_succeeds()
+    {
+        using var box = BoxWithBackups(out _);
+        Directory.Delete(box.HostPath(Destination));
+        var failed = await CliTests.Provision("backup", "now", "-c", box.ConfigFile, "--target", box.Target);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("is not there (is the disk plugged in", failed.StandardOutput + failed.StandardError);
+        Assert.False(Directory.Exists(box.HostPath(Destination)));
+        Assert.Contains("\"failed\"", File.ReadAllText(box.HostPath("/var/db/appliance/backup/history.jsonl")));
+
+        Directory.CreateDirectory(box.HostPath(Destination));
+        Assert.Equal(0, (await CliTests.Provision("backup", "now", "-c", box.ConfigFile, "--target", box.Target)).ExitCode);
+    }
+
+    private const string Layout = "/Library/Application Support/Appliance";
+
+    /// <summary>A sandbox with agent stores, an upload, the provisioner's journal, a backup key and a plugged-in disk.</summary>
+    private static TestBox BoxWithBackups(out string keyFile)
+    {
+        var box = new TestBox("backup");
+        keyFile = Path.Combine(box.Folder, "office-backup.key");
+        var key = OfficeBackupKey.Create();
+        key.Save(keyFile);
+        box.WriteConfig(box.BaseConfig() + $"\nbackup:\n  destination: {Destination}\n  public_key: \"{key.Public.ToConfigString()}\"\n");
+        Directory.CreateDirectory(box.HostPath(Destination));
+        var data = box.HostPath(Layout + "/data.noindex");
+        Directory.CreateDirectory(Path.Combine(data, "uploads", "hr"));
+        File.WriteAllBytes(Path.Combine(data, "uploads", "hr", "Vertrag Müller.pdf"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000));
+        using (var users = new SqliteConnection($"Data Source={Path.Combine(data, "agent.db")};Pooling=False"))
+        {
+            users.Open();
+            using var create = users.CreateCommand();
+            create.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('boss'), ('clerk'), ('dpo');";
+            create.ExecuteNonQuery();
+        }
+        Directory.CreateDirectory(box.HostPath("/var/db/appliance"));
+        File.WriteAllText(box.HostPath("/var/db/appliance/journal.jsonl"), "{\"action\":\"apply\"}\n");
+        File.WriteAllText(box.HostPath(Layout + "/appliance.yaml"), File.ReadAllText(box.ConfigFile));
+        return box;
+    }
+}
