@@ -558,6 +558,8 @@ async function ask(question, regenerating) {
     if (!response.ok) {
       view.article.remove();
       $('ask-error').textContent = await problem(response);
+      // Deleted meanwhile (another tab, the DPO): the next question starts a new conversation.
+      if (response.status === 404 && state.conversation) { state.conversation = null; state.turns = []; renderExport(); }
       return false;
     }
     for await (const { name, data } of serverSentEvents(response)) {
