@@ -159,6 +159,28 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
     }
 
     [Fact]
+    public async Task A_file_attached_on_the_page_is_cited_in_the_answer_and_opens_at_the_cited_passage()
+    {
+        var page = await browser.SignedInAsync(_agent, "emil");
+        await Browser.CapAnswersAsync(page, 4);
+        await page.SetInputFilesAsync("#attach-file", new FilePayload
+        {
+            Name = "kilimanjaro-lease.txt", MimeType = "text/plain",
+            Buffer = "Lease note: the Kilimanjaro office lease ends on 30 June; notice is due three months before."u8.ToArray(),
+        });
+        await Assertions.Expect(page.Locator("#attach-status")).ToContainTextAsync("Attached: kilimanjaro-lease.txt");
+        await Assertions.Expect(page.Locator("#attachments li")).ToHaveTextAsync("kilimanjaro-lease.txt");
+        await AskAsync(page, "When does the Kilimanjaro lease end?");
+        var source = page.Locator("#turns .turn .sources li").First;
+        await Assertions.Expect(source).ToContainTextAsync("attachments/kilimanjaro-lease.txt");
+        await Assertions.Expect(page.Locator("#conversations li.current")).ToContainTextAsync("When does the Kilimanjaro lease end?");
+        await Browser.ShotAsync(page, "desktop-en-attachment");
+        await source.Locator("a.source-link").ClickAsync();
+        await Assertions.Expect(page.Locator("#viewer-mark")).ToContainTextAsync("Kilimanjaro office lease ends on 30 June");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Markdown_becomes_headings_lists_tables_code_and_citation_links_and_markup_stays_text()
     {
         var page = await browser.SignedInAsync(_agent, "emil");

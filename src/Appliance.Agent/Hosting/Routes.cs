@@ -54,10 +54,12 @@ public static class Routes
 
         var conversations = app.MapGroup("/api/conversations").RequireAuthorization(RoleNames.Employee);  // the caller's own, nobody else's
         conversations.MapGet("", ConversationEndpoints.ListAsync);
+        conversations.MapPost("", ConversationEndpoints.CreateAsync);
         conversations.MapGet("/{id}", ConversationEndpoints.GetAsync);
         conversations.MapPatch("/{id}", ConversationEndpoints.ChangeAsync);
         conversations.MapDelete("/{id}", ConversationEndpoints.DeleteAsync);
         conversations.MapGet("/{id}/export", ConversationEndpoints.ExportAsync);                      // Markdown or PDF with its citations
+        conversations.MapPost("/{id}/attachments", ConversationEndpoints.AttachAsync);                // read for this conversation only, never indexed
         employee.MapPost("/turns/{id}/rating", ConversationEndpoints.RateAsync);
 
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo

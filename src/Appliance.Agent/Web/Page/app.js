@@ -624,6 +624,9 @@ function newConversation() {
   if (state.asking) state.asking.abort();
   state.conversation = null;
   state.turns = [];
+  state.attachments = [];
+  renderAttachments([]);
+  $('attach-status').textContent = '';
   $('turns').replaceChildren();
   $('ask-error').replaceChildren();
   if (location.hash.startsWith('#ask/')) history.replaceState(null, '', '#ask');
@@ -640,6 +643,8 @@ async function openConversation(id) {
   newConversation();
   state.conversation = conversation.summary;
   state.scope = conversation.summary.collections;
+  state.attachments = conversation.attachments;
+  renderAttachments(state.attachments);
   history.replaceState(null, '', '#ask/' + conversation.summary.id);
   for (const turn of conversation.turns) {
     const view = turnView(turn.question);
@@ -651,6 +656,36 @@ async function openConversation(id) {
   markCurrent();
   $('sidebar').classList.remove('open');
 }
+
+function renderAttachments(list) {
+  $('attachments').replaceChildren(...(list || []).map((a) => el('li', a.name, { title: a.title })));
+}
+
+// A file attached to the conversation is read for it alone (never the office's index) and cited in its answers.
+$('attach-file').addEventListener('change', async () => {
+  const file = $('attach-file').files[0];
+  if (!file) return;
+  $('ask-error').replaceChildren();
+  $('attach-status').textContent = t('attach.reading', { name: file.name });
+  try {
+    if (!state.conversation) {
+      const created = await api('POST', '/api/conversations', { title: file.name });
+      if (!created.ok) { $('ask-error').textContent = await problem(created); return; }
+      state.conversation = await created.json();
+      history.replaceState(null, '', '#ask/' + state.conversation.id);
+      renderExport();
+    }
+    const response = await api('POST', '/api/conversations/' + encodeURIComponent(state.conversation.id) + '/attachments?name=' + encodeURIComponent(file.name), undefined, file);
+    if (!response.ok) { $('ask-error').textContent = await problem(response); return; }
+    const attachment = await response.json();
+    state.attachments = [...(state.attachments || []), attachment];
+    renderAttachments(state.attachments);
+    $('attach-status').textContent = t('attach.attached', { name: attachment.name });
+    await loadHistory();
+  } finally {
+    $('attach-file').value = '';
+  }
+});
 
 function renderExport() {
   const conversation = state.conversation;
