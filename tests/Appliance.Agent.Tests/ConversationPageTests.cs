@@ -349,10 +349,10 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
     }
 
     [Fact]
-    public async Task The_language_choice_is_remembered_per_user_and_German_desktop_and_English_phone_look_right()
+    public async Task The_language_choice_is_remembered_for_the_person_on_the_box_and_German_desktop_and_English_phone_look_right()
     {
         var page = await browser.SignedInAsync(_agent, "emil", locale: "en-GB");
-        await page.SelectOptionAsync("#language", "de");
+        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "de"), r => r.Url.EndsWith("/api/session/language", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("#ask-button")).ToHaveTextAsync("Fragen");
         await Assertions.Expect(page.Locator("#nav a").First).ToHaveTextAsync("Fragen");
         await page.ReloadAsync();
@@ -360,11 +360,15 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Browser.CapAnswersAsync(page, 4);
         await AskAsync(page, "Wo kann ich parken (parking)?");
         await Browser.ShotAsync(page, "desktop-de-ask");
+        // The choice is the person's, not the browser's: another computer (a fresh context) opens in German too.
+        var elsewhere = await browser.SignedInAsync(_agent, "emil", locale: "en-GB");
+        await Assertions.Expect(elsewhere.Locator("#ask-button")).ToHaveTextAsync("Fragen");
+        await elsewhere.Context.CloseAsync();
         await page.SelectOptionAsync("#language", "fr");
         await Assertions.Expect(page.Locator("#new-conversation")).ToHaveTextAsync("Nouvelle conversation");
         await page.SelectOptionAsync("#language", "it");
         await Assertions.Expect(page.Locator("#new-conversation")).ToHaveTextAsync("Nuova conversazione");
-        await page.SelectOptionAsync("#language", "en");
+        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "en"), r => r.Url.EndsWith("/api/session/language", StringComparison.Ordinal));
         await page.Context.CloseAsync();
 
         var phone = await browser.SignedInAsync(_agent, "emil", width: 390, locale: "en-GB");

@@ -29,7 +29,8 @@ public static class Routes
         installable.MapGet("/manifest.webmanifest", (WebPage page, ApplianceConfig config) => page.Manifest(config));
 
         var session = app.MapGroup("/api/session").RequireAuthorization();                           // anyone signed in
-        session.MapGet("", SessionEndpoints.Current);
+        session.MapGet("", SessionEndpoints.CurrentAsync);
+        session.MapPut("/language", SessionEndpoints.SetLanguageAsync);
         session.MapDelete("", SessionEndpoints.SignOutAsync);
 
         var tokens = app.MapGroup("/api/tokens").RequireAuthorization(RoleNames.Employee);            // one's own API tokens

@@ -5,7 +5,8 @@ const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($('strings').textContent);
 const languages = Object.keys(catalog);
 const state = {
-  session: null, status: null, lang: pickLanguage(null), collections: [],
+  // Before sign-in: the last language chosen in this browser; after: the person's own choice on the box.
+  session: null, status: null, lang: pickLanguage(localStorage.getItem('appliance.language')), collections: [],
   conversation: null, scope: null, turns: [], asking: null, historyQuery: '',
 };
 const pages = [
@@ -18,8 +19,8 @@ const pages = [
 
 // ---- Language, numbers and dates ----
 
-function pickLanguage(user) {
-  const chosen = localStorage.getItem('appliance.language' + (user ? '.' + user : ''));
+// A language chosen before, else the browser's first language the page has, else English.
+function pickLanguage(chosen) {
   if (chosen && languages.includes(chosen)) return chosen;
   for (const wanted of navigator.languages || [navigator.language || 'en']) {
     const base = String(wanted).slice(0, 2).toLowerCase();
@@ -61,7 +62,9 @@ function translatePage() {
 
 function setLanguage(code) {
   state.lang = code;
-  localStorage.setItem('appliance.language' + (state.session ? '.' + state.session.name : ''), code);
+  localStorage.setItem('appliance.language', code);
+  // Remembered for the person on the box, so another computer opens in the same language.
+  if (state.session) api('PUT', '/api/session/language', { language: code }).catch((e) => console.error(e));
   translatePage();
   if (state.session) {
     renderNav();
@@ -166,7 +169,7 @@ function renderNav() {
 
 async function enter(session) {
   state.session = session;
-  state.lang = pickLanguage(session.name);
+  state.lang = pickLanguage(session.language);
   translatePage();
   $('top').hidden = false;
   renderNav();
