@@ -352,7 +352,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
     public async Task The_language_choice_is_remembered_for_the_person_on_the_box_and_German_desktop_and_English_phone_look_right()
     {
         var page = await browser.SignedInAsync(_agent, "emil", locale: "en-GB");
-        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "de"), r => r.Url.EndsWith("/api/session/language", StringComparison.Ordinal));
+        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "de"), r => IsLanguageSaved(r, "de"));
         await Assertions.Expect(page.Locator("#ask-button")).ToHaveTextAsync("Fragen");
         await Assertions.Expect(page.Locator("#nav a").First).ToHaveTextAsync("Fragen");
         await page.ReloadAsync();
@@ -368,7 +368,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Assertions.Expect(page.Locator("#new-conversation")).ToHaveTextAsync("Nouvelle conversation");
         await page.SelectOptionAsync("#language", "it");
         await Assertions.Expect(page.Locator("#new-conversation")).ToHaveTextAsync("Nuova conversazione");
-        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "en"), r => r.Url.EndsWith("/api/session/language", StringComparison.Ordinal));
+        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "en"), r => IsLanguageSaved(r, "en"));
         await page.Context.CloseAsync();
 
         var phone = await browser.SignedInAsync(_agent, "emil", width: 390, locale: "en-GB");
@@ -379,6 +379,9 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Browser.ShotAsync(phone, "phone-en-ask");
         await phone.Context.CloseAsync();
     }
+
+    private static bool IsLanguageSaved(IResponse response, string language) =>
+        response.Url.EndsWith("/api/session/language", StringComparison.Ordinal) && response.Request.PostData == $"{{\"language\":\"{language}\"}}";
 
     private static string Normalized(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

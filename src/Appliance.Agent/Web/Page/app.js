@@ -29,8 +29,13 @@ function pickLanguage(chosen) {
   return 'en';
 }
 
+// The reader's own locale for numbers and dates (en-GB, de-CH) when it is in the page's language, else the language.
+function locale() {
+  return (navigator.languages || []).find((l) => String(l).slice(0, 2).toLowerCase() === state.lang) || state.lang;
+}
+
 function number(value, digits) {
-  return new Intl.NumberFormat(state.lang, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  return new Intl.NumberFormat(locale(), digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 }
 
 function t(key, vars) {
@@ -45,8 +50,8 @@ function t(key, vars) {
 function when(iso) {
   if (!iso) return '';
   const options = { dateStyle: 'medium', timeStyle: 'short' };
-  try { return new Intl.DateTimeFormat(state.lang, { ...options, timeZone: state.status && state.status.time_zone }).format(new Date(iso)); }
-  catch { return new Intl.DateTimeFormat(state.lang, options).format(new Date(iso)); }
+  try { return new Intl.DateTimeFormat(locale(), { ...options, timeZone: state.status && state.status.time_zone }).format(new Date(iso)); }
+  catch { return new Intl.DateTimeFormat(locale(), options).format(new Date(iso)); }
 }
 
 function translatePage() {
@@ -64,7 +69,10 @@ function setLanguage(code) {
   state.lang = code;
   localStorage.setItem('appliance.language', code);
   // Remembered for the person on the box, so another computer opens in the same language.
-  if (state.session) api('PUT', '/api/session/language', { language: code }).catch((e) => console.error(e));
+  // Saved one after the other, so quick changes end with the last one chosen.
+  if (state.session)
+    state.savingLanguage = (state.savingLanguage || Promise.resolve())
+      .then(() => api('PUT', '/api/session/language', { language: code })).catch((e) => console.error(e));
   translatePage();
   if (state.session) {
     renderNav();
