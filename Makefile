@@ -16,7 +16,7 @@ DEBIAN_TOOLS_INFERENCE :=
 # The agent reads PDFs itself (PdfPig) and scans with Tesseract; poppler-utils only renders the tests' generated scans
 # and the agent tests' exported conversations.
 DEBIAN_TOOLS_RAG := tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-eng poppler-utils fonts-dejavu-core
-DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium curl poppler-utils
+DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium curl poppler-utils tzdata
 DEBIAN_TOOLS_PROVISION := libplist-utils openssh-server openssh-client sudo llvm
 DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace

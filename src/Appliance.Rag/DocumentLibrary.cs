@@ -265,6 +265,63 @@ public sealed class DocumentLibrary : IDisposable
         Task.FromResult(_index.Documents([.. Readable(callerGroups).Select(c => c.Id)]));
 
     /// <summary>
+    /// Reads a file that is not to be indexed (a conversation's attachment, kept by its owner's
+    /// history): extracted, chunked and embedded exactly as the library does with its own documents,
+    /// and handed back — nothing is written to the index or the data folder.
+    /// </summary>
+    /// <exception cref="DocumentLibraryException">unsupported format, larger than <paramref name="limitBytes"/>, or unreadable</exception>
+    public async Task<PrivateDocument> ReadPrivateAsync(string fileName, Stream content, long limitBytes, CancellationToken cancellationToken)
+    {
+        var name = SafeFileName(fileName);
+        if (_extractors.For(name) is not { } extractor)
+            throw new DocumentLibraryException(LibraryError.Invalid,
+                $"'{name}' is not a supported format (supported: {string.Join(", ", _extractors.Extensions.Order())})");
+        var folder = Directory.CreateTempSubdirectory("appliance-private-");
+        try
+        {
+            var temporary = Path.Combine(folder.FullName, name);
+            await using (var output = File.Create(temporary))
+            {
+                var buffer = new byte[81920];
+                long total = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    total += read;
+                    if (total > limitBytes) throw new DocumentLibraryException(LibraryError.TooLarge, $"file larger than {limitBytes / (1024 * 1024)} MB");
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+            ExtractedDocument document;
+            try
+            {
+                document = await extractor.ExtractAsync(temporary, cancellationToken);
+            }
+            catch (ExtractionException e)
+            {
+                throw new DocumentLibraryException(LibraryError.Invalid, $"'{name}' cannot be read: {e.Message}");
+            }
+            var text = Chunker.DocumentText(document, out _);
+            var chunks = _chunker.Split(document);
+            var vectors = _embedder is null || chunks.Count == 0 ? null
+                : await _embedder.EmbedAsync([.. chunks.Select(c => IngestionRun.EmbeddingText(document.Title, c.SectionPath, c.Text))], cancellationToken);
+            return new PrivateDocument(document.Title, document.Format, text, [.. chunks.Select((c, i) =>
+                new PrivatePassage(new DocumentPassage(c.Page, c.SectionPath, c.StartChar, c.EndChar), c.Text, vectors?[i]))]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A question's vector from the library's embedding model (normalised), or null when the library runs lexical-only.</summary>
+    public async Task<float[]?> EmbedQueryAsync(string query, CancellationToken cancellationToken) =>
+        _embedder is null ? null : await _embedder.EmbedQueryAsync(query, cancellationToken);
+
+    /// <summary>The words of a question that search matches (question words and fillers left out), lower-case.</summary>
+    public static IReadOnlyList<string> QueryWords(string query) => Retrieval.FtsQuery.Terms(query);
+
+    /// <summary>
     /// A document's text as it was indexed, with each passage's place (page, section, character span):
     /// what a citation's offsets point into. Null when the document does not exist or the caller may not read it.
     /// </summary>

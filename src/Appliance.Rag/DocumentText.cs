@@ -28,3 +28,9 @@ public sealed record DocumentText(string DocumentId, string Title, string Path, 
         return new DocumentText(document.Id, document.Title, document.Path, document.Format, text.ToString(), passages);
     }
 }
+
+/// <summary>One passage of a file read privately: its place, its text, and its vector (null without an embedding model).</summary>
+public sealed record PrivatePassage(DocumentPassage Place, string Text, float[]? Vector);
+
+/// <summary>A file read for one person's conversation, never indexed: its title, format, whole text and passages.</summary>
+public sealed record PrivateDocument(string Title, string Format, string Text, IReadOnlyList<PrivatePassage> Passages);

@@ -159,6 +159,28 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
     }
 
     [Fact]
+    public async Task A_file_attached_on_the_page_is_cited_in_the_answer_and_opens_at_the_cited_passage()
+    {
+        var page = await browser.SignedInAsync(_agent, "emil");
+        await Browser.CapAnswersAsync(page, 4);
+        await page.SetInputFilesAsync("#attach-file", new FilePayload
+        {
+            Name = "kilimanjaro-lease.txt", MimeType = "text/plain",
+            Buffer = "Lease note: the Kilimanjaro office lease ends on 30 June; notice is due three months before."u8.ToArray(),
+        });
+        await Assertions.Expect(page.Locator("#attach-status")).ToContainTextAsync("Attached: kilimanjaro-lease.txt");
+        await Assertions.Expect(page.Locator("#attachments li")).ToHaveTextAsync("kilimanjaro-lease.txt");
+        await AskAsync(page, "When does the Kilimanjaro lease end?");
+        var source = page.Locator("#turns .turn .sources li").First;
+        await Assertions.Expect(source).ToContainTextAsync("attachments/kilimanjaro-lease.txt");
+        await Assertions.Expect(page.Locator("#conversations li.current")).ToContainTextAsync("When does the Kilimanjaro lease end?");
+        await Browser.ShotAsync(page, "desktop-en-attachment");
+        await source.Locator("a.source-link").ClickAsync();
+        await Assertions.Expect(page.Locator("#viewer-mark")).ToContainTextAsync("Kilimanjaro office lease ends on 30 June");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Markdown_becomes_headings_lists_tables_code_and_citation_links_and_markup_stays_text()
     {
         var page = await browser.SignedInAsync(_agent, "emil");
@@ -327,10 +349,10 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
     }
 
     [Fact]
-    public async Task The_language_choice_is_remembered_per_user_and_German_desktop_and_English_phone_look_right()
+    public async Task The_language_choice_is_remembered_for_the_person_on_the_box_and_German_desktop_and_English_phone_look_right()
     {
         var page = await browser.SignedInAsync(_agent, "emil", locale: "en-GB");
-        await page.SelectOptionAsync("#language", "de");
+        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "de"), r => IsLanguageSaved(r, "de"));
         await Assertions.Expect(page.Locator("#ask-button")).ToHaveTextAsync("Fragen");
         await Assertions.Expect(page.Locator("#nav a").First).ToHaveTextAsync("Fragen");
         await page.ReloadAsync();
@@ -338,11 +360,15 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Browser.CapAnswersAsync(page, 4);
         await AskAsync(page, "Wo kann ich parken (parking)?");
         await Browser.ShotAsync(page, "desktop-de-ask");
+        // The choice is the person's, not the browser's: another computer (a fresh context) opens in German too.
+        var elsewhere = await browser.SignedInAsync(_agent, "emil", locale: "en-GB");
+        await Assertions.Expect(elsewhere.Locator("#ask-button")).ToHaveTextAsync("Fragen");
+        await elsewhere.Context.CloseAsync();
         await page.SelectOptionAsync("#language", "fr");
         await Assertions.Expect(page.Locator("#new-conversation")).ToHaveTextAsync("Nouvelle conversation");
         await page.SelectOptionAsync("#language", "it");
         await Assertions.Expect(page.Locator("#new-conversation")).ToHaveTextAsync("Nuova conversazione");
-        await page.SelectOptionAsync("#language", "en");
+        await page.RunAndWaitForResponseAsync(() => page.SelectOptionAsync("#language", "en"), r => IsLanguageSaved(r, "en"));
         await page.Context.CloseAsync();
 
         var phone = await browser.SignedInAsync(_agent, "emil", width: 390, locale: "en-GB");
@@ -353,6 +379,9 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Browser.ShotAsync(phone, "phone-en-ask");
         await phone.Context.CloseAsync();
     }
+
+    private static bool IsLanguageSaved(IResponse response, string language) =>
+        response.Url.EndsWith("/api/session/language", StringComparison.Ordinal) && response.Request.PostData == $"{{\"language\":\"{language}\"}}";
 
     private static string Normalized(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

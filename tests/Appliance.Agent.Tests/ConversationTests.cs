@@ -83,6 +83,43 @@ public sealed class ConversationTests(AgentFixture fixture)
     }
 
     [Fact]
+    public async Task A_file_attached_to_a_conversation_is_cited_first_seen_only_by_its_owner_kept_out_of_the_log_and_erased_with_it()
+    {
+        using var emil = _agent.As("emil");
+        using var created = await emil.PostAsJsonAsync("/api/conversations", new { title = "zanzibar-memo.txt" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var conversation = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var attached = await emil.PostAsync($"/api/conversations/{conversation}/attachments?name=zanzibar-memo.txt",
+            new StringContent("Memo: the Zanzibar retainer expires at the end of April. Renewal needs the partner's signature."));
+        Assert.Equal(HttpStatusCode.Created, attached.StatusCode);
+        var attachment = (await attached.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var lars = _agent.As("lars");
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.PostAsync($"/api/conversations/{conversation}/attachments?name=x.txt", new StringContent("x"))).StatusCode);
+
+        var asked = await AskAsync(emil, new { question = "When does the Zanzibar retainer expire?", conversation_id = conversation, max_tokens = 4 });
+        var first = Event(asked, "sources").GetProperty("citations")[0];
+        Assert.Equal("attachments/zanzibar-memo.txt", first.GetProperty("path").GetString());
+        var (start, end) = (first.GetProperty("start_char").GetInt32(), first.GetProperty("end_char").GetInt32());
+        Assert.Equal($"/#view/{attachment}/{start}/{end}", first.GetProperty("link").GetString());
+        var reopened = await emil.GetFromJsonAsync<JsonElement>($"/api/conversations/{conversation}");
+        Assert.Equal("When does the Zanzibar retainer expire?", reopened.GetProperty("summary").GetProperty("title").GetString());
+        Assert.Equal("zanzibar-memo.txt", reopened.GetProperty("attachments")[0].GetProperty("name").GetString());
+
+        // The viewer reads it like any document, for its owner only; the office's index never had it.
+        var text = await emil.GetFromJsonAsync<JsonElement>($"/api/documents/{attachment}/text");
+        Assert.Contains("Zanzibar retainer", text.GetProperty("text").GetString()![start..end]);
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.GetAsync($"/api/documents/{attachment}/text")).StatusCode);
+        Assert.DoesNotContain("zanzibar", await emil.GetStringAsync("/api/documents"), StringComparison.OrdinalIgnoreCase);
+        using var dora = _agent.As("dora");
+        var logged = (await dora.GetFromJsonAsync<JsonElement>("/api/audit/log?limit=20")).GetProperty("entries").EnumerateArray()
+            .First(e => e.GetProperty("question").GetString() == "When does the Zanzibar retainer expire?");
+        Assert.DoesNotContain(logged.GetProperty("document_ids").EnumerateArray(), d => d.GetString() == attachment);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await emil.DeleteAsync($"/api/conversations/{conversation}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await emil.GetAsync($"/api/documents/{attachment}/text")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_v1_documents_model_searches_a_follow_up_with_the_earlier_questions_key_words()
     {
         using var emil = _agent.As("emil");

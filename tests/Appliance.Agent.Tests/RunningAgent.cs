@@ -19,7 +19,8 @@ public sealed class RunningAgent : IAsyncDisposable
     public IReadOnlyDictionary<string, string> Tokens { get; }
 
     /// <param name="configureServices">replaces one of the agent's services (a fault put into a real part)</param>
-    public static async Task<RunningAgent> StartAsync(TestOffice office, Action<IServiceCollection>? configureServices = null)
+    /// <param name="clock">the box's clock and time zone; the system's by default</param>
+    public static async Task<RunningAgent> StartAsync(TestOffice office, Action<IServiceCollection>? configureServices = null, TimeProvider? clock = null)
     {
         var app = await AgentHost.BuildAsync(new AgentOptions
         {
@@ -29,6 +30,7 @@ public sealed class RunningAgent : IAsyncDisposable
             InitialPassword = TestOffice.Password,
             MinimumLogLevel = LogLevel.Warning,
             ConfigureServices = configureServices,
+            Clock = clock ?? TimeProvider.System,
         }, CancellationToken.None);
         await app.StartAsync();
         var address = AgentHost.BoundAddresses(app).Single();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
 using Appliance.Config;
@@ -22,6 +23,9 @@ public sealed record AnswerRequest(Caller Caller, string Route, string Question,
 
     /// <summary>Only these collections, when given; those the caller may not read are held back (and counted).</summary>
     public IReadOnlyCollection<string>? Collections { get; init; }
+
+    /// <summary>The passages of the files attached to the conversation (its owner's own; never in the shared index).</summary>
+    public IReadOnlyList<AttachedPassage> Attached { get; init; } = [];
 }
 
 /// <summary>
@@ -40,6 +44,11 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
     public const int DefaultMaxAnswerTokens = 384;
     public const int MaxAnswerTokensCeiling = 2048;
 
+    /// <summary>Passages of a conversation's attached files put before the office's documents.</summary>
+    public const int AttachedSources = 2;
+
+    private const int SnippetLength = 240;
+
     /// <summary>Whether answers come from a generated test model (their text is meaningless).</summary>
     public bool WritesWithTestModel => models.ChatIsTestModel;
 
@@ -48,7 +57,11 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
         var started = Stopwatch.GetTimestamp();
         await denials.HeldBackAsync(request.Caller, request.Route, request.Collections, library, config);
         var searched = await SearchedAsync(request, ct);
-        var hits = await library.SearchAsync(new SearchRequest(searched, request.Caller.Groups.ToList()) { Collections = request.Collections }, ct);
+        IReadOnlyList<SearchHit> hits =
+        [
+            .. await AttachedHitsAsync(request.Attached, searched, ct),
+            .. await library.SearchAsync(new SearchRequest(searched, request.Caller.Groups.ToList()) { Collections = request.Collections }, ct),
+        ];
 
         if (models.Chat is null || hits.Count == 0)
         {
@@ -99,6 +112,36 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
             }
         }
         return FollowUpQuery.Carry(request.Question, earlier);
+    }
+
+    /// <summary>
+    /// Files attached to a conversation come first among its sources — the asker attached them to ask
+    /// about them: their best passages for what is searched, by meaning (the library's embedding model)
+    /// and by the share of the searched words they contain.
+    /// </summary>
+    private async Task<IReadOnlyList<SearchHit>> AttachedHitsAsync(IReadOnlyList<AttachedPassage> attached, string searched, CancellationToken ct)
+    {
+        if (attached.Count == 0) return [];
+        var query = await library.EmbedQueryAsync(searched, ct);
+        var words = DocumentLibrary.QueryWords(searched);
+        return [.. attached
+            .Select(p => (Passage: p, Score: Similarity(query, p.Vector)
+                + words.Count(w => p.Text.Contains(w, StringComparison.OrdinalIgnoreCase)) / (double)Math.Max(1, words.Count)))
+            .OrderByDescending(x => x.Score)
+            .Take(AttachedSources)
+            .Select(x => new SearchHit(new Citation(x.Passage.Attachment.Id, Attachment.CollectionId, Attachment.PathOf(x.Passage.Attachment.Name),
+                x.Passage.Attachment.Title, x.Passage.Place.Page, x.Passage.Place.Section,
+                x.Passage.Text.Length <= SnippetLength ? x.Passage.Text : x.Passage.Text[..SnippetLength] + "…",
+                x.Passage.Place.StartChar, x.Passage.Place.EndChar), x.Score, x.Passage.Text))];
+    }
+
+    /// <summary>Cosine of two normalised vectors from the same model; 0 when either is missing.</summary>
+    private static double Similarity(float[]? a, float[]? b)
+    {
+        if (a is null || b is null || a.Length != b.Length) return 0;
+        double dot = 0;
+        for (var i = 0; i < a.Length; i++) dot += a[i] * b[i];
+        return dot;
     }
 
     /// <summary>A plain chat with the model (no documents), as the same events: the OpenAI surface's other model.</summary>
@@ -190,7 +233,9 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
         }
     }
 
-    private static List<string> DocumentIds(IEnumerable<SearchHit> hits) => [.. hits.Select(h => h.DocumentId).Distinct()];
+    /// <summary>The office's documents an answer drew on (for the query log); a conversation's own attachments are not office documents.</summary>
+    private static List<string> DocumentIds(IEnumerable<SearchHit> hits) =>
+        [.. hits.Where(h => h.Citation.CollectionId != Attachment.CollectionId).Select(h => h.DocumentId).Distinct()];
 
     private static List<CitationView> Numbered(IEnumerable<SearchHit> hits) =>
         hits.Select((h, i) => CitationView.Of(h.Citation, i + 1)).ToList();

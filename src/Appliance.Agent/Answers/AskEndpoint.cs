@@ -66,6 +66,7 @@ public static class AskEndpoint
         ConversationSummary? conversation = null;
         var created = false;
         IReadOnlyList<ChatMessage> earlier = [];
+        IReadOnlyList<AttachedPassage> attached = [];
         var collections = body.Collections;
         if (history && body.ConversationId is { } id)
         {
@@ -78,6 +79,9 @@ public static class AskEndpoint
             }
             conversation = found.Summary;
             earlier = [.. found.Turns.SelectMany(t => Pair(t.Question, t.Answer))];
+            attached = await conversations.AttachedPassagesAsync(caller.Name, id, ct);
+            // Started by attaching a file: the first question names it, as any conversation's does.
+            if (found.Turns.Count == 0 && body.Regenerate != true) await conversations.RenameAsync(caller.Name, id, question, ct);
             if (body.Collections is null) collections = found.Summary.Collections;
             else if (!SameScope(body.Collections, found.Summary.Collections)) await conversations.ScopeAsync(caller.Name, id, body.Collections, ct);
         }
@@ -97,6 +101,7 @@ public static class AskEndpoint
         {
             Collections = collections,
             EarlierTurns = earlier,
+            Attached = attached,
         };
         var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
         AnswerEvent.Sources? sources = null;

@@ -68,6 +68,55 @@ public static class ConversationEndpoints
         return name.Length == 0 ? "conversation" : name.Length <= 60 ? name : name[..60].TrimEnd('-');
     }
 
+    public sealed record NewConversation(string? Title);
+
+    /// <summary>POST /api/conversations {"title"}: an empty conversation (to attach a file before the first question, which then names it).</summary>
+    public static async Task<IResult> CreateAsync(NewConversation? body, HttpContext context, ConversationStore store, Config.ApplianceConfig config, CancellationToken ct)
+    {
+        if (!config.Privacy.History.Enabled)
+            return TypedResults.Problem(statusCode: 409, title: "history is off", detail: "this box keeps no conversations (privacy.history)");
+        var summary = await store.CreateAsync(Caller.From(context.User).Name, string.IsNullOrWhiteSpace(body?.Title) ? "…" : body.Title, null, ct);
+        return TypedResults.Created($"/api/conversations/{summary.Id}", summary);
+    }
+
+    /// <summary>
+    /// POST /api/conversations/{id}/attachments?name=FILE with the file as the body: read (extracted,
+    /// chunked, embedded) for this conversation only — never put into the office's index — and cited in
+    /// its answers; erased with the conversation.
+    /// </summary>
+    public static async Task<IResult> AttachAsync(string id, string? name, HttpContext context, ConversationStore store, DocumentLibrary library,
+        Config.ApplianceConfig config, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            return TypedResults.Problem(statusCode: 400, title: "name needed", detail: "POST /api/conversations/{id}/attachments?name=FILE with the file as the body");
+        var caller = Caller.From(context.User);
+        if (await store.SummaryAsync(caller.Name, id, ct) is null) return NotFound();
+        var limit = (long)config.Rag.MaxUploadMb * 1024 * 1024;
+        var tooLarge = PageProblems.Result(413, "file too large", $"files can be up to {config.Rag.MaxUploadMb} MB", PageProblems.FileTooLarge,
+            new() { ["limit"] = config.Rag.MaxUploadMb });
+        if (context.Request.ContentLength > limit) return tooLarge;
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limit + 1;
+        try
+        {
+            var document = await library.ReadPrivateAsync(name, context.Request.Body, limit, ct);
+            return await store.AttachAsync(caller.Name, id, Path.GetFileName(name), document, ct) is { } attachment
+                ? TypedResults.Created($"/api/conversations/{id}", attachment) : NotFound();
+        }
+        catch (DocumentLibraryException e) when (e.Error == LibraryError.TooLarge)
+        {
+            return tooLarge;
+        }
+        catch (DocumentLibraryException e)
+        {
+            return Documents.DocumentEndpoints.Refusal(e);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return tooLarge;
+        }
+    }
+
     public static async Task<IResult> DeleteAsync(string id, HttpContext context, ConversationStore store, CancellationToken ct) =>
         await store.DeleteAsync(Caller.From(context.User).Name, id, ct) ? TypedResults.NoContent() : NotFound();
 

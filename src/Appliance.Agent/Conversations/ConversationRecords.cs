@@ -40,8 +40,21 @@ public sealed record Turn(
     DateTimeOffset AskedAt,
     Rating? Rating);
 
-/// <summary>A conversation reopened from history: its summary and every turn, oldest first.</summary>
-public sealed record Conversation(ConversationSummary Summary, IReadOnlyList<Turn> Turns);
+/// <summary>A conversation reopened from history: its summary, every turn (oldest first) and the files attached to it.</summary>
+public sealed record Conversation(ConversationSummary Summary, IReadOnlyList<Turn> Turns, IReadOnlyList<Attachment> Attachments);
+
+/// <summary>A file attached to a conversation: read for its owner only, cited like a document, erased with the conversation.</summary>
+public sealed record Attachment(string Id, string Name, string Title, int Passages, DateTimeOffset AddedAt)
+{
+    /// <summary>The collection id its citations carry: no configured collection can have it (ids are identifiers, this has a colon).</summary>
+    public const string CollectionId = "conversation:attachment";
+
+    /// <summary>How its citations name the file: apart from the office's documents.</summary>
+    public static string PathOf(string name) => "attachments/" + name;
+}
+
+/// <summary>One passage of an attachment, with what ranking needs.</summary>
+public sealed record AttachedPassage(Attachment Attachment, Appliance.Rag.DocumentPassage Place, string Text, float[]? Vector);
 
 /// <summary>A turn about to be stored (the store gives it its id and time).</summary>
 public sealed record NewTurn(

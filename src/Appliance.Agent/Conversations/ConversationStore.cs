@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Appliance.Agent.Documents;
+using Appliance.Rag;
 using Microsoft.Data.Sqlite;
 
 namespace Appliance.Agent.Conversations;
@@ -61,6 +63,25 @@ public sealed class ConversationStore
                 rating TEXT NOT NULL,
                 comment TEXT,
                 collections TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS attachments (
+                id TEXT PRIMARY KEY,
+                conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                title TEXT NOT NULL,
+                format TEXT NOT NULL,
+                text TEXT NOT NULL,
+                added_at TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS attachments_conversation ON attachments(conversation_id);
+            CREATE TABLE IF NOT EXISTS attachment_passages (
+                id INTEGER PRIMARY KEY,
+                attachment_id TEXT NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+                page INTEGER,
+                section TEXT NOT NULL,
+                start_char INTEGER NOT NULL,
+                end_char INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                vector BLOB);
+            CREATE INDEX IF NOT EXISTS attachment_passages_attachment ON attachment_passages(attachment_id);
             CREATE TRIGGER IF NOT EXISTS feedback_forgets_comment AFTER DELETE ON turns
             BEGIN UPDATE feedback SET comment = NULL WHERE turn_id IS NULL AND comment IS NOT NULL; END;
             """, ct);
@@ -122,7 +143,84 @@ public sealed class ConversationStore
                 Citations(reader.GetString(4)), Citations(reader.GetString(5)), reader.GetString(6), reader.GetInt64(7) != 0, reader.GetInt64(8) != 0,
                 Enum.Parse<TurnOutcome>(reader.GetString(9)), Time.Parse(reader.GetString(10)),
                 reader.IsDBNull(11) ? null : Enum.Parse<Rating>(reader.GetString(11))));
-        return new Conversation(summary, turns);
+        return new Conversation(summary, turns, await AttachmentsAsync(db, id, null, ct));
+    }
+
+    /// <summary>Stores a file read for the owner's conversation; null when they have no such conversation.</summary>
+    public async Task<Attachment?> AttachAsync(string user, string conversationId, string name, PrivateDocument document, CancellationToken ct)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var now = _clock.GetUtcNow();
+        await using var db = await ConnectAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        if (await Sql.ExecuteAsync(db, "UPDATE conversations SET updated_at = $at WHERE id = $id AND user = $u", ct,
+                ("$at", Time.Format(now)), ("$id", conversationId), ("$u", user)) == 0)
+            return null;
+        await Sql.ExecuteAsync(db, "INSERT INTO attachments (id, conversation_id, name, title, format, text, added_at) VALUES ($id, $c, $n, $t, $f, $x, $at)", ct,
+            ("$id", id), ("$c", conversationId), ("$n", name), ("$t", document.Title), ("$f", document.Format), ("$x", document.Text), ("$at", Time.Format(now)));
+        foreach (var passage in document.Passages)
+            await Sql.ExecuteAsync(db,
+                "INSERT INTO attachment_passages (attachment_id, page, section, start_char, end_char, text, vector) VALUES ($a, $p, $s, $b, $e, $t, $v)", ct,
+                ("$a", id), ("$p", passage.Place.Page), ("$s", passage.Place.Section), ("$b", passage.Place.StartChar), ("$e", passage.Place.EndChar),
+                ("$t", passage.Text), ("$v", passage.Vector is null ? null : MemoryMarshal.AsBytes(passage.Vector.AsSpan()).ToArray()));
+        await tx.CommitAsync(ct);
+        return new Attachment(id, name, document.Title, document.Passages.Count, now);
+    }
+
+    /// <summary>Every passage of the files attached to the owner's conversation (none when it is not theirs).</summary>
+    public async Task<IReadOnlyList<AttachedPassage>> AttachedPassagesAsync(string user, string conversationId, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        var attachments = (await AttachmentsAsync(db, conversationId, user, ct)).ToDictionary(a => a.Id);
+        if (attachments.Count == 0) return [];
+        await using var command = Sql.Prepare(db,
+            "SELECT p.attachment_id, p.page, p.section, p.start_char, p.end_char, p.text, p.vector " +
+            "FROM attachment_passages p JOIN attachments a ON a.id = p.attachment_id WHERE a.conversation_id = $c ORDER BY p.id",
+            ("$c", conversationId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var passages = new List<AttachedPassage>();
+        while (await reader.ReadAsync(ct))
+            passages.Add(new AttachedPassage(attachments[reader.GetString(0)],
+                new DocumentPassage(reader.IsDBNull(1) ? null : reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4)),
+                reader.GetString(5), reader.IsDBNull(6) ? null : MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(6)).ToArray()));
+        return passages;
+    }
+
+    /// <summary>An attached file's text for the citation viewer, when it belongs to one of the owner's conversations.</summary>
+    public async Task<DocumentText?> AttachmentTextAsync(string user, string attachmentId, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        string name, title, format, text;
+        await using (var command = Sql.Prepare(db,
+                         "SELECT a.name, a.title, a.format, a.text FROM attachments a JOIN conversations c ON c.id = a.conversation_id WHERE a.id = $a AND c.user = $u",
+                         ("$a", attachmentId), ("$u", user)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return null;
+            (name, title, format, text) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+        }
+        await using var places = Sql.Prepare(db, "SELECT page, section, start_char, end_char FROM attachment_passages WHERE attachment_id = $a ORDER BY start_char",
+            ("$a", attachmentId));
+        await using var rows = await places.ExecuteReaderAsync(ct);
+        var passages = new List<DocumentPassage>();
+        while (await rows.ReadAsync(ct))
+            passages.Add(new DocumentPassage(rows.IsDBNull(0) ? null : rows.GetInt32(0), rows.GetString(1), rows.GetInt32(2), rows.GetInt32(3)));
+        return new DocumentText(attachmentId, title, Attachment.PathOf(name), format, text, passages);
+    }
+
+    /// <param name="owner">only when the conversation is this person's; null: the caller has checked</param>
+    private static async Task<List<Attachment>> AttachmentsAsync(SqliteConnection db, string conversationId, string? owner, CancellationToken ct)
+    {
+        await using var command = Sql.Prepare(db,
+            "SELECT a.id, a.name, a.title, (SELECT COUNT(*) FROM attachment_passages p WHERE p.attachment_id = a.id), a.added_at " +
+            "FROM attachments a JOIN conversations c ON c.id = a.conversation_id " +
+            "WHERE a.conversation_id = $c AND ($u IS NULL OR c.user = $u) ORDER BY a.added_at, a.rowid",
+            ("$c", conversationId), ("$u", owner));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var list = new List<Attachment>();
+        while (await reader.ReadAsync(ct))
+            list.Add(new Attachment(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), Time.Parse(reader.GetString(4))));
+        return list;
     }
 
     /// <summary>Stores a turn at the end of the owner's conversation; false when they have no such conversation.</summary>

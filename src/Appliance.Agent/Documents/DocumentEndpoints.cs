@@ -97,10 +97,13 @@ public static class DocumentEndpoints
     /// GET /api/documents/{id}/text: the document's text as indexed, with its passages' places, for the
     /// page's citation viewer (every format shown as text, highlighted at the cited span), if the caller may read it.
     /// </summary>
-    public static async Task<IResult> TextAsync(string id, HttpContext context, DocumentLibrary library, ApplianceConfig config,
-        AccessDenials denials, CancellationToken ct)
+    public static async Task<IResult> TextAsync(string id, HttpContext context, DocumentLibrary library, Conversations.ConversationStore conversations,
+        ApplianceConfig config, AccessDenials denials, CancellationToken ct)
     {
-        if (await library.TextAsync(id, Caller.From(context.User).Groups.ToList(), ct) is { } text) return TypedResults.Ok(text);
+        var caller = Caller.From(context.User);
+        if (await library.TextAsync(id, caller.Groups.ToList(), ct) is { } text) return TypedResults.Ok(text);
+        // A file attached to one of the caller's own conversations opens in the same viewer.
+        if (await conversations.AttachmentTextAsync(caller.Name, id, ct) is { } attached) return TypedResults.Ok(attached);
         if ((await library.ListDocumentsAsync(AllGroups(config), ct)).FirstOrDefault(d => d.Id == id) is { } heldBack)
             await denials.GroupFilterAsync(context, $"document in collection {heldBack.CollectionId}");
         return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");

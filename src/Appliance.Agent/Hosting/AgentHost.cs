@@ -28,7 +28,7 @@ public static class AgentHost
         var data = options.DataFolder;
         var loosened = DataFolderAccess.Restrict(data);
         var listen = ListenAddresses.From(options);
-        var clock = TimeProvider.System;
+        var clock = options.Clock;
 
         var identity = await IdentityStore.OpenAsync(Path.Combine(data, "agent.db"), clock, ct);
         await identity.SyncFromConfigAsync(config.Auth, ct);

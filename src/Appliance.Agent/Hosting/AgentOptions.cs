@@ -37,5 +37,8 @@ public sealed record AgentOptions
     /// </summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
+    /// <summary>The box's clock and time zone (the system's; a test gives the agent an office's zone).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     public string DataFolder => ConfigPaths.DataFolder(Config, ConfigDirectory);
 }

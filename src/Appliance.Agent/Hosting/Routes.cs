@@ -29,7 +29,8 @@ public static class Routes
         installable.MapGet("/manifest.webmanifest", (WebPage page, ApplianceConfig config) => page.Manifest(config));
 
         var session = app.MapGroup("/api/session").RequireAuthorization();                           // anyone signed in
-        session.MapGet("", SessionEndpoints.Current);
+        session.MapGet("", SessionEndpoints.CurrentAsync);
+        session.MapPut("/language", SessionEndpoints.SetLanguageAsync);
         session.MapDelete("", SessionEndpoints.SignOutAsync);
 
         var tokens = app.MapGroup("/api/tokens").RequireAuthorization(RoleNames.Employee);            // one's own API tokens
@@ -54,10 +55,12 @@ public static class Routes
 
         var conversations = app.MapGroup("/api/conversations").RequireAuthorization(RoleNames.Employee);  // the caller's own, nobody else's
         conversations.MapGet("", ConversationEndpoints.ListAsync);
+        conversations.MapPost("", ConversationEndpoints.CreateAsync);
         conversations.MapGet("/{id}", ConversationEndpoints.GetAsync);
         conversations.MapPatch("/{id}", ConversationEndpoints.ChangeAsync);
         conversations.MapDelete("/{id}", ConversationEndpoints.DeleteAsync);
         conversations.MapGet("/{id}/export", ConversationEndpoints.ExportAsync);                      // Markdown or PDF with its citations
+        conversations.MapPost("/{id}/attachments", ConversationEndpoints.AttachAsync);                // read for this conversation only, never indexed
         employee.MapPost("/turns/{id}/rating", ConversationEndpoints.RateAsync);
 
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo

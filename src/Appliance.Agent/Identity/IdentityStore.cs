@@ -41,6 +41,9 @@ public sealed class IdentityStore
                 failed_attempts INTEGER NOT NULL DEFAULT 0,
                 locked_until TEXT,
                 last_sign_in TEXT);
+            CREATE TABLE IF NOT EXISTS user_preferences (
+                user TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,
+                language TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS user_roles (
                 user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
                 role TEXT NOT NULL,
@@ -195,6 +198,23 @@ public sealed class IdentityStore
         await using var db = await ConnectAsync(ct);
         await Sql.ExecuteAsync(db, "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_sign_in = $t WHERE name = $n", ct,
             ("$t", Time.Format(_clock.GetUtcNow())), ("$n", name));
+    }
+
+    /// <summary>The page language the person chose, or null when they never chose one (the browser's language then).</summary>
+    public async Task<string?> LanguageAsync(string name, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        return await Sql.ScalarAsync<string>(db, "SELECT language FROM user_preferences WHERE user = $n", ct, ("$n", name));
+    }
+
+    /// <summary>Remembers the page language a person chose, wherever they sign in next; false when there is no such account.</summary>
+    public async Task<bool> SetLanguageAsync(string name, string language, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        if (await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM users WHERE name = $n", ct, ("$n", name)) == 0) return false;
+        await Sql.ExecuteAsync(db, "INSERT INTO user_preferences (user, language) VALUES ($n, $l) ON CONFLICT(user) DO UPDATE SET language = excluded.language", ct,
+            ("$n", name), ("$l", language));
+        return true;
     }
 
     public async Task<IssuedToken> IssueTokenAsync(string user, string name, CancellationToken ct)

@@ -12,10 +12,14 @@ public static class SessionEndpoints
 {
     public sealed record SignInRequest(string? Name, string? Password);
 
-    public sealed record SessionInfo(string Name, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, string? CsrfToken);
+    /// <param name="Language">the page language the person chose (null: none yet, the browser's language applies)</param>
+    public sealed record SessionInfo(string Name, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, string? CsrfToken, string? Language);
+
+    public sealed record LanguageChoice(string? Language);
 
     /// <summary>POST /api/session: 401 unless the name and password check out, so it is no open door.</summary>
-    public static async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> SignInAsync(SignInRequest? body, SignIn signIn, HttpContext context, CancellationToken ct)
+    public static async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> SignInAsync(SignInRequest? body, SignIn signIn, IdentityStore identity, HttpContext context,
+        CancellationToken ct)
     {
         var outcome = await signIn.AttemptAsync(body?.Name?.Trim() ?? "", body?.Password ?? "", ct);
         switch (outcome)
@@ -24,7 +28,7 @@ public static class SessionEndpoints
                 var csrf = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
                 var principal = Principals.For(success.User, Principals.Session, csrf);
                 await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
-                return TypedResults.Ok(InfoOf(Caller.From(principal), csrf));
+                return TypedResults.Ok(InfoOf(Caller.From(principal), csrf, await identity.LanguageAsync(success.User.Name, ct)));
             case SignInOutcome.LockedOut locked:
                 return PageProblems.Result(401, "account locked",
                     $"too many failed sign-ins: try again after {locked.Until:HH:mm} UTC or ask an admin to unlock the account", PageProblems.AccountLocked,
@@ -38,8 +42,19 @@ public static class SessionEndpoints
     }
 
     /// <summary>GET /api/session: who is signed in (the page calls it on load; it also hands the page its CSRF token).</summary>
-    public static Ok<SessionInfo> Current(HttpContext context) =>
-        TypedResults.Ok(InfoOf(Caller.From(context.User), context.User.FindFirst(Principals.CsrfClaim)?.Value));
+    public static async Task<Ok<SessionInfo>> CurrentAsync(HttpContext context, IdentityStore identity, CancellationToken ct)
+    {
+        var caller = Caller.From(context.User);
+        return TypedResults.Ok(InfoOf(caller, context.User.FindFirst(Principals.CsrfClaim)?.Value, await identity.LanguageAsync(caller.Name, ct)));
+    }
+
+    /// <summary>PUT /api/session/language {"language": "de"}: the page language, remembered for the person wherever they sign in.</summary>
+    public static async Task<IResult> SetLanguageAsync(LanguageChoice? body, HttpContext context, IdentityStore identity, CancellationToken ct)
+    {
+        if (body?.Language is not { } language || !Web.PageStrings.Languages.Contains(language))
+            return TypedResults.Problem(statusCode: 400, title: "unknown language", detail: $"language is one of {string.Join(", ", Web.PageStrings.Languages)}");
+        return await identity.SetLanguageAsync(Caller.From(context.User).Name, language, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+    }
 
     /// <summary>DELETE /api/session.</summary>
     public static async Task<NoContent> SignOutAsync(HttpContext context, ILogger<SignIn> log)
@@ -49,5 +64,5 @@ public static class SessionEndpoints
         return TypedResults.NoContent();
     }
 
-    private static SessionInfo InfoOf(Caller caller, string? csrf) => new(caller.Name, caller.DisplayName, caller.Roles, caller.Groups, csrf);
+    private static SessionInfo InfoOf(Caller caller, string? csrf, string? language) => new(caller.Name, caller.DisplayName, caller.Roles, caller.Groups, csrf, language);
 }

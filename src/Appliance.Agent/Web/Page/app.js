@@ -5,7 +5,8 @@ const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($('strings').textContent);
 const languages = Object.keys(catalog);
 const state = {
-  session: null, status: null, lang: pickLanguage(null), collections: [],
+  // Before sign-in: the last language chosen in this browser; after: the person's own choice on the box.
+  session: null, status: null, lang: pickLanguage(localStorage.getItem('appliance.language')), collections: [],
   conversation: null, scope: null, turns: [], asking: null, historyQuery: '',
 };
 const pages = [
@@ -18,8 +19,8 @@ const pages = [
 
 // ---- Language, numbers and dates ----
 
-function pickLanguage(user) {
-  const chosen = localStorage.getItem('appliance.language' + (user ? '.' + user : ''));
+// A language chosen before, else the browser's first language the page has, else English.
+function pickLanguage(chosen) {
   if (chosen && languages.includes(chosen)) return chosen;
   for (const wanted of navigator.languages || [navigator.language || 'en']) {
     const base = String(wanted).slice(0, 2).toLowerCase();
@@ -28,8 +29,13 @@ function pickLanguage(user) {
   return 'en';
 }
 
+// The reader's own locale for numbers and dates (en-GB, de-CH) when it is in the page's language, else the language.
+function locale() {
+  return (navigator.languages || []).find((l) => String(l).slice(0, 2).toLowerCase() === state.lang) || state.lang;
+}
+
 function number(value, digits) {
-  return new Intl.NumberFormat(state.lang, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  return new Intl.NumberFormat(locale(), digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 }
 
 function t(key, vars) {
@@ -44,8 +50,8 @@ function t(key, vars) {
 function when(iso) {
   if (!iso) return '';
   const options = { dateStyle: 'medium', timeStyle: 'short' };
-  try { return new Intl.DateTimeFormat(state.lang, { ...options, timeZone: state.status && state.status.time_zone }).format(new Date(iso)); }
-  catch { return new Intl.DateTimeFormat(state.lang, options).format(new Date(iso)); }
+  try { return new Intl.DateTimeFormat(locale(), { ...options, timeZone: state.status && state.status.time_zone }).format(new Date(iso)); }
+  catch { return new Intl.DateTimeFormat(locale(), options).format(new Date(iso)); }
 }
 
 function translatePage() {
@@ -61,7 +67,12 @@ function translatePage() {
 
 function setLanguage(code) {
   state.lang = code;
-  localStorage.setItem('appliance.language' + (state.session ? '.' + state.session.name : ''), code);
+  localStorage.setItem('appliance.language', code);
+  // Remembered for the person on the box, so another computer opens in the same language.
+  // Saved one after the other, so quick changes end with the last one chosen.
+  if (state.session)
+    state.savingLanguage = (state.savingLanguage || Promise.resolve())
+      .then(() => api('PUT', '/api/session/language', { language: code })).catch((e) => console.error(e));
   translatePage();
   if (state.session) {
     renderNav();
@@ -166,7 +177,7 @@ function renderNav() {
 
 async function enter(session) {
   state.session = session;
-  state.lang = pickLanguage(session.name);
+  state.lang = pickLanguage(session.language);
   translatePage();
   $('top').hidden = false;
   renderNav();
@@ -558,6 +569,8 @@ async function ask(question, regenerating) {
     if (!response.ok) {
       view.article.remove();
       $('ask-error').textContent = await problem(response);
+      // Deleted meanwhile (another tab, the DPO): the next question starts a new conversation.
+      if (response.status === 404 && state.conversation) { state.conversation = null; state.turns = []; renderExport(); }
       return false;
     }
     for await (const { name, data } of serverSentEvents(response)) {
@@ -622,6 +635,9 @@ function newConversation() {
   if (state.asking) state.asking.abort();
   state.conversation = null;
   state.turns = [];
+  state.attachments = [];
+  renderAttachments([]);
+  $('attach-status').textContent = '';
   $('turns').replaceChildren();
   $('ask-error').replaceChildren();
   if (location.hash.startsWith('#ask/')) history.replaceState(null, '', '#ask');
@@ -638,6 +654,8 @@ async function openConversation(id) {
   newConversation();
   state.conversation = conversation.summary;
   state.scope = conversation.summary.collections;
+  state.attachments = conversation.attachments;
+  renderAttachments(state.attachments);
   history.replaceState(null, '', '#ask/' + conversation.summary.id);
   for (const turn of conversation.turns) {
     const view = turnView(turn.question);
@@ -649,6 +667,36 @@ async function openConversation(id) {
   markCurrent();
   $('sidebar').classList.remove('open');
 }
+
+function renderAttachments(list) {
+  $('attachments').replaceChildren(...(list || []).map((a) => el('li', a.name, { title: a.title })));
+}
+
+// A file attached to the conversation is read for it alone (never the office's index) and cited in its answers.
+$('attach-file').addEventListener('change', async () => {
+  const file = $('attach-file').files[0];
+  if (!file) return;
+  $('ask-error').replaceChildren();
+  $('attach-status').textContent = t('attach.reading', { name: file.name });
+  try {
+    if (!state.conversation) {
+      const created = await api('POST', '/api/conversations', { title: file.name });
+      if (!created.ok) { $('ask-error').textContent = await problem(created); return; }
+      state.conversation = await created.json();
+      history.replaceState(null, '', '#ask/' + state.conversation.id);
+      renderExport();
+    }
+    const response = await api('POST', '/api/conversations/' + encodeURIComponent(state.conversation.id) + '/attachments?name=' + encodeURIComponent(file.name), undefined, file);
+    if (!response.ok) { $('ask-error').textContent = await problem(response); return; }
+    const attachment = await response.json();
+    state.attachments = [...(state.attachments || []), attachment];
+    renderAttachments(state.attachments);
+    $('attach-status').textContent = t('attach.attached', { name: attachment.name });
+    await loadHistory();
+  } finally {
+    $('attach-file').value = '';
+  }
+});
 
 function renderExport() {
   const conversation = state.conversation;
