@@ -55,16 +55,27 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
                 worker.Kill();
                 throw;
             }
-            catch (IOException) when (attempt == 1)
+            catch (IOException e)
             {
+                // Its standard input is closed: it exited (idle, most likely) before the request arrived.
                 worker.Kill();
-                continue;
+                if (attempt == 1) continue;
+                return new WorkerAnswer.Died(-1, e.Message);
             }
             if (answer is not null)
             {
-                _idle.Add(worker);
-                return new WorkerAnswer.Read(JsonSerializer.Deserialize<ExtractionOutcome>(answer, ExtractionChild.Json)
-                    ?? throw new ExtractionException("the reader answered nothing"));
+                try
+                {
+                    var outcome = JsonSerializer.Deserialize<ExtractionOutcome>(answer, ExtractionChild.Json)
+                        ?? throw new JsonException("an empty answer");
+                    _idle.Add(worker);
+                    return new WorkerAnswer.Read(outcome);
+                }
+                catch (JsonException e)
+                {
+                    worker.Kill();
+                    return new WorkerAnswer.Died(-1, $"an answer that is not the reader's JSON ({e.Message})");
+                }
             }
             var (exitCode, error) = await worker.EndedAsync();
             if (exitCode == 0 && attempt == 1) continue;
@@ -113,7 +124,15 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + (limits.MemoryMb * 1024L * 1024L).ToString("X", CultureInfo.InvariantCulture);
             // A file's reader never needs the server GC's heap per core.
             start.Environment["DOTNET_gcServer"] = "0";
-            var process = Process.Start(start) ?? throw new ExtractionException($"the reader process cannot be started ({program})");
+            Process process;
+            try
+            {
+                process = Process.Start(start) ?? throw new ExtractionException($"the reader process cannot be started ({program})");
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new ExtractionException($"the reader process cannot be started ({program}: {e.Message})", e);
+            }
             var worker = new Worker(process);
             process.ErrorDataReceived += (_, e) =>
             {
