@@ -39,7 +39,7 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
         // A worker taken from the bag may have just exited for being idle: the file goes to a fresh one.
         for (var attempt = 1; ; attempt++)
         {
-            var worker = Take();
+            var worker = await TakeAsync(cancellationToken);
             string? answer;
             try
             {
@@ -83,15 +83,18 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
         }
     }
 
-    private Worker Take()
+    private async Task<Worker> TakeAsync(CancellationToken cancellationToken)
     {
         while (_idle.TryTake(out var worker))
         {
             if (!worker.HasExited) return worker;
             worker.Kill();
         }
-        return Worker.Start(program, limits);
+        return await Worker.StartAsync(program, limits, cancellationToken);
     }
+
+    /// <summary>How long a new worker may take to say it is ready (the time limit per file counts after that).</summary>
+    private static readonly TimeSpan StartUp = TimeSpan.FromSeconds(60);
 
     private sealed class Worker
     {
@@ -102,7 +105,7 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
 
         public bool HasExited => _process.HasExited;
 
-        public static Worker Start(Command program, ExtractionLimits limits)
+        public static async Task<Worker> StartAsync(Command program, ExtractionLimits limits, CancellationToken cancellationToken)
         {
             var start = new ProcessStartInfo(program.Program)
             {
@@ -140,7 +143,20 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
                 lock (worker._errors) worker._errors.AppendLine(e.Data);
             };
             process.BeginErrorReadLine();
-            return worker;
+            string? first;
+            try
+            {
+                first = await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(StartUp, cancellationToken);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                worker.Kill();
+                if (e is OperationCanceledException) throw;
+                throw new ExtractionException($"the reader process did not start within {StartUp.TotalSeconds:0} s ({program})");
+            }
+            if (first == ExtractionChild.Ready) return worker;
+            var (code, error) = await worker.EndedAsync();
+            throw new ExtractionException($"the reader process did not start ({program}, exit code {code}): {error.Trim()}");
         }
 
         /// <returns>the answer's line; null when the worker ended instead of answering</returns>
