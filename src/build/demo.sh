@@ -49,6 +49,8 @@ set -e
 echo "(exit code $code: 2 means changes pending)"
 echo "\$ bin/provision apply -c $pbox/appliance.yaml --target sandbox:$pbox/mac --yes   (last lines)"
 bin/provision apply -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" --yes | tail -4
+echo "\$ brew install tesseract tesseract-lang   # an admin on the box, as pre-flight asks: apply does not install OCR (simulated here)"
+"$pbox/mac/.simulated-macos/bin/brew" install tesseract tesseract-lang
 echo "\$ bin/provision verify -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (firewall proof and summary)"
 bin/provision verify -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^pass  flow\.|^FAIL|passed,'
 
