@@ -13,9 +13,9 @@ OUT := $(CURDIR)/.cache
 # Debian tools the tests and the demo call, one line per area. Installed only when missing.
 DEBIAN_TOOLS_BASE := openssl ca-certificates
 DEBIAN_TOOLS_INFERENCE :=
-# The agent reads PDFs itself (PdfPig) and scans with Tesseract; poppler-utils only renders the tests' generated scans
-# and the agent tests' exported conversations.
-DEBIAN_TOOLS_RAG := tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-eng poppler-utils fonts-dejavu-core
+# The agent reads PDFs itself (PdfPig), scans with Tesseract and HEIC photos through libheif's heif-convert;
+# poppler-utils only renders the tests' generated scans and reads the agent tests' exported conversations (heif-enc, in libheif-examples too, makes their HEIC).
+DEBIAN_TOOLS_RAG := tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-eng libheif-examples poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_AGENT := slapd ldap-utils chromium curl poppler-utils tzdata
 DEBIAN_TOOLS_PROVISION := libplist-utils openssh-server openssh-client sudo llvm
 DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core

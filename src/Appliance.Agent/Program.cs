@@ -9,6 +9,7 @@ var root = new RootCommand("""
     `appliance users passwd NAME` sets a password; `appliance log verify` checks the query log;
     `appliance audit export` writes the agent's evidence for the signed audit pack.
     `appliance selfcheck` checks that the pinned llama.cpp build is present, intact and loads.
+    `appliance extract FILE` prints what the index gets from a file (the agent reads PDFs this way, in child processes).
     """);
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(AskCommand.Create());

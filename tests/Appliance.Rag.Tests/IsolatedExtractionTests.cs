@@ -43,6 +43,29 @@ public sealed class IsolatedExtractionTests(SampleOfficeFixture office)
         }
     }
 
+    [Fact]
+    public async Task A_pdf_that_outlasts_the_time_limit_is_stopped_with_that_reason_and_the_next_file_is_read()
+    {
+        var folder = Directory.CreateTempSubdirectory("isolated-slow").FullName;
+        try
+        {
+            var slow = Path.Combine(folder, "slow.pdf");
+            HostilePdf.Slow(slow, "wombatslow");
+            // One second against the 3–4 s (and ~450 MB) PdfPig needs for it here: the limit, not the machine, decides.
+            // The limit counts from when the worker is ready, so the fresh worker for the next file has its second too.
+            var extractor = new IsolatedExtractor(AgentProgram(), [".pdf"], TextRecognition.None, new() { TimeoutSeconds = 1, MemoryMb = 1024 });
+
+            var error = await Assert.ThrowsAsync<ExtractionException>(() => extractor.ExtractAsync(slow, CancellationToken.None));
+            Assert.Equal("reading it took longer than 1 s (rag.extraction.timeout_seconds); the reader was stopped", error.Message);
+            var next = await extractor.ExtractAsync(office.File("handbook/it-security.pdf"), CancellationToken.None);
+            Assert.Contains(next.Blocks, b => b.Text.Contains("at least 14 characters", StringComparison.Ordinal) && b.Page == 4);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>`dotnet appliance.dll`, built beside these tests (the project is referenced without its assembly).</summary>
     internal static Command AgentProgram()
     {

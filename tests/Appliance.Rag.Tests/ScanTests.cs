@@ -16,6 +16,8 @@ public sealed class ScanTests(SampleOfficeFixture office)
     // "Quokkaschrank" is printed nowhere but in the scanned images.
     private static readonly string[] Fax = ["Telefax an die Kanzlei Berger", "Der Schlüssel zum Quokkaschrank liegt am Empfang."];
 
+    private static readonly string[] Note = ["Notiz vom Empfang", "Das Paket für den Quokkaschrank kam am Dienstag."];
+
     private static readonly string[] Letter =
     [
         "Amtsgericht Zürich, Kanzlei",
@@ -26,7 +28,7 @@ public sealed class ScanTests(SampleOfficeFixture office)
     ];
 
     [Fact]
-    public async Task A_scanned_letter_as_pdf_page_and_as_png_is_found_by_a_word_only_in_its_image_and_cited_at_its_page()
+    public async Task A_scanned_letter_as_pdf_page_png_and_heic_photo_is_found_by_a_word_only_in_its_image_and_cited_at_its_page()
     {
         var folder = Directory.CreateTempSubdirectory("scans").FullName;
         try
@@ -35,6 +37,9 @@ public sealed class ScanTests(SampleOfficeFixture office)
             ScanRenderer.Write(Letter, Path.Combine(folder, ".scan.png"), scan);
             File.Delete(Path.Combine(folder, ".scan.png"));
             ScanRenderer.Write(Fax, Path.Combine(folder, "fax.png"), degrees: -0.8, seed: 11);
+            ScanRenderer.Write(Note, Path.Combine(folder, ".note.png"), degrees: 0.5, seed: 13);
+            HeicPhoto(Path.Combine(folder, ".note.png"), Path.Combine(folder, "note.heic"));
+            File.Delete(Path.Combine(folder, ".note.png"));
             WithTypedCover(scan, Path.Combine(folder, "court-letter.pdf"));
             File.Delete(scan);
             using var box = new TestBox(folder, office.Hr, language: "de");
@@ -43,7 +48,7 @@ public sealed class ScanTests(SampleOfficeFixture office)
             var report = await library.IngestAsync("handbook", null, CancellationToken.None);
 
             Assert.Empty(report.Skipped);
-            Assert.Equal(2, report.Added);
+            Assert.Equal(3, report.Added);
             var hits = await library.SearchAsync(new SearchRequest("Quokkaschrank", ["everyone"], 5), CancellationToken.None);
             var pdf = Assert.Single(hits, h => h.Path == "court-letter.pdf");
             Assert.Equal((2, true, "page 2, recognised text"), (pdf.Page, pdf.Citation.Recognised, pdf.Citation.Location));
@@ -51,6 +56,9 @@ public sealed class ScanTests(SampleOfficeFixture office)
             var png = Assert.Single(hits, h => h.Path == "fax.png");
             Assert.Equal((1, true), (png.Page, png.Citation.Recognised));
             Assert.Contains("Empfang", png.Text);
+            var heic = Assert.Single(hits, h => h.Path == "note.heic");
+            Assert.Equal((1, true), (heic.Page, heic.Citation.Recognised));
+            Assert.Contains("Dienstag", heic.Text);
             // The typed cover page is the file's own text, not recognised.
             var cover = Assert.Single(await library.SearchAsync(new SearchRequest("Eingangsstempel", ["everyone"], 1), CancellationToken.None));
             Assert.Equal((1, false, "page 1"), (cover.Page, cover.Citation.Recognised, cover.Citation.Location));
@@ -82,6 +90,18 @@ public sealed class ScanTests(SampleOfficeFixture office)
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A phone photo's format, made with libheif's encoder (tests only; Debian libheif-examples).</summary>
+    private static void HeicPhoto(string png, string heic)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/heif-enc") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-q", "90", png, "-o", heic }) start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"heif-enc: {error.Result}");
     }
 
     /// <summary>A typed cover page (real text) followed by the scan's page, as an office files court mail.</summary>

@@ -50,6 +50,29 @@ internal static class HostilePdf
         ]);
     }
 
+    /// <summary>
+    /// A 60 KB file whose page content inflates to three million drawing operations before its text:
+    /// PdfPig takes 3–4 s and ~450 MB over it — a stand-in for a parser that never finishes.
+    /// </summary>
+    public static void Slow(string path, string marker, int operations = 3_000_000)
+    {
+        var compressed = new MemoryStream();
+        using (var deflate = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var step = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("1 0 0 1 0 0 cm ", 10_000)));
+            for (var i = 0; i < operations / 10_000; i++) deflate.Write(step);
+            deflate.Write(Encoding.ASCII.GetBytes($"BT /F1 12 Tf 72 720 Td ({marker}) Tj ET"));
+        }
+        Write(path,
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            Stream(compressed.ToArray(), "/FlateDecode"),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]);
+    }
+
     /// <summary>A stream object; its bytes travel as Latin-1 so every byte value survives the string.</summary>
     private static string Stream(byte[] data, string? filter) =>
         $"<< /Length {data.Length}{(filter is null ? "" : " /Filter " + filter)} >>\nstream\n{Encoding.Latin1.GetString(data)}\nendstream";

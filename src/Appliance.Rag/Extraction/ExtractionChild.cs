@@ -17,6 +17,9 @@ public static class ExtractionChild
     /// <summary>A worker nobody asked for this long exits; the parent starts another when it needs one.</summary>
     public static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(60);
 
+    /// <summary>The first line a worker writes, once it can take requests: the time limit counts from then.</summary>
+    public const string Ready = "ready";
+
     internal static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>One file to read and how to read its scans, as the parent resolved it for the collection.</summary>
@@ -34,6 +37,8 @@ public static class ExtractionChild
     /// <returns>the process's exit code</returns>
     public static async Task<int> ServeAsync(TextReader input, TextWriter output, ICommandRunner runner, CancellationToken cancellationToken)
     {
+        await output.WriteLineAsync(Ready);
+        await output.FlushAsync(cancellationToken);
         while (true)
         {
             string? line;

@@ -39,7 +39,7 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
         // A worker taken from the bag may have just exited for being idle: the file goes to a fresh one.
         for (var attempt = 1; ; attempt++)
         {
-            var worker = Take();
+            var worker = await TakeAsync(cancellationToken);
             string? answer;
             try
             {
@@ -55,16 +55,27 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
                 worker.Kill();
                 throw;
             }
-            catch (IOException) when (attempt == 1)
+            catch (IOException e)
             {
+                // Its standard input is closed: it exited (idle, most likely) before the request arrived.
                 worker.Kill();
-                continue;
+                if (attempt == 1) continue;
+                return new WorkerAnswer.Died(-1, e.Message);
             }
             if (answer is not null)
             {
-                _idle.Add(worker);
-                return new WorkerAnswer.Read(JsonSerializer.Deserialize<ExtractionOutcome>(answer, ExtractionChild.Json)
-                    ?? throw new ExtractionException("the reader answered nothing"));
+                try
+                {
+                    var outcome = JsonSerializer.Deserialize<ExtractionOutcome>(answer, ExtractionChild.Json)
+                        ?? throw new JsonException("an empty answer");
+                    _idle.Add(worker);
+                    return new WorkerAnswer.Read(outcome);
+                }
+                catch (JsonException e)
+                {
+                    worker.Kill();
+                    return new WorkerAnswer.Died(-1, $"an answer that is not the reader's JSON ({e.Message})");
+                }
             }
             var (exitCode, error) = await worker.EndedAsync();
             if (exitCode == 0 && attempt == 1) continue;
@@ -72,15 +83,18 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
         }
     }
 
-    private Worker Take()
+    private async Task<Worker> TakeAsync(CancellationToken cancellationToken)
     {
         while (_idle.TryTake(out var worker))
         {
             if (!worker.HasExited) return worker;
             worker.Kill();
         }
-        return Worker.Start(program, limits);
+        return await Worker.StartAsync(program, limits, cancellationToken);
     }
+
+    /// <summary>How long a new worker may take to say it is ready (the time limit per file counts after that).</summary>
+    private static readonly TimeSpan StartUp = TimeSpan.FromSeconds(60);
 
     private sealed class Worker
     {
@@ -91,7 +105,7 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
 
         public bool HasExited => _process.HasExited;
 
-        public static Worker Start(Command program, ExtractionLimits limits)
+        public static async Task<Worker> StartAsync(Command program, ExtractionLimits limits, CancellationToken cancellationToken)
         {
             var start = new ProcessStartInfo(program.Program)
             {
@@ -113,7 +127,15 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + (limits.MemoryMb * 1024L * 1024L).ToString("X", CultureInfo.InvariantCulture);
             // A file's reader never needs the server GC's heap per core.
             start.Environment["DOTNET_gcServer"] = "0";
-            var process = Process.Start(start) ?? throw new ExtractionException($"the reader process cannot be started ({program})");
+            Process process;
+            try
+            {
+                process = Process.Start(start) ?? throw new ExtractionException($"the reader process cannot be started ({program})");
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new ExtractionException($"the reader process cannot be started ({program}: {e.Message})", e);
+            }
             var worker = new Worker(process);
             process.ErrorDataReceived += (_, e) =>
             {
@@ -121,7 +143,20 @@ internal sealed class ExtractionWorkers(Command program, ExtractionLimits limits
                 lock (worker._errors) worker._errors.AppendLine(e.Data);
             };
             process.BeginErrorReadLine();
-            return worker;
+            string? first;
+            try
+            {
+                first = await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(StartUp, cancellationToken);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                worker.Kill();
+                if (e is OperationCanceledException) throw;
+                throw new ExtractionException($"the reader process did not start within {StartUp.TotalSeconds:0} s ({program})");
+            }
+            if (first == ExtractionChild.Ready) return worker;
+            var (code, error) = await worker.EndedAsync();
+            throw new ExtractionException($"the reader process did not start ({program}, exit code {code}): {error.Trim()}");
         }
 
         /// <returns>the answer's line; null when the worker ended instead of answering</returns>

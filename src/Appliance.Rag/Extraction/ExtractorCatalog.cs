@@ -19,7 +19,7 @@ public sealed class ExtractorCatalog
     }
 
     /// <summary>Every format the appliance reads, all in this process; scans only when <paramref name="recognition"/> can read them.</summary>
-    public static ExtractorCatalog InProcess(TextRecognition? recognition = null) => new(
+    public static ExtractorCatalog InProcess(TextRecognition? recognition = null, ICommandRunner? runner = null) => new(
     [
         new PlainTextExtractor(),
         new MarkdownExtractor(),
@@ -29,12 +29,15 @@ public sealed class ExtractorCatalog
         new XlsxExtractor(),
         new PptxExtractor(),
         new PdfExtractor(recognition ?? TextRecognition.None),
-        new ImageExtractor(recognition ?? TextRecognition.None),
+        new ImageExtractor(recognition ?? TextRecognition.None, runner ?? new LocalCommandRunner()),
     ]);
 
     /// <summary>Every format, with scans read as <paramref name="rag"/> says, in this process: for tests, the bench and tools.</summary>
-    public static ExtractorCatalog Default(RagSettings? rag = null, ICommandRunner? runner = null) =>
-        InProcess(TextRecognition.From((rag ?? new RagSettings()).Ocr, runner ?? new LocalCommandRunner()));
+    public static ExtractorCatalog Default(RagSettings? rag = null, ICommandRunner? runner = null)
+    {
+        runner ??= new LocalCommandRunner();
+        return InProcess(TextRecognition.From((rag ?? new RagSettings()).Ocr, runner), runner);
+    }
 
     /// <summary>
     /// What the agent and `appliance ingest` use: PDFs are parsed in a child process started with
@@ -42,8 +45,9 @@ public sealed class ExtractorCatalog
     /// </summary>
     public static ExtractorCatalog Isolated(RagSettings rag, Command program, ICommandRunner? runner = null)
     {
-        var recognition = TextRecognition.From(rag.Ocr, runner ?? new LocalCommandRunner());
-        var inProcess = InProcess(recognition);
+        runner ??= new LocalCommandRunner();
+        var recognition = TextRecognition.From(rag.Ocr, runner);
+        var inProcess = InProcess(recognition, runner);
         return new([.. inProcess._byExtension.Values.Distinct(),
             new IsolatedExtractor(program, UntrustedParsers, recognition, rag.Extraction)]);
     }

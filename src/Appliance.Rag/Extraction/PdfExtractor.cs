@@ -39,7 +39,7 @@ public sealed class PdfExtractor(TextRecognition recognition) : IDocumentExtract
     {
         using var document = Open(path);
         var blocks = new List<TextBlock>();
-        var unread = new List<int>();
+        var unread = new List<(int Page, string Reason)>();
         ScanReader? scans = null;
         Exception? firstFailure = null;
         for (var number = 1; number <= document.NumberOfPages; number++)
@@ -69,14 +69,26 @@ public sealed class PdfExtractor(TextRecognition recognition) : IDocumentExtract
             scans ??= await recognition.ForAsync(language, cancellationToken);
             if (!scans.Available)
             {
-                unread.Add(number);
+                unread.Add((number, scans.UnavailableReason));
                 continue;
             }
-            foreach (var recognised in await RecogniseAsync(scans, images, cancellationToken))
-                foreach (var paragraph in TextFile.Paragraphs(recognised.Normalize(NormalizationForm.FormKC)))
+            List<string> recognised;
+            try
+            {
+                recognised = await RecogniseAsync(scans, images, cancellationToken);
+            }
+            catch (ExtractionException e)
+            {
+                // A scan Tesseract cannot read (or not in time) costs its page only.
+                unread.Add((number, e.Message));
+                continue;
+            }
+            foreach (var image in recognised)
+                foreach (var paragraph in TextFile.Paragraphs(image.Normalize(NormalizationForm.FormKC)))
                     blocks.Add(new TextBlock(TextFile.Collapse(paragraph), number, []) { Recognised = true });
         }
-        if (blocks.Count == 0 && unread.Count > 0) throw new ExtractionException(scans!.NotReadable);
+        if (blocks.Count == 0 && unread.Count > 0)
+            throw new ExtractionException(scans is { Available: false } ? scans.NotReadable : $"{Pages(unread)} scanned and not read: {unread[0].Reason}");
         if (blocks.Count == 0 && firstFailure is not null) throw Damaged(firstFailure);
         if (blocks.Count == 0) throw new ExtractionException("the PDF holds no text and no scanned pages");
 
@@ -84,7 +96,7 @@ public sealed class PdfExtractor(TextRecognition recognition) : IDocumentExtract
         return new ExtractedDocument(string.IsNullOrWhiteSpace(title) ? TextFile.TitleFromFileName(path) : TextFile.Collapse(title), "pdf", blocks)
         {
             Incomplete = unread.Count > 0
-                ? $"{Pages(unread)} scanned and not read: {scans!.UnavailableReason}"
+                ? $"{Pages(unread)} scanned and not read: {unread[0].Reason}"
                 : firstFailure is not null ? $"some pages could not be read ({firstFailure.Message})" : null,
         };
     }
@@ -171,6 +183,6 @@ public sealed class PdfExtractor(TextRecognition recognition) : IDocumentExtract
     }
 
     /// <summary>"page 3" or "pages 2, 5, 7".</summary>
-    private static string Pages(List<int> numbers) =>
-        numbers.Count == 1 ? $"page {numbers[0]}" : $"pages {string.Join(", ", numbers)}";
+    private static string Pages(List<(int Page, string Reason)> unread) =>
+        unread.Count == 1 ? $"page {unread[0].Page}" : $"pages {string.Join(", ", unread.Select(u => u.Page))}";
 }
