@@ -306,7 +306,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         var overflow = new List<string>();
         var anna = await browser.SignedInAsync(_agent, "anna", width: 360, locale: "de-CH");
         await Browser.CapAnswersAsync(anna, 4);
-        Assert.Equal(["Fragen", "Dokumente", "Benutzer & Tokens"], await anna.Locator("#nav a").AllInnerTextsAsync());
+        Assert.Equal(["Fragen", "Dokumente", "Benutzer & Tokens", "Indexierung"], await anna.Locator("#nav a").AllInnerTextsAsync());
         await AskAsync(anna, "Wie viele Urlaubstage habe ich (vacation days)?");
         await Assertions.Expect(anna.Locator("#turns .turn .answer-meta")).ToContainTextAsync("TESTMODELL");
         // A wide Markdown table in an answer scrolls inside its own box.
@@ -329,6 +329,10 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await anna.EvaluateAsync("() => location.hash = '#admin'");
         await Assertions.Expect(anna.Locator("#users")).ToContainTextAsync("Dora DPO");
         await Check(anna, "admin");
+        await anna.EvaluateAsync("() => location.hash = '#indexing'");
+        await Assertions.Expect(anna.Locator("#indexing-collections")).ToContainTextAsync("Client matters");
+        await Assertions.Expect(anna.Locator("#indexing-automatic")).ToContainTextAsync("Ordner werden beobachtet");
+        await Check(anna, "indexing");
         await anna.Context.CloseAsync();
 
         var dora = await browser.SignedInAsync(_agent, "dora", width: 360, locale: "de-CH");

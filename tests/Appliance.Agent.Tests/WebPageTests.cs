@@ -119,6 +119,33 @@ public sealed partial class WebPageTests(AgentFixture fixture, Browser browser) 
     }
 
     [Fact]
+    public async Task The_admin_sees_each_collection_indexed_and_the_files_that_could_not_be_read_with_their_reason()
+    {
+        // Its own office: the unreadable file must not show up in the shared agent's document lists.
+        using var office = TestOffice.Create();
+        var broken = Path.Combine(office.Folder, "docs/hr/indexing/unreadable-letter.pdf");
+        Directory.CreateDirectory(Path.GetDirectoryName(broken)!);
+        File.WriteAllText(broken, "this is not a PDF at all");
+        await using var agent = await RunningAgent.StartAsync(office);
+        var page = await browser.SignedInAsync(agent, "anna");
+        await page.ClickAsync("#nav a[data-page=indexing]");
+        await Assertions.Expect(page.Locator("#indexing-automatic")).ToContainTextAsync("folders are watched");
+        var row = page.Locator("#indexing-skipped tr", new() { HasText = "indexing/unreadable-letter.pdf" });
+        await Assertions.Expect(row).ToContainTextAsync("damaged PDF");
+        await Assertions.Expect(row).ToContainTextAsync("Personnel files");
+        var hr = page.Locator("#indexing-collections tr", new() { HasText = "Personnel files" });
+        Assert.Matches(@"Personnel files\s+\d+\s+1\s", await hr.InnerTextAsync());   // searchable documents, then one unreadable
+
+        // Sync now, after another unreadable file arrived: the page follows the run and lists it too.
+        File.WriteAllText(Path.Combine(office.Folder, "docs/hr/indexing/second-letter.pdf"), "neither is this");
+        await page.ClickAsync("#indexing-sync");
+        await Assertions.Expect(page.Locator("#indexing-skipped tr", new() { HasText = "second-letter.pdf" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        Assert.DoesNotMatch(IsoTime(), await page.Locator("#page-indexing").InnerTextAsync());
+        await Browser.ShotAsync(page, "desktop-en-indexing");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_DPO_sees_the_verified_query_log_in_local_time_and_the_audit_page()
     {
         using var lars = _agent.As("lars");

@@ -13,6 +13,7 @@ const pages = [
   { id: 'ask', role: 'employee' },
   { id: 'documents', role: 'employee' },
   { id: 'admin', role: 'admin' },
+  { id: 'indexing', role: 'admin' },
   { id: 'dpo', role: 'dpo' },
   { id: 'audit', role: 'dpo' },
 ];
@@ -138,7 +139,7 @@ function showPage(id) {
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== 'page-' + id;
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('current', link.dataset.page === id);
   $('menu').hidden = id !== 'ask';
-  const loaders = { documents: loadDocuments, admin: loadAdmin, dpo: loadDpo, audit: loadAudit };
+  const loaders = { documents: loadDocuments, admin: loadAdmin, indexing: loadIndexing, dpo: loadDpo, audit: loadAudit };
   if (loaders[id]) loaders[id]().catch((e) => console.error(e));
 }
 
@@ -380,7 +381,8 @@ function noticeOf(done) {
 function sourceItem(citation) {
   const li = el('li', null, { class: 'source', 'data-number': citation.number });
   li.append(el('a', citation.title, { href: viewerLink(citation), class: 'source-link', ...(isPdf(citation) ? { target: '_blank', rel: 'noopener' } : {}) }));
-  const where = [citation.page ? t('source.page', { page: citation.page }) : null, citation.section || null, citation.path].filter(Boolean).join(' · ');
+  const where = [citation.page ? t('source.page', { page: citation.page }) : null, citation.recognised ? t('source.recognised') : null,
+    citation.section || null, citation.path].filter(Boolean).join(' · ');
   li.append(document.createTextNode(' — ' + where));
   li.append(el('span', citation.snippet, { class: 'snippet' }));
   return li;
@@ -481,7 +483,8 @@ function turnView(question) {
 function copyText(view) {
   const lines = [view.answer.trim(), '', t('ask.sources') + ':'];
   for (const c of view.citations)
-    lines.push('[' + c.number + '] ' + [c.title, c.page ? t('source.page', { page: c.page }) : null, c.section || null, c.path].filter(Boolean).join(', '));
+    lines.push('[' + c.number + '] ' + [c.title, c.page ? t('source.page', { page: c.page }) : null, c.recognised ? t('source.recognised') : null,
+      c.section || null, c.path].filter(Boolean).join(', '));
   return lines.join('\n');
 }
 
@@ -865,6 +868,45 @@ async function loadAdmin() {
   const titles = new Map(state.collections.map((c) => [c.id, c.title]));
   $('feedback').replaceChildren(...feedback.map((f) => row([titles.get(f.collection) || f.collection, number(f.up), number(f.down), number(f.comments)])));
 }
+
+// ---- Indexing: the agent keeps the collections in step with their folders by itself; this shows how far it is ----
+
+let indexingPoll = null;
+
+async function loadIndexing() {
+  clearTimeout(indexingPoll);
+  const response = await api('GET', '/api/ingest');
+  if (!response.ok) { $('indexing-run').textContent = await problem(response); return; }
+  const s = await response.json();
+  const auto = s.automatic;
+  $('indexing-automatic').textContent = auto.enabled
+    ? t('indexing.automaticOn', { folders: auto.watched_folders, seconds: auto.settle_seconds, minutes: auto.interval_minutes, next: when(auto.next_full_sync) })
+      + (auto.unwatched_folders.length ? ' ' + t('indexing.unwatched', { folders: auto.unwatched_folders.join(', ') }) : '')
+    : t('indexing.automaticOff');
+  const running = s.state === 'running';
+  const p = s.progress;
+  $('indexing-run').textContent = running
+    ? t('indexing.running', { done: p ? p.files_done : 0, total: p ? p.files_total : 0, collection: s.collection || t('indexing.every') })
+      + (s.queued.length ? ' ' + t('indexing.queued', { count: s.queued.length }) : '')
+    : s.finished ? t('indexing.last.' + s.state, { when: when(s.finished), trigger: t('indexing.trigger.' + (s.trigger || 'admin')) }) + (s.error ? ' ' + s.error : '')
+    : t('indexing.idle');
+  $('indexing-collections').replaceChildren(...s.collections.map((c) => row([c.title, number(c.documents), number(c.unreadable), number(c.chunks),
+    c.last_sync ? when(c.last_sync.finished) + ' · ' + t('indexing.trigger.' + c.last_sync.trigger) : t('admin.never')])));
+  const titles = new Map(s.collections.map((c) => [c.id, c.title]));
+  const skipped = s.collections.flatMap((c) => (c.last_sync ? c.last_sync.skipped : []));
+  $('indexing-skipped').replaceChildren(...skipped.map((f) => row([titles.get(f.collection_id) || f.collection_id, f.path, f.reason])));
+  $('indexing-none').hidden = skipped.length > 0;
+  $('indexing-skipped-table').hidden = skipped.length === 0;
+  // While a sync runs the page follows it; it stops looking once the admin leaves the page.
+  if ((running || s.queued.length) && !$('page-indexing').hidden)
+    indexingPoll = setTimeout(() => loadIndexing().catch((e) => console.error(e)), 1500);
+}
+
+$('indexing-sync').addEventListener('click', async () => {
+  const response = await api('POST', '/api/ingest', {});
+  if (response.status !== 202) { $('indexing-run').textContent = await problem(response); return; }
+  await loadIndexing();
+});
 
 $('password-cancel').addEventListener('click', () => { $('password-form').hidden = true; $('password-form').reset(); });
 
