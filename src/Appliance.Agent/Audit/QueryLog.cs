@@ -207,6 +207,23 @@ public sealed class QueryLog
         return entries;
     }
 
+    /// <summary>
+    /// The entries a DPO's filter selects, newest first, one page at a time (<paramref name="beforeSeq"/>
+    /// continues below the last page), and how many entries the filter selects in all.
+    /// </summary>
+    public async Task<(IReadOnlyList<QueryLogEntry> Entries, long Matching)> FindAsync(LogFilter filter, long? beforeSeq, int limit, CancellationToken ct)
+    {
+        var (where, parameters) = filter.Sql();
+        await using var db = await ConnectAsync(ct);
+        var matching = await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM entries WHERE " + where, ct, [.. parameters]);
+        await using var command = Sql.Prepare(db, SelectEntries + " WHERE " + where + " AND ($b IS NULL OR seq < $b) ORDER BY seq DESC LIMIT $l",
+            [.. parameters, ("$b", beforeSeq), ("$l", limit)]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new List<QueryLogEntry>();
+        while (await reader.ReadAsync(ct)) entries.Add(ReadEntry(reader));
+        return (entries, matching);
+    }
+
     /// <summary>Entries from <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive), oldest first: an audit excerpt.</summary>
     public async Task<IReadOnlyList<QueryLogEntry>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {

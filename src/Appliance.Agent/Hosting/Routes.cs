@@ -82,7 +82,8 @@ public static class Routes
         admin.MapGet("/feedback", ConversationEndpoints.FeedbackAsync);                               // thumbs per collection, never a question
 
         var audit = app.MapGroup("/api/audit").RequireAuthorization(RoleNames.Dpo);
-        audit.MapGet("/log", AuditEndpoints.LogAsync);
+        audit.MapGet("/log", AuditEndpoints.LogAsync);                                              // filtered, paged through the whole retention
+        audit.MapGet("/log.csv", AuditEndpoints.LogCsvAsync);
         audit.MapGet("/log/verify", AuditEndpoints.VerifyAsync);
         audit.MapGet("/erasures", DocumentEndpoints.ErasuresAsync);
         audit.MapGet("/evidence", AuditEndpoints.EvidenceAsync);                                    // live counts; also written for the nightly pack

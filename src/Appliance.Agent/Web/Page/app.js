@@ -938,16 +938,48 @@ $('token-copy').addEventListener('click', async () => {
 
 // ---- DPO: query log and erasures ----
 
-async function loadDpo() {
-  const page = await (await api('GET', '/api/audit/log?limit=200')).json();
+// The DPO's filter as query parameters: the same for the table, its next pages and the CSV export.
+function logFilter() {
+  const query = new URLSearchParams();
+  for (const [name, id] of [['user', 'log-user'], ['route', 'log-route'], ['outcome', 'log-outcome'], ['from', 'log-from'], ['to', 'log-to']])
+    if ($(id).value.trim()) query.set(name, $(id).value.trim());
+  return query;
+}
+
+let logNext = null;
+
+async function loadLog(older) {
+  const query = logFilter();
+  $('log-csv').href = '/api/audit/log.csv' + (query.size ? '?' + query : '');
+  query.set('limit', '200');
+  if (older && logNext) query.set('before', logNext);
+  const response = await api('GET', '/api/audit/log?' + query);
+  if (!response.ok) { $('log-count').textContent = await problem(response); return; }
+  const page = await response.json();
   const chain = page.chain;
   $('chain').textContent = chain.intact
     ? t('dpo.chainIntact', { count: chain.entries_checked, mode: page.question_mode })
     : t('dpo.chainBroken', { seq: chain.first_broken_seq, problem: chain.problem });
   $('chain').className = 'banner ' + (chain.intact ? 'ok' : 'bad');
-  $('log').replaceChildren(...page.entries.map((e) => row([e.seq, when(e.at), e.user || '', e.route || e.kind,
-    e.kind === 'purge' ? t('dpo.purge', { seq: e.purged_through_seq }) : (e.question || '—'),
-    number(e.document_ids.length), number(e.prompt_tokens) + ' / ' + number(e.completion_tokens), number(e.latency_ms), e.status])));
+  const rows = page.rows.map(({ entry: e, documents, other_documents: others }) => {
+    const names = el('span');
+    for (const d of documents) names.append(el('span', d.path, { class: 'log-document', title: d.title + ' · ' + d.collection_id }), ' ');
+    if (others) names.append(el('span', t('dpo.otherDocuments', { count: others }), { class: 'meta' }));
+    return row([e.seq, when(e.at), e.user || '', e.route || e.kind,
+      e.kind === 'purge' ? t('dpo.purge', { seq: e.purged_through_seq }) : (e.question || '—'),
+      names, number(e.prompt_tokens) + ' / ' + number(e.completion_tokens), number(e.latency_ms), e.status]);
+  });
+  if (older) $('log').append(...rows); else $('log').replaceChildren(...rows);
+  logNext = page.next_before;
+  $('log-older').hidden = logNext === null || logNext === undefined;
+  $('log-count').textContent = t('dpo.showing', { shown: $('log').children.length, matching: page.matching, total: page.total });
+}
+
+$('log-filter').addEventListener('submit', (e) => { e.preventDefault(); loadLog(false).catch((x) => console.error(x)); });
+$('log-older').addEventListener('click', () => loadLog(true).catch((x) => console.error(x)));
+
+async function loadDpo() {
+  await loadLog(false);
   const erasures = await (await api('GET', '/api/audit/erasures')).json();
   $('erasures').replaceChildren(...erasures.map((r) => row([when(r.erased_at), r.path, r.collection_id, number(r.chunks), r.erased_by, r.reason])));
 }
