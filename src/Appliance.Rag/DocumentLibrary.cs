@@ -338,10 +338,12 @@ public sealed class DocumentLibrary : IDisposable
     /// plus an erasure record. An uploaded file is deleted too; a file in a source folder is kept out
     /// of later syncs until its content changes (the appliance never deletes files on office shares).
     /// </summary>
-    public async Task<ErasureRecord> DeleteDocumentAsync(string documentId, string user, CancellationToken cancellationToken)
+    /// <param name="reason">why, as the erasure log keeps it (an Art. 17 request, a document filed by mistake); null = "deleted by USER"</param>
+    public async Task<ErasureRecord> DeleteDocumentAsync(string documentId, string user, CancellationToken cancellationToken, string? reason = null)
     {
         RequireWriter();
-        var erased = await _index.EraseDocumentAsync(documentId, user, $"deleted by {user}", exclude: true, cancellationToken)
+        var erased = await _index.EraseDocumentAsync(documentId, user, string.IsNullOrWhiteSpace(reason) ? $"deleted by {user}" : reason.Trim(),
+                         exclude: true, cancellationToken)
             ?? throw new DocumentLibraryException(LibraryError.NotFound, $"no document with id '{documentId}'");
         if (erased.Origin == "upload")
         {

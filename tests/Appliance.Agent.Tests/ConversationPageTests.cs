@@ -324,7 +324,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Check(anna, "viewer");
         await anna.EvaluateAsync("() => location.hash = '#documents'");
         await Assertions.Expect(anna.Locator("#documents tr").First).ToContainTextAsync("Bereit");
-        Assert.Matches(@"\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}\. \p{L}+\.? \d{4}", await anna.Locator("#documents tr td").Last.InnerTextAsync());
+        Assert.Matches(@"\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}\. \p{L}+\.? \d{4}", await anna.Locator("#documents tr").First.Locator("td").Nth(5).InnerTextAsync());
         await Check(anna, "documents");
         await anna.EvaluateAsync("() => location.hash = '#admin'");
         await Assertions.Expect(anna.Locator("#users")).ToContainTextAsync("Dora DPO");

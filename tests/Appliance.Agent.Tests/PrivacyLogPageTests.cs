@@ -64,4 +64,37 @@ public sealed class PrivacyLogPageTests(Browser browser) : IClassFixture<Browser
         using var refused = await emil.GetAsync("/api/audit/log.csv");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task The_DPO_erases_a_document_from_the_page_with_a_reason_that_the_erasure_log_keeps()
+    {
+        using var office = TestOffice.Create();
+        await using var agent = await RunningAgent.StartAsync(office);
+        var page = await browser.SignedInAsync(agent, "dora");
+        await page.ClickAsync("#nav a[data-page=documents]");
+        var parking = page.Locator("#documents tr", new() { HasText = "building.md" });
+        await parking.Locator("button.erase").ClickAsync();
+        await Assertions.Expect(page.Locator("#erase-what")).ToContainTextAsync("building.md");
+        await page.FillAsync("#erase-reason", "Art. 17 request of 3 Dec, ticket 4711");
+        await page.ClickAsync("#erase-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#erase-result")).ToContainTextAsync("Erased building.md");
+        await Assertions.Expect(parking).ToHaveCountAsync(0);
+
+        await page.ClickAsync("#nav a[data-page=dpo]");
+        var record = page.Locator("#erasures tr", new() { HasText = "building.md" });
+        await Assertions.Expect(record).ToContainTextAsync("Art. 17 request of 3 Dec, ticket 4711");
+        await Assertions.Expect(record).ToContainTextAsync("dora");
+        await page.Context.CloseAsync();
+
+        // Employees see no Erase button, and the route refuses them.
+        var employee = await browser.SignedInAsync(agent, "emil");
+        await employee.ClickAsync("#nav a[data-page=documents]");
+        await Assertions.Expect(employee.Locator("#documents tr").First).ToBeVisibleAsync();
+        Assert.Equal(0, await employee.Locator("#documents button.erase").CountAsync());
+        await employee.Context.CloseAsync();
+        using var emil = agent.As("emil");
+        var any = (await emil.GetFromJsonAsync<JsonElement>("/api/documents"))[0].GetProperty("id").GetString();
+        using var refused = await emil.DeleteAsync($"/api/documents/{any}?reason=mine");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
 }

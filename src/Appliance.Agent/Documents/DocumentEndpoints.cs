@@ -110,17 +110,22 @@ public static class DocumentEndpoints
     }
 
     /// <summary>DELETE /api/documents/{id}: erase the document's chunks, vectors and text, and record the erasure.</summary>
-    public static async Task<IResult> DeleteAsync(string id, HttpContext context, DocumentLibrary library, CancellationToken ct)
+    /// <summary>DELETE /api/documents/{id}[?reason=…]: erases a document everywhere (admin or DPO), with the reason the erasure log keeps.</summary>
+    public static async Task<IResult> DeleteAsync(string id, string? reason, HttpContext context, DocumentLibrary library, CancellationToken ct)
     {
+        if (reason is { Length: > MaxReasonLength })
+            return TypedResults.Problem(statusCode: 400, title: "reason too long", detail: $"a reason of at most {MaxReasonLength} characters");
         try
         {
-            return TypedResults.Ok(await library.DeleteDocumentAsync(id, Caller.From(context.User).Name, ct));
+            return TypedResults.Ok(await library.DeleteDocumentAsync(id, Caller.From(context.User).Name, ct, reason));
         }
         catch (DocumentLibraryException e)
         {
             return Refusal(e);
         }
     }
+
+    private const int MaxReasonLength = 500;
 
     public static async Task<Ok<IReadOnlyList<ErasureRecord>>> ErasuresAsync(DocumentLibrary library, DateTimeOffset? since, CancellationToken ct) =>
         TypedResults.Ok(await library.ErasuresAsync(since, ct));

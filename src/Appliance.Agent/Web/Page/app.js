@@ -812,11 +812,36 @@ async function loadDocuments() {
   if (!uploadable.length) $('upload-result').textContent = t('documents.noUploads');
   const titles = new Map(collections.map((c) => [c.id, c.title]));
   const documents = await (await api('GET', '/api/documents')).json();
+  // Admins and the DPO erase documents (an Art. 17 request, a file filed by mistake); employees only read.
+  const mayErase = state.session.roles.includes('admin') || state.session.roles.includes('dpo');
   $('documents').replaceChildren(...documents.map((d) => row([
     el('a', d.title, { href: '/api/documents/' + encodeURIComponent(d.id) + '/content', target: '_blank', rel: 'noopener' }),
     titles.get(d.collection_id) || d.collection_id, d.path, number(d.chunks),
-    t('status.' + d.status) + (d.error ? ': ' + d.error : ''), when(d.added_at)])));
+    t('status.' + d.status) + (d.error ? ': ' + d.error : ''), when(d.added_at),
+    mayErase ? button(t('documents.erase'), { class: 'small erase' }, () => {
+      erasing = d;
+      $('erase-what').textContent = t('documents.eraseWhat', { title: d.title, path: d.path });
+      $('erase-form').hidden = false;
+      $('erase-result').textContent = '';
+      $('erase-reason').focus();
+    }) : '',
+  ])));
 }
+
+let erasing = null;
+
+$('erase-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const response = await api('DELETE', '/api/documents/' + encodeURIComponent(erasing.id) + '?reason=' + encodeURIComponent($('erase-reason').value.trim()));
+  if (response.ok) {
+    const record = await response.json();
+    $('erase-result').textContent = t('documents.erased', { path: record.path, chunks: record.chunks });
+    $('erase-form').hidden = true;
+    $('erase-form').reset();
+    await loadDocuments();
+  } else $('erase-result').textContent = await problem(response);
+});
+$('erase-cancel').addEventListener('click', () => { $('erase-form').hidden = true; $('erase-form').reset(); });
 
 $('upload-form').addEventListener('submit', async (event) => {
   event.preventDefault();
