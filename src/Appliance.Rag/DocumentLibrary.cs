@@ -162,7 +162,7 @@ public sealed class DocumentLibrary : IDisposable
                 .. c.Sources.Select(s => new SourceRoot(ConfigPaths.CollectionSource(_configDirectory, s), Origin.Source, "")),
                 new SourceRoot(UploadFolder(c.Id), Origin.Upload, UploadPrefix),
             ])).ToList();
-            var report = await NewRun().RunAsync(sources, progress, cancellationToken);
+            var report = await NewRun(yieldTo: Foreground).RunAsync(sources, progress, cancellationToken);
             _logger.LogInformation("ingest: {Added} added, {Updated} updated, {Unchanged} unchanged, {Erased} erased, {Skipped} skipped in {Seconds:0.0} s",
                 report.Added, report.Updated, report.Unchanged, report.Erased, report.Skipped.Count, report.Duration.TotalSeconds);
             return report;
@@ -175,6 +175,7 @@ public sealed class DocumentLibrary : IDisposable
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
     {
+        using var waiting = Foreground.Begin();
         var readable = Readable(request.CallerGroups);
         if (request.Collections is { } only) readable = [.. readable.Where(c => only.Contains(c.Id))];
         var k = Math.Clamp(request.K ?? _config.Rag.TopK, 1, 100);
@@ -368,8 +369,12 @@ public sealed class DocumentLibrary : IDisposable
     private string UploadFolder(string collectionId) =>
         Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "uploads", collectionId);
 
-    private IngestionRun NewRun() => new(_index, _extractors, _chunker, _embedder,
-        (long)_config.Rag.MaxFileMb * 1024 * 1024, Math.Max(1, Environment.ProcessorCount), _logger);
+    /// <param name="yieldTo">for syncs (background work): wait for people being served; an upload is someone waiting itself</param>
+    private IngestionRun NewRun(ForegroundWork? yieldTo = null) => new(_index, _extractors, _chunker, _embedder,
+        (long)_config.Rag.MaxFileMb * 1024 * 1024, Math.Max(1, Environment.ProcessorCount), _logger, yieldTo);
+
+    /// <summary>Searches and answers in flight; syncs yield to them (the agent's answer pipeline marks its answers too).</summary>
+    public ForegroundWork Foreground { get; } = new();
 
     private IReadOnlyList<StoredCollection> Readable(IReadOnlyCollection<string> callerGroups) =>
         [.. _collections.Where(c => _config.Rag.Collections.Any(x => x.Id == c.Id && x.Groups.Any(callerGroups.Contains)))];

@@ -54,6 +54,8 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
 
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
+        // Someone waits for this answer until it is written: a sync running meanwhile yields to it.
+        using var waiting = library.Foreground.Begin();
         var started = Stopwatch.GetTimestamp();
         await denials.HeldBackAsync(request.Caller, request.Route, request.Collections, library, config);
         var searched = await SearchedAsync(request, ct);

@@ -29,7 +29,8 @@ internal sealed class IngestionRun(
     Embedder? embedder,
     long maxFileBytes,
     int parallelism,
-    ILogger logger)
+    ILogger logger,
+    ForegroundWork? yieldTo = null)
 {
     private readonly ConcurrentBag<SkippedFile> _skipped = [];
     private int _added, _updated, _unchanged, _erased, _unsupported, _chunks, _embedded, _filesDone;
@@ -170,6 +171,7 @@ internal sealed class IngestionRun(
             Path.GetExtension(file.Path).TrimStart('.').ToLowerInvariant(), file.Bytes, hash, file.Origin == Origin.Upload ? uploadedBy : null)
         { Modified = file.Modified };
         ExtractedDocument document;
+        if (yieldTo is not null) await yieldTo.YieldAsync(cancellationToken);
         try
         {
             document = await extractors.For(file.FullPath)!.ExtractAsync(file.FullPath, collection.Language, cancellationToken);
@@ -197,6 +199,7 @@ internal sealed class IngestionRun(
         float[][]? embedded = null;
         if (embedder is not null)
         {
+            if (yieldTo is not null) await yieldTo.YieldAsync(cancellationToken);
             try
             {
                 embedded = await embedder.EmbedAsync([.. chunks.Select(c => EmbeddingText(document.Title, c.SectionPath, c.Text))], cancellationToken);
@@ -270,6 +273,7 @@ internal sealed class IngestionRun(
             }
             // A document cut again replaced its chunks, some of which this batch still names: read the batch afresh.
             if (cutAgain || fitting.Count == 0) continue;
+            if (yieldTo is not null) await yieldTo.YieldAsync(cancellationToken);
             var embedded = await embedder.EmbedAsync([.. fitting.Select(m => EmbeddingText(m.Title, m.Section, m.Text))], cancellationToken);
             await index.SaveVectorsAsync(embedder.ModelId, [.. fitting.Select((m, i) => (m.ChunkId, m.CollectionId, embedded[i]))], cancellationToken);
             _embedded += fitting.Count;
