@@ -112,8 +112,7 @@ internal static class NightlyCommand
         try
         {
             var result = await BoxBackup.For(session.Config, session.Target).NowAsync(TimeProvider.System, ct);
-            var set = result.Set;
-            return new(true, $"backup {set.Id}: {set.Files} files, {set.Bytes} bytes ({set.WrittenBytes} new) in {set.Seconds:0.##} s → {result.Folder}");
+            return new(true, BackupCommands.Describe(result));
         }
         catch (Exception e) when (e is BackupFailedException or TargetRefusedException or IOException)
         {
