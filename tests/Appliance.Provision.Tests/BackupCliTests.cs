@@ -160,6 +160,21 @@ public sealed class BackupCliTests
         Assert.False(unplugged["backup.restore-drill"].Passed);
     }
 
+    [Fact]
+    public async Task Preflight_warns_when_the_backup_disk_is_not_mounted()
+    {
+        using var box = BoxWithBackups(out _);
+        await using (var session = await box.OpenAsync())
+            Assert.Equal(Preflight.Severity.Ok, Assert.Single(await session.PreflightAsync(CancellationToken.None), f => f.Check == Preflight.PreflightChecks.BackupDestinationCheck).Severity);
+        Directory.Delete(box.HostPath(Destination));
+        await using (var session = await box.OpenAsync())
+        {
+            var finding = Assert.Single(await session.PreflightAsync(CancellationToken.None), f => f.Check == Preflight.PreflightChecks.BackupDestinationCheck);
+            Assert.Equal(Preflight.Severity.Warning, finding.Severity);
+            Assert.Contains("/Volumes/Backup is not mounted", finding.Observed);
+        }
+    }
+
     private static async Task<Dictionary<string, Controls.ControlResult>> VerifyAsync(TestBox box)
     {
         await using var session = await box.OpenAsync();
