@@ -175,6 +175,40 @@ public sealed class BackupCliTests
         }
     }
 
+    [Fact]
+    public async Task A_new_agent_bundle_on_a_box_with_data_is_applied_only_after_a_backup_and_an_unplugged_disk_stops_it_before_any_change()
+    {
+        using var box = BoxWithBackups(out _);
+        File.Delete(box.HostPath("/var/db/appliance/journal.jsonl"));
+        var hostFolder = box.HostPath(Destination + "/ai-box.berger.lan");
+        var first = await ApplyBundleAsync(box, "1");
+        Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
+        Assert.DoesNotContain("pre-upgrade backup", first.StandardOutput);  // a fresh box has nothing to lose yet
+        Assert.Empty(BackupSets.List(hostFolder));
+
+        var upgrade = await ApplyBundleAsync(box, "2");
+        Assert.True(upgrade.ExitCode == 0, upgrade.StandardOutput + upgrade.StandardError);
+        var set = Assert.Single(BackupSets.List(hostFolder));
+        Assert.Contains($"pre-upgrade backup {set.Id} (restore it with `provision backup restore --set {set.Id}`", upgrade.StandardOutput);
+        Assert.Equal("agent 2", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
+
+        Directory.Delete(box.HostPath(Destination), recursive: true);
+        var refused = await ApplyBundleAsync(box, "3");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("the backup before the new agent bundle failed, so nothing was changed", refused.StandardOutput + refused.StandardError);
+        Assert.Equal("agent 2", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
+    }
+
+    /// <summary>A stand-in bundle (one file and its manifest: apply ships whatever the manifest names) applied to the sandbox.</summary>
+    private static Task<Appliance.Exec.CommandResult> ApplyBundleAsync(TestBox box, string version)
+    {
+        var bundle = Path.Combine(box.Folder, "bundle-" + version);
+        Directory.CreateDirectory(bundle);
+        File.WriteAllText(Path.Combine(bundle, "appliance"), "agent " + version);
+        File.WriteAllText(Path.Combine(bundle, "MANIFEST.sha256"), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("agent "u8.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes(version)).ToArray())) + "  appliance\n");
+        return CliTests.Provision("apply", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache, "--bundle", bundle, "--yes");
+    }
+
     private static async Task<Dictionary<string, Controls.ControlResult>> VerifyAsync(TestBox box)
     {
         await using var session = await box.OpenAsync();
