@@ -38,9 +38,9 @@ public sealed class BackupSetTests : IDisposable
 
     private BackupWriter Writer(TimeProvider? clock = null) => new(office.Public, signer, naming, clock ?? TimeProvider.System);
 
-    private Task<BackupResult> BackUpAsync(BackupWriter? writer = null) =>
+    private Task<BackupResult> BackUpAsync(BackupWriter? writer = null, BackupRetention? retention = null) =>
         (writer ?? Writer()).WriteAsync(Destination, "box.test.lan", [new BackupPart("data", Data, new HashSet<string> { "library.lock" })],
-            Path.Combine(root, "staging"), new BackupRetention(), CancellationToken.None);
+            Path.Combine(root, "staging"), retention ?? new BackupRetention(), CancellationToken.None);
 
     [Fact]
     public async Task A_set_taken_under_writes_restores_a_whole_chain_and_unchanged_files_are_not_written_again()
@@ -147,6 +147,24 @@ public sealed class BackupSetTests : IDisposable
         var refused = await Assert.ThrowsAsync<BackupFailedException>(() => BackUpAsync());
         Assert.Contains("is not there (is the disk plugged in", refused.Message);
         Assert.False(Directory.Exists(Destination));
+    }
+
+    [Fact]
+    public async Task A_box_whose_clock_is_years_behind_keeps_the_set_it_just_wrote_and_restoring_it_needs_no_clock()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var sevenDays = new BackupRetention { Daily = 7, Weekly = 0, Monthly = 0 };
+        for (var day = 8; day >= 1; day--) await BackUpAsync(Writer(new FixedClock(now.AddDays(-day))), sevenDays);
+        File.WriteAllText(Path.Combine(Data, "querylog.key"), "written while the clock said 2001");
+        var behind = await BackUpAsync(Writer(new FixedClock(new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero))), sevenDays);
+        Assert.DoesNotContain(behind.Set.Id, behind.Pruned);
+        var set = Assert.Single(BackupSets.List(HostFolder), s => s.Id == behind.Set.Id);
+
+        // Restore reads no clock: whatever the restoring box's clock says, the bytes come back.
+        var into = Path.Combine(root, "restored");
+        var check = await new BackupReader(office).RestoreAsync(set, HostFolder, new Dictionary<string, string> { ["data"] = into }, CancellationToken.None);
+        Assert.True(check.Ok, string.Join("; ", check.Problems));
+        Assert.Equal("written while the clock said 2001", File.ReadAllText(Path.Combine(into, "querylog.key")));
     }
 
     [Fact]
