@@ -168,6 +168,44 @@ public sealed class BackupSetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_full_destination_is_a_clear_error_that_leaves_no_half_set_and_the_next_run_after_space_is_freed_succeeds()
+    {
+        // A real full disk: a 400 KB tmpfs holds the first set (one 300 KB upload) but not a second new upload.
+        await RunAsync("mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", Destination);
+        try
+        {
+            var first = await BackUpAsync();
+            File.WriteAllBytes(Path.Combine(Data, "uploads", "hr", "Keller contract.pdf"), RandomNumberGenerator.GetBytes(300_000));
+            var full = await Assert.ThrowsAsync<BackupFailedException>(() => BackUpAsync());
+            Assert.Contains("failed and was removed, earlier sets are untouched", full.Message);
+            Assert.Contains("space", full.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(BackupSets.HalfWritten(HostFolder));
+            var kept = Assert.Single(BackupSets.List(HostFolder));
+            Assert.Equal(first.Set.Id, kept.Id);
+            Assert.True((await new BackupReader(office).VerifyAsync(kept, HostFolder, CancellationToken.None)).Ok);
+
+            await RunAsync("mount", "-o", "remount,size=4m", Destination);
+            var next = await BackUpAsync();
+            Assert.Equal(3, next.Set.Files);  // querylog.key and both uploads
+            foreach (var set in BackupSets.List(HostFolder))
+                Assert.True((await new BackupReader(office).VerifyAsync(set, HostFolder, CancellationToken.None)).Ok, set.Id);
+        }
+        finally
+        {
+            await RunAsync("umount", Destination);
+        }
+    }
+
+    /// <summary>mount/umount as root (the test runs as root, as CI does).</summary>
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
+    }
+
+    [Fact]
     public void Retention_keeps_the_newest_of_each_day_week_and_month()
     {
         var start = new DateTimeOffset(2026, 1, 1, 2, 30, 0, TimeSpan.Zero);
