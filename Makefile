@@ -22,7 +22,7 @@ DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT) $(DEBIAN_TOOLS_RELIABILITY)
 
-.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr bench-sync soak clean
+.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr bench-sync bench-backup soak clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -83,6 +83,11 @@ bench-sync: build
 # collection's language and in auto; and what reading each PDF in the `appliance extract` child process costs.
 bench-ocr: build
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --ocr --rounds 3 --out bench/results/ocr.json
+
+# Backup, verify and restore times and sizes for a box whose agent indexed 1,000 generated documents
+# (copies the box `make demo` provisioned); writes bench/results/backup.json.
+bench-backup: build
+	@src/build/bench-backup.sh
 
 # Ten minutes of 64 users against a real agent process; writes bench/results/soak.json and soak.md.
 soak: build

@@ -51,7 +51,12 @@ public sealed class BoxBackup
 
     public string HostFolder => Path.Combine(Destination, Config.Appliance.Hostname);
 
-    public string BoxHistory => Local(StateSubfolder + "/" + BackupHistory.FileName);
+    public const string BoxHistoryOnBox = StateSubfolder + "/" + BackupHistory.FileName;
+
+    /// <summary>DEST/HOST/history.jsonl as the box names it.</summary>
+    public static string DestinationHistoryOnBox(string destination, string hostname) => $"{destination.TrimEnd('/')}/{hostname}/{BackupHistory.FileName}";
+
+    public string BoxHistory => Local(BoxHistoryOnBox);
     public string DestinationHistory => Path.Combine(HostFolder, BackupHistory.FileName);
 
     public IReadOnlyList<BackupPart> Parts()

@@ -53,7 +53,7 @@ internal static class BackupCommands
         {
             var result = await box.NowAsync(TimeProvider.System, ct);
             foreach (var removed in result.RemovedHalfWritten) terminal.Line($"removed the half-written set {removed} (a run that was stopped)");
-            Console.WriteLine($"backup {result.Set.Id}: {result.Set.Files} files, {Size(result.Set.Bytes)} ({Size(result.Set.WrittenBytes)} new) in {result.Set.Seconds:0.##} s → {result.Folder}");
+            Console.WriteLine(Describe(result));
             if (result.Pruned.Count > 0) Console.WriteLine($"  removed by retention: {string.Join(", ", result.Pruned)}");
             return StateCommands.Ok;
         }, ct));
@@ -141,6 +141,10 @@ internal static class BackupCommands
             return StateCommands.Failed;
         }
     }
+
+    /// <summary>One written set as `backup now` and the nightly job print it.</summary>
+    internal static string Describe(BackupResult result) =>
+        $"backup {result.Set.Id}: {result.Set.Files} files, {Size(result.Set.Bytes)} ({Size(result.Set.WrittenBytes)} new) in {result.Set.Seconds:0.##} s → {result.Folder}";
 
     private static string When(BackupEvent? e) => e is null ? "never" : $"{e.At:yyyy-MM-dd HH:mm} UTC ({e.Set})";
 

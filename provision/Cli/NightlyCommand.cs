@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Appliance.Audit.Pack;
 using Appliance.Config;
+using Appliance.Backup;
 using Appliance.Provision.AuditPack;
+using Appliance.Provision.Backup;
 using Appliance.Provision.Controls;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Targets;
@@ -25,8 +27,10 @@ internal static class NightlyCommand
             then build a signed audit pack of the last 30 days — with the usage evidence the agent
             exported — and shelve it in DATA/{PackShelf.RelativeFolder} on the box, where the agent offers it
             to the DPO (web page, GET /api/audit/packs). Keeps the newest {PackShelf.Keep}. Run it by hand
-            (sudo) to get a pack now. Exit codes: 0 all controls pass and the pack is shelved, 1 a
-            control fails (the pack is shelved anyway: it says so) or the pack could not be made.
+            (sudo) to get a pack now. Then, when backup.schedule is nightly, one encrypted backup set
+            to backup.destination. Exit codes: 0 all controls pass, the pack is shelved and the backup
+            written, 1 a control fails (the pack is shelved anyway: it says so), the pack could not be
+            made or the backup failed (recorded in the box's backup history).
             """) { config, target, sshConfig, modelsFrom, evidence, json };
         command.SetAction(async (parse, ct) =>
         {
@@ -49,6 +53,7 @@ internal static class NightlyCommand
                 var pack = await SignedPack.WriteAsync(session, SignedPack.LastThirtyDays(created), created, local, report, ct);
                 var shelved = await PackShelfOnBox.ShelveAsync(session.Target, Layout.From(session.Config), local, ct);
                 var usage = pack.Evidence.Usage;
+                var backup = await BackUpAsync(session, ct);
                 if (parse.GetValue(json))
                 {
                     Console.WriteLine(JsonSerializer.Serialize(new
@@ -56,6 +61,7 @@ internal static class NightlyCommand
                         controls_passed = report.Passed, controls_failed = report.Failed, pack = shelved.Path, removed = shelved.Removed,
                         period = pack.Evidence.Pack.Period, key_fingerprint = pack.Key.Fingerprint, usage = usage.Summary(),
                         queries = usage.TotalQueries, query_log_chain_intact = usage.QueryLogChain.Intact, simulated = pack.Evidence.Pack.Simulated,
+                        backup = backup.Line,
                     }, JsonOptions.Indented));
                 }
                 else
@@ -67,8 +73,10 @@ internal static class NightlyCommand
                     Console.WriteLine($"  erasure log: {pack.Evidence.Erasures.Count} erasure(s) in the period");
                     Console.WriteLine($"  contents: {string.Join(", ", Appliance.Audit.Render.PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
                     if (shelved.Removed.Count > 0) Console.WriteLine($"  removed older packs: {string.Join(", ", shelved.Removed)}");
+                    if (backup.Succeeded) Console.WriteLine(backup.Line);
                 }
-                return report.Failed == 0 ? StateCommands.Ok : StateCommands.Failed;
+                if (!backup.Succeeded) terminal.Error($"provision nightly: {backup.Line}");
+                return report.Failed == 0 && backup.Succeeded ? StateCommands.Ok : StateCommands.Failed;
             }
             catch (InvalidConfigException e)
             {
@@ -87,5 +95,28 @@ internal static class NightlyCommand
             }
         });
         return command;
+    }
+
+    /// <summary>What the nightly backup did, as one line for the job's log.</summary>
+    private sealed record NightlyBackup(bool Succeeded, string Line);
+
+    /// <summary>
+    /// After the pack, so a slow or unplugged disk never costs the DPO a pack. A failure is recorded
+    /// in the box's history (the next verify's backup.recent shows it) and fails the job.
+    /// </summary>
+    private static async Task<NightlyBackup> BackUpAsync(ProvisioningSession session, CancellationToken ct)
+    {
+        var settings = session.Config.Backup;
+        if (settings.Destination is null) return new(true, "backup: not configured (backup.destination)");
+        if (settings.Schedule != BackupSchedule.Nightly) return new(true, "backup: schedule is manual (provision backup now)");
+        try
+        {
+            var result = await BoxBackup.For(session.Config, session.Target).NowAsync(TimeProvider.System, ct);
+            return new(true, BackupCommands.Describe(result));
+        }
+        catch (Exception e) when (e is BackupFailedException or TargetRefusedException or IOException)
+        {
+            return new(false, $"backup failed: {e.Message}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Audit.Evidence;
+using Appliance.Backup;
 using Appliance.Config;
 using Appliance.Exec;
 using Appliance.Provision.Apply;
@@ -278,6 +279,45 @@ public static class ControlCatalogue
         Command.Of(MacTools.Stat, "-f", "%N", "/etc/kcpassword"), "absent",
         r => r.Succeeded ? "present" : "absent",
         [], "turn automatic login off, then `sudo rm /etc/kcpassword`");
+
+    // ---- Backups: read back from the history every backup, verify and restore appends (on the box and on the destination).
+
+    public const int BackupMaxAgeHours = 36;
+    public const int RestoreDrillMaxAgeDays = 30;
+
+    public static readonly ControlSpec BackupRecentSpec = new("backup.recent", $"a successful backup younger than {BackupMaxAgeHours} h",
+        "the box holds data that exists nowhere else (uploads, query log, users, keys); a dead disk or a thief must not take it", [M.Availability]);
+    public static readonly ControlSpec RestoreDrillSpec = new("backup.restore-drill", $"a verified restore within {RestoreDrillMaxAgeDays} days",
+        "a backup nobody has read back is a hope, not a backup: verify or restore decrypts every file with the office's key", [M.Availability]);
+
+    /// <param name="histories">the box's own history and the destination's (a drill runs where the private key is and is recorded on the disk)</param>
+    /// <param name="clock">ages are measured against it</param>
+    public static IEnumerable<Setting> Backups(IReadOnlyList<string> histories, string destination, TimeProvider clock)
+    {
+        var check = Command.Of(MacTools.Cat, [.. histories]);
+        yield return Rule(BackupRecentSpec, check, $"younger than {BackupMaxAgeHours} h",
+            r => Age(r, clock, TimeSpan.FromHours(1), "h", destination, BackupActivity.Backup), [],
+            "plug the backup disk in (or mount the share) and run `sudo provision backup now --target local`; the nightly job then keeps it fresh",
+            passes: o => Younger(o, BackupMaxAgeHours));
+        yield return Rule(RestoreDrillSpec, check, $"younger than {RestoreDrillMaxAgeDays} days",
+            r => Age(r, clock, TimeSpan.FromDays(1), "days", destination, BackupActivity.Verify, BackupActivity.Restore), [],
+            "on the IT laptop that holds the office's private key, with the backup disk plugged in: `provision backup verify --key KEY` (or a restore into a sandbox)",
+            passes: o => Younger(o, RestoreDrillMaxAgeDays));
+    }
+
+    /// <summary>"N UNIT old: …" for the newest successful event, so the pack shows when, which set and where.</summary>
+    private static string Age(CommandResult result, TimeProvider clock, TimeSpan unit, string unitName, string destination, params BackupActivity[] activities)
+    {
+        // cat fails when one file is missing (no drill yet, disk unplugged) but prints the others.
+        if (BackupHistory.LastSucceeded(BackupHistory.Parse(result.StandardOutput), activities) is not { } last)
+            return $"never (no successful {string.Join(" or ", activities.Select(a => a.ToString().ToLowerInvariant()))} recorded for {destination})";
+        var age = (long)Math.Floor((clock.GetUtcNow() - last.At) / unit);
+        return $"{Math.Max(age, 0).ToString(CultureInfo.InvariantCulture)} {unitName} old: {last.Activity.ToString().ToLowerInvariant()} of set {last.Set} " +
+               $"on {last.Destination} at {last.At.UtcDateTime:yyyy-MM-dd HH:mm} UTC";
+    }
+
+    private static bool Younger(string observed, int limit) =>
+        long.TryParse(observed.Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var age) && age < limit;
 
     // ---- How the pieces are put together.
 

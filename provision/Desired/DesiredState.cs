@@ -108,6 +108,7 @@ public sealed class DesiredState
         adminHosts = config.Network.AdminHosts.Select(n => n.PrefixLength is 32 or 128 ? n.BaseAddress.ToString() : n.ToString()).ToList(),
         agentPort = config.Network.AgentPort,
         updateWindow = config.Network.UpdateWindow is { } w ? Describe(w) : null,
+        backupShare = config.Backup is { Destination: not null, ShareHost: { } share } ? new { host = share.ToString(), port = config.Backup.SharePort } : null,
     };
 
     private static string Describe(Appliance.Config.UpdateWindow w) =>

@@ -7,7 +7,8 @@ namespace Appliance.Provision.Desired;
 /// <summary>
 /// Controls apply cannot (or must not) change: they are verified and reported with what a person
 /// has to do. SIP and FileVault are switched in Recovery / by an admin, swap cannot be turned off,
-/// Tesseract is installed by an admin with Homebrew.
+/// Tesseract is installed by an admin with Homebrew; backups are
+/// taken by the nightly job and drilled by a person with the office's key.
 /// </summary>
 public static class SystemChecks
 {
@@ -21,6 +22,10 @@ public static class SystemChecks
             ConfigNames.EnumValue(config.System.MemoryPressureAlert));
         yield return ControlCatalogue.NoAutoLogin();
         yield return ControlCatalogue.NoKcpassword();
+        if (config.Backup.Destination is { } destination)
+            foreach (var check in ControlCatalogue.Backups([Backup.BoxBackup.BoxHistoryOnBox, Backup.BoxBackup.DestinationHistoryOnBox(destination, config.Appliance.Hostname)],
+                         destination, TimeProvider.System))
+                yield return check;
         if (config.Rag.Ocr.Enabled && config.Rag.Collections.Count > 0)
             foreach (var check in ControlCatalogue.Tesseract(config.Rag.Ocr.TesseractProgram(macOS: true), OcrSettings.TesseractLanguages(config.Rag.Collections)))
                 yield return check;

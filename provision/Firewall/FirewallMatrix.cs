@@ -37,6 +37,15 @@ public static class FirewallMatrix
             new("flow.appliance-to-ntp", $"appliance → NTP {network.NtpServers[0]}:123", Out("udp", appliance, network.NtpServers[0], 123), true),
             new("flow.appliance-to-lan-share", $"appliance → LAN file share {Host(office, 20)}:445", Out("tcp", appliance, Host(office, 20), 445), true),
         };
+        if (config.Backup is { Destination: not null, ShareHost: { } share })
+        {
+            var sharePort = config.Backup.SharePort;
+            cases.Add(new("flow.appliance-to-backup-share", $"appliance → backup share {share}:{sharePort}", Out("tcp", appliance, share, sharePort), true));
+            // Inside the office LAN every port is open anyway; outside it, only the share's.
+            var otherPort = sharePort == 22 ? 23 : 22;
+            cases.Add(new("flow.appliance-to-backup-host-other-port", $"appliance → backup host {share}:{otherPort}", Out("tcp", appliance, share, otherPort),
+                network.OfficeSubnets.Any(s => s.Contains(share))));
+        }
         if (network.AdminHosts.Count > 0)
         {
             var admin = network.AdminHosts[0].BaseAddress;

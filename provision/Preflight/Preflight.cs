@@ -89,12 +89,27 @@ public static class PreflightChecks
         if (config.Rag.Ocr.Enabled && config.Rag.Collections.Count > 0)
             findings.Add(await TesseractAsync(config.Rag.Ocr.TesseractProgram(macOS: true), target, ct));
 
+        if (config.Backup.Destination is { } destination)
+            findings.Add(await BackupDestinationAsync(destination, target, ct));
+
         foreach (var collection in config.Rag.Collections)
             foreach (var source in collection.Sources)
                 if (NeedsFullDiskAccess(source))
                     findings.Add(new($"Full Disk Access for '{collection.Id}'", Severity.Warning, source,
                         "daemons cannot read this location without Full Disk Access (and may hang instead of failing): grant FDA to the agent in System Settings → Privacy & Security, or move the documents under /Users/Shared or the appliance folder"));
         return findings;
+    }
+
+    public const string BackupDestinationCheck = "backup destination";
+
+    /// <summary>The backup volume mounted (the public key is required by the config itself). Apply does not need it: the nightly backup does.</summary>
+    private static async Task<Finding> BackupDestinationAsync(string destination, ITarget target, CancellationToken ct)
+    {
+        var mounted = (await target.RunAsync(Command.Of(MacTools.Stat, "-f", "%N", destination), ct)).Succeeded;
+        return mounted
+            ? new(BackupDestinationCheck, Severity.Ok, $"{destination} is there")
+            : new(BackupDestinationCheck, Severity.Warning, $"{destination} is not mounted: the nightly backup fails (and says so in verify) until it is",
+                "plug the backup disk in, or mount the SMB share in Finder (Go → Connect to Server) with its password saved in the System keychain");
     }
 
     /// <summary>Tesseract at its configured path: without it the box works, but scans are skipped (with that reason).</summary>

@@ -26,13 +26,17 @@ public static class BackupHistory
     }
 
     public static IReadOnlyList<BackupEvent> Read(params string[] files) =>
-        [.. files.Where(File.Exists).SelectMany(File.ReadAllLines).Select(Parse).OfType<BackupEvent>().OrderBy(e => e.At)];
+        [.. files.Where(File.Exists).SelectMany(File.ReadAllLines).Select(ParseLine).OfType<BackupEvent>().OrderBy(e => e.At)];
+
+    /// <summary>The events in history text as `cat` prints it (verify reads the files through the box's own cat).</summary>
+    public static IReadOnlyList<BackupEvent> Parse(string text) =>
+        [.. text.Split('\n').Select(ParseLine).OfType<BackupEvent>().OrderBy(e => e.At)];
 
     /// <summary>The newest successful event of a kind.</summary>
     public static BackupEvent? LastSucceeded(IEnumerable<BackupEvent> events, params BackupActivity[] activities) =>
         events.Where(e => e.Outcome == BackupOutcome.Succeeded && activities.Contains(e.Activity)).MaxBy(e => e.At);
 
-    private static BackupEvent? Parse(string line)
+    private static BackupEvent? ParseLine(string line)
     {
         try
         {

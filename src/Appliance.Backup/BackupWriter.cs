@@ -84,7 +84,7 @@ public sealed class BackupWriter(BackupPublicKey recipient, AuditKey signer, byt
                 Encoding.ASCII.GetBytes(Convert.ToBase64String(signer.Sign(SetFiles.SignedText(summary, manifest, objects))) + "\n"), ct);
             var final = Path.Combine(sets, id);
             Directory.Move(partial, final);
-            var pruned = Retention.Prune(hostFolder, retention);
+            var pruned = Retention.Prune(hostFolder, retention, id);
             return new BackupResult(set, final, removed, pruned);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or Microsoft.Data.Sqlite.SqliteException)

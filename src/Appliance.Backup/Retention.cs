@@ -10,10 +10,11 @@ namespace Appliance.Backup;
 /// </summary>
 public static class Retention
 {
-    public static IReadOnlyList<string> Prune(string hostFolder, BackupRetention policy)
+    /// <param name="justWritten">always kept: on a box whose clock is behind it would look like the oldest set and go at once</param>
+    public static IReadOnlyList<string> Prune(string hostFolder, BackupRetention policy, string justWritten)
     {
         var sets = BackupSets.List(hostFolder).Where(s => s.Summary is not null).OrderByDescending(s => s.Summary!.Created).ToList();
-        var keep = Keep([.. sets.Select(s => (s.Id, s.Summary!.Created))], policy);
+        var keep = new HashSet<string>(Keep([.. sets.Select(s => (s.Id, s.Summary!.Created))], policy), StringComparer.Ordinal) { justWritten };
         var pruned = new List<string>();
         foreach (var set in sets.Where(s => !keep.Contains(s.Id)))
         {

@@ -41,6 +41,11 @@ cp .cache/models/$minilm "$pbox/.cache/models/$minilm"
 sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/name: qwen3-30b-a3b/name: tiny-chat/" "${embed_model[@]}" \
     -e "/^    source: https/d" \
     -e "s/0\{63\}1/$(sha256sum "$pbox/.cache/models/chat.gguf" | cut -d' ' -f1)/" appliance.yaml > "$pbox/appliance.yaml"
+# Backups go to a "USB disk" inside the sandbox; the office's private key stays with IT, off the box.
+echo "\$ bin/provision backup keygen --out $pbox/office-backup.key   # on the IT laptop"
+keygen=$(bin/provision backup keygen --out "$pbox/office-backup.key")
+printf '%s\n' "$keygen" | sed 's/^/  /'
+printf '\nbackup:\n  destination: /Volumes/Backup\n  schedule: nightly\n%s\n' "$(printf '%s\n' "$keygen" | grep '^  public_key: ')" >> "$pbox/appliance.yaml"
 echo "\$ bin/provision plan -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (resource lines only)"
 set +e
 bin/provision plan -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^simulated|^  [-+~!] |^Plan:|^No changes'
@@ -49,6 +54,11 @@ set -e
 echo "(exit code $code: 2 means changes pending)"
 echo "\$ bin/provision apply -c $pbox/appliance.yaml --target sandbox:$pbox/mac --yes   (last lines)"
 bin/provision apply -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" --yes | tail -4
+mkdir -p "$pbox/mac/Volumes/Backup"   # the USB disk, plugged in
+echo "\$ bin/provision backup now -c $pbox/appliance.yaml --target sandbox:$pbox/mac   # the first backup, at installation"
+bin/provision backup now -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -v '^simulated macOS'
+echo "\$ bin/provision backup verify -c $pbox/appliance.yaml --target sandbox:$pbox/mac --key $pbox/office-backup.key   # the first restore drill, with IT's key"
+bin/provision backup verify -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" --key "$pbox/office-backup.key" | grep -v '^simulated macOS'
 echo "\$ brew install tesseract tesseract-lang   # by hand on the Mac, as plan said: OCR for scans (simulated Homebrew)"
 "$pbox/mac/.simulated-macos/bin/brew" install tesseract tesseract-lang | grep -v '^simulated macOS'
 echo "\$ bin/provision verify -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (firewall proof and summary)"
@@ -133,7 +143,7 @@ echo "The page: http://127.0.0.1:$port/  — sign in as mberger (admin), sweiss 
 echo "password: $password. API token of lfischer for OpenAI clients (base URL http://127.0.0.1:$port/v1): $employee"
 echo "Agent log: .cache/demo/agent.log"
 
-step "6. The DPO's audit pack: the box's nightly job builds and signs it, the agent serves it, anyone verifies it"
+step "6. The DPO's audit pack and the nightly backup: the box's nightly job builds and signs the pack, then backs up; the agent serves the pack, anyone verifies it"
 echo "\$ curl /api/audit/evidence   # as sweiss (DPO): the agent's live evidence, also written to the box's data folder"
 curl -sf -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/audit/evidence" > "$demo/agent-evidence.json"
 python3 - "$demo/agent-evidence.json" <<'PY'
@@ -147,6 +157,8 @@ print(f"  {sum(q['count'] for q in u['queries'])} queries, {sum(s['count'] for s
 PY
 echo "\$ bin/provision nightly -c $pbox/appliance.yaml --target sandbox:$pbox/mac   # what the LaunchDaemon runs at 02:30, as root"
 bin/provision nightly -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -v '^simulated macOS'
+echo "\$ bin/provision backup list -c $pbox/appliance.yaml --target sandbox:$pbox/mac   # the nightly backup next to the pack: incremental, unchanged files not copied again"
+bin/provision backup list -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -v '^simulated macOS'
 echo "\$ curl /api/audit/packs   # as sweiss (DPO)"
 packs=$(curl -sf -H "Authorization: Bearer $dpo" "http://127.0.0.1:$port/api/audit/packs")
 printf '%s' "$packs" > "$demo/packs.json"

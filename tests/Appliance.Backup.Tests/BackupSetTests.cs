@@ -38,9 +38,9 @@ public sealed class BackupSetTests : IDisposable
 
     private BackupWriter Writer(TimeProvider? clock = null) => new(office.Public, signer, naming, clock ?? TimeProvider.System);
 
-    private Task<BackupResult> BackUpAsync(BackupWriter? writer = null) =>
+    private Task<BackupResult> BackUpAsync(BackupWriter? writer = null, BackupRetention? retention = null) =>
         (writer ?? Writer()).WriteAsync(Destination, "box.test.lan", [new BackupPart("data", Data, new HashSet<string> { "library.lock" })],
-            Path.Combine(root, "staging"), new BackupRetention(), CancellationToken.None);
+            Path.Combine(root, "staging"), retention ?? new BackupRetention(), CancellationToken.None);
 
     [Fact]
     public async Task A_set_taken_under_writes_restores_a_whole_chain_and_unchanged_files_are_not_written_again()
@@ -147,6 +147,62 @@ public sealed class BackupSetTests : IDisposable
         var refused = await Assert.ThrowsAsync<BackupFailedException>(() => BackUpAsync());
         Assert.Contains("is not there (is the disk plugged in", refused.Message);
         Assert.False(Directory.Exists(Destination));
+    }
+
+    [Fact]
+    public async Task A_box_whose_clock_is_years_behind_keeps_the_set_it_just_wrote_and_restoring_it_needs_no_clock()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var sevenDays = new BackupRetention { Daily = 7, Weekly = 0, Monthly = 0 };
+        for (var day = 8; day >= 1; day--) await BackUpAsync(Writer(new FixedClock(now.AddDays(-day))), sevenDays);
+        File.WriteAllText(Path.Combine(Data, "querylog.key"), "written while the clock said 2001");
+        var behind = await BackUpAsync(Writer(new FixedClock(new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero))), sevenDays);
+        Assert.DoesNotContain(behind.Set.Id, behind.Pruned);
+        var set = Assert.Single(BackupSets.List(HostFolder), s => s.Id == behind.Set.Id);
+
+        // Restore reads no clock: whatever the restoring box's clock says, the bytes come back.
+        var into = Path.Combine(root, "restored");
+        var check = await new BackupReader(office).RestoreAsync(set, HostFolder, new Dictionary<string, string> { ["data"] = into }, CancellationToken.None);
+        Assert.True(check.Ok, string.Join("; ", check.Problems));
+        Assert.Equal("written while the clock said 2001", File.ReadAllText(Path.Combine(into, "querylog.key")));
+    }
+
+    [Fact]
+    public async Task A_full_destination_is_a_clear_error_that_leaves_no_half_set_and_the_next_run_after_space_is_freed_succeeds()
+    {
+        // A real full disk: a 400 KB tmpfs holds the first set (one 300 KB upload) but not a second new upload.
+        await RunAsync("mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", Destination);
+        try
+        {
+            var first = await BackUpAsync();
+            File.WriteAllBytes(Path.Combine(Data, "uploads", "hr", "Keller contract.pdf"), RandomNumberGenerator.GetBytes(300_000));
+            var full = await Assert.ThrowsAsync<BackupFailedException>(() => BackUpAsync());
+            Assert.Contains("failed and was removed, earlier sets are untouched", full.Message);
+            Assert.Contains("space", full.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(BackupSets.HalfWritten(HostFolder));
+            var kept = Assert.Single(BackupSets.List(HostFolder));
+            Assert.Equal(first.Set.Id, kept.Id);
+            Assert.True((await new BackupReader(office).VerifyAsync(kept, HostFolder, CancellationToken.None)).Ok);
+
+            await RunAsync("mount", "-o", "remount,size=4m", Destination);
+            var next = await BackUpAsync();
+            Assert.Equal(3, next.Set.Files);  // querylog.key and both uploads
+            foreach (var set in BackupSets.List(HostFolder))
+                Assert.True((await new BackupReader(office).VerifyAsync(set, HostFolder, CancellationToken.None)).Ok, set.Id);
+        }
+        finally
+        {
+            await RunAsync("umount", Destination);
+        }
+    }
+
+    /// <summary>mount/umount as root (the test runs as root, as CI does).</summary>
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
     }
 
     [Fact]

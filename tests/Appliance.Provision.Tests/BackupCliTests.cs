@@ -108,6 +108,114 @@ public sealed class BackupCliTests
         Assert.Equal(0, (await CliTests.Provision("backup", "now", "-c", box.ConfigFile, "--target", box.Target)).ExitCode);
     }
 
+    [Fact]
+    public async Task Nightly_shelves_the_pack_then_writes_a_set_and_verify_then_passes_backup_recent()
+    {
+        using var box = BoxWithBackups(out var keyFile);
+        File.Delete(box.HostPath("/var/db/appliance/journal.jsonl"));  // the pack reads a real journal: apply writes one
+        var apply = await CliTests.Provision("apply", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache, "--yes");
+        Assert.True(apply.ExitCode == 0, apply.StandardOutput + apply.StandardError);
+        var nightly = await CliTests.ProvisionAsShipped("nightly", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache);
+        Assert.True(nightly.StandardOutput.Contains("audit pack shelved:"), nightly.StandardOutput + nightly.StandardError);
+        Assert.Matches(@"backup \d{8}T\d{6}Z: \d+ files", nightly.StandardOutput);
+        var set = Assert.Single(BackupSets.List(box.HostPath(Destination + "/ai-box.berger.lan")));
+
+        var verify = await VerifyAsync(box);
+        Assert.True(verify["backup.recent"].Passed, verify["backup.recent"].Observed);
+        Assert.StartsWith($"0 h old: backup of set {set.Id} on {Destination} at 20", verify["backup.recent"].Observed);
+        Assert.False(verify["backup.restore-drill"].Passed);
+        Assert.StartsWith("never", verify["backup.restore-drill"].Observed);
+
+        Assert.Equal(0, (await CliTests.Provision("backup", "verify", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile)).ExitCode);
+        var drilled = await VerifyAsync(box);
+        Assert.True(drilled["backup.restore-drill"].Passed, drilled["backup.restore-drill"].Observed);
+        Assert.StartsWith($"0 days old: verify of set {set.Id}", drilled["backup.restore-drill"].Observed);
+    }
+
+    [Fact]
+    public async Task A_backup_older_than_36_hours_and_a_drill_older_than_30_days_fail_their_controls_and_an_unplugged_disk_still_shows_the_box_history()
+    {
+        using var box = BoxWithBackups(out _);
+        var now = DateTimeOffset.UtcNow;
+        await BackupHistory.AppendAsync(box.HostPath("/var/db/appliance/backup/history.jsonl"),
+            new BackupEvent(BackupActivity.Backup, BackupOutcome.Succeeded, now.AddHours(-37), Destination, "old", 1, 1, null), CancellationToken.None);
+        await BackupHistory.AppendAsync(box.HostPath("/var/db/appliance/backup/history.jsonl"),
+            new BackupEvent(BackupActivity.Backup, BackupOutcome.Failed, now.AddHours(-1), Destination, null, 0, 1, "disk full"), CancellationToken.None);
+        await BackupHistory.AppendAsync(box.HostPath(Destination + "/ai-box.berger.lan/history.jsonl"),
+            new BackupEvent(BackupActivity.Restore, BackupOutcome.Succeeded, now.AddDays(-31), Destination, "old", 1, 1, null), CancellationToken.None);
+
+        var stale = await VerifyAsync(box);
+        Assert.False(stale["backup.recent"].Passed);
+        Assert.StartsWith("37 h old: backup of set old", stale["backup.recent"].Observed);
+        Assert.False(stale["backup.restore-drill"].Passed);
+        Assert.StartsWith("31 days old: restore of set old", stale["backup.restore-drill"].Observed);
+
+        await BackupHistory.AppendAsync(box.HostPath("/var/db/appliance/backup/history.jsonl"),
+            new BackupEvent(BackupActivity.Backup, BackupOutcome.Succeeded, now.AddHours(-35.5), Destination, "fresh", 1, 1, null), CancellationToken.None);
+        Directory.Delete(box.HostPath(Destination), recursive: true);
+        var unplugged = await VerifyAsync(box);
+        Assert.True(unplugged["backup.recent"].Passed, unplugged["backup.recent"].Observed);
+        Assert.StartsWith("35 h old: backup of set fresh", unplugged["backup.recent"].Observed);
+        Assert.StartsWith("never", unplugged["backup.restore-drill"].Observed);
+        Assert.False(unplugged["backup.restore-drill"].Passed);
+    }
+
+    [Fact]
+    public async Task Preflight_warns_when_the_backup_disk_is_not_mounted()
+    {
+        using var box = BoxWithBackups(out _);
+        await using (var session = await box.OpenAsync())
+            Assert.Equal(Preflight.Severity.Ok, Assert.Single(await session.PreflightAsync(CancellationToken.None), f => f.Check == Preflight.PreflightChecks.BackupDestinationCheck).Severity);
+        Directory.Delete(box.HostPath(Destination));
+        await using (var session = await box.OpenAsync())
+        {
+            var finding = Assert.Single(await session.PreflightAsync(CancellationToken.None), f => f.Check == Preflight.PreflightChecks.BackupDestinationCheck);
+            Assert.Equal(Preflight.Severity.Warning, finding.Severity);
+            Assert.Contains("/Volumes/Backup is not mounted", finding.Observed);
+        }
+    }
+
+    [Fact]
+    public async Task A_new_agent_bundle_on_a_box_with_data_is_applied_only_after_a_backup_and_an_unplugged_disk_stops_it_before_any_change()
+    {
+        using var box = BoxWithBackups(out _);
+        File.Delete(box.HostPath("/var/db/appliance/journal.jsonl"));
+        var hostFolder = box.HostPath(Destination + "/ai-box.berger.lan");
+        var first = await ApplyBundleAsync(box, "1");
+        Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
+        Assert.DoesNotContain("pre-upgrade backup", first.StandardOutput);  // a fresh box has nothing to lose yet
+        Assert.Empty(BackupSets.List(hostFolder));
+
+        var upgrade = await ApplyBundleAsync(box, "2");
+        Assert.True(upgrade.ExitCode == 0, upgrade.StandardOutput + upgrade.StandardError);
+        var set = Assert.Single(BackupSets.List(hostFolder));
+        Assert.Contains($"pre-upgrade backup {set.Id} (restore it with `provision backup restore --set {set.Id}`", upgrade.StandardOutput);
+        Assert.Equal("agent 2", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
+
+        Directory.Delete(box.HostPath(Destination), recursive: true);
+        var refused = await ApplyBundleAsync(box, "3");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("the backup before the new agent bundle failed, so nothing was changed", refused.StandardOutput + refused.StandardError);
+        Assert.Equal("agent 2", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
+    }
+
+    /// <summary>A stand-in bundle (one file and its manifest: apply ships whatever the manifest names) applied to the sandbox.</summary>
+    private static Task<Appliance.Exec.CommandResult> ApplyBundleAsync(TestBox box, string version)
+    {
+        var bundle = Path.Combine(box.Folder, "bundle-" + version);
+        Directory.CreateDirectory(bundle);
+        File.WriteAllText(Path.Combine(bundle, "appliance"), "agent " + version);
+        File.WriteAllText(Path.Combine(bundle, "MANIFEST.sha256"), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("agent "u8.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes(version)).ToArray())) + "  appliance\n");
+        return CliTests.Provision("apply", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache, "--bundle", bundle, "--yes");
+    }
+
+    private static async Task<Dictionary<string, Controls.ControlResult>> VerifyAsync(TestBox box)
+    {
+        await using var session = await box.OpenAsync();
+        var report = await session.VerifyAsync(CancellationToken.None);
+        return report.Results.Where(r => r.Control.Id.StartsWith("backup.", StringComparison.Ordinal)).ToDictionary(r => r.Control.Id);
+    }
+
     private const string Layout = "/Library/Application Support/Appliance";
 
     /// <summary>A sandbox with agent stores, an upload, the provisioner's journal, a backup key and a plugged-in disk.</summary>

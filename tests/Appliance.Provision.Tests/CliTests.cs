@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Reflection;
 using Appliance.Exec;
 
 namespace Appliance.Provision.Tests;
@@ -7,6 +8,11 @@ namespace Appliance.Provision.Tests;
 public sealed class CliTests
 {
     private static readonly string Program = Path.Combine(AppContext.BaseDirectory, "provision.dll");
+
+    /// <summary>provision from its own build folder, with every dependency it ships (the nightly pack needs them).</summary>
+    internal static Task<CommandResult> ProvisionAsShipped(params string[] args) =>
+        new LocalCommandRunner().RunAsync(Command.Of("dotnet", [typeof(CliTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .First(a => a.Key == "ProvisionProgram").Value!, .. args]).WithTimeout(TimeSpan.FromMinutes(5)));
 
     /// <summary>bin/provision with these arguments, as a person would type them.</summary>
     internal static Task<CommandResult> Provision(params string[] args) =>

@@ -65,6 +65,20 @@ public sealed class FirewallTests
     }
 
     [Fact]
+    public void A_backup_share_outside_the_office_LAN_is_reachable_on_its_port_only()
+    {
+        var config = Example with { Backup = new BackupSettings { Destination = "/Volumes/Backup", ShareHost = IPAddress.Parse("10.20.0.5"), SharePort = 445 } };
+        var anchor = Encoding.UTF8.GetString(DesiredState.RenderAnchor(config, Templates));
+        Assert.Contains("pass out quick inet proto tcp from any to 10.20.0.5 port 445", anchor);
+        var rules = RulesFor(config);
+        var cases = FirewallMatrix.Cases(config);
+        Assert.All(cases, c => Assert.True(PfEvaluator.Evaluate(rules, c.Packet).Passes == c.ShouldPass, $"{c.Id}: {c.Description}"));
+        Assert.Contains(cases, c => c.Id == "flow.appliance-to-backup-share" && c.ShouldPass);
+        Assert.Contains(cases, c => c.Id == "flow.appliance-to-backup-host-other-port" && !c.ShouldPass);
+        Assert.DoesNotContain("10.20.0.5", Encoding.UTF8.GetString(DesiredState.RenderAnchor(Example, Templates)));
+    }
+
+    [Fact]
     public void During_the_update_window_only_web_egress_opens_and_DNS_stays_on_the_LAN()
     {
         var config = Example;
