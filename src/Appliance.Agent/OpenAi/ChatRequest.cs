@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Appliance.Inference;
 using Microsoft.Extensions.AI;
 
 namespace Appliance.Agent.OpenAi;
@@ -42,7 +43,7 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             messages.Add(new ChatMessage(role.Value, text));
         }
 
-        var options = new ChatOptions();
+        var options = new ChatOptions { AdditionalProperties = new() { [WorkPriorities.Key] = WorkPriority.Api } };
         if ((Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens")) is { } maxTokens)
         {
             if (maxTokens is < 1 or > MaxTokensCeiling) return Fail($"max_tokens must be between 1 and {MaxTokensCeiling}", "max_tokens");

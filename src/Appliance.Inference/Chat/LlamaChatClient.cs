@@ -6,7 +6,8 @@ namespace Appliance.Inference;
 /// <summary>
 /// <see cref="IChatClient"/> over the in-process engine. Options map to the sampler:
 /// Temperature, TopP, TopK, Seed, MaxOutputTokens, StopSequences, FrequencyPenalty,
-/// PresencePenalty, and AdditionalProperties "min_p" and "repetition_penalty".
+/// PresencePenalty, and AdditionalProperties "min_p", "repetition_penalty" and <see cref="WorkPriorities.Key"/>
+/// (the request's class; interactive when absent).
 /// Responses from a generated test model carry AdditionalProperties["appliance.test_model"] = true:
 /// their text is meaningless and whatever shows it must say so.
 /// </summary>
@@ -87,7 +88,8 @@ public sealed class LlamaChatClient : IChatClient
         };
         var room = _scheduler.Options.ContextPerSequence - prompt.Count;
         var max = Math.Max(1, Math.Min(options?.MaxOutputTokens ?? room, room));
-        return new GenerationRequest(prompt, sampling, max, [.. options?.StopSequences ?? []]);
+        return new GenerationRequest(prompt, sampling, max, [.. options?.StopSequences ?? []],
+            Priority: WorkPriorities.From(extra, WorkPriority.Interactive));
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
