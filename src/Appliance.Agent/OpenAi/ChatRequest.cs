@@ -69,6 +69,9 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             if (stops is null || stops.Count > 4) return Fail("stop must be a string or up to 4 strings", "stop");
             options.StopSequences = stops;
         }
+        // llama.cpp server's extension: generate exactly max_tokens (benchmarks need a fixed amount of work).
+        if (body.TryGetProperty("ignore_eos", out var ignoreEos) && ignoreEos.ValueKind == JsonValueKind.True)
+            options.AdditionalProperties[LlamaChatClient.IgnoreEndOfGenerationProperty] = true;
         IReadOnlyList<string>? collections = null;
         if (body.TryGetProperty("collections", out var c) && c.ValueKind != JsonValueKind.Null)
         {

@@ -127,7 +127,8 @@ public sealed class DecodeScheduler : IAsyncDisposable
             // Free sequences, and for a higher class the sequences background work holds, take requests at once.
             var free = _sequences.Count(s => s.Work is null || (request.Priority != WorkPriority.Background && s.Work.Request.Priority == WorkPriority.Background));
             var ahead = _waiting.Take((int)request.Priority + 1).Sum(q => q.Count);
-            if (queue.Count >= _options.QueueLimit || ahead - free >= _options.QueueLimit)
+            // Refused when it would have to wait and its own class already has the limit waiting.
+            if (Math.Min(queue.Count, ahead - free) >= _options.QueueLimit)
             {
                 var retry = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling((ahead + 1.0) / _options.Parallel * _averageRequestSeconds), 1, 120));
                 throw new InferenceRefusedException(Refusal.QueueFull(request.Priority, _options.QueueLimit, retry));
