@@ -67,7 +67,10 @@ public sealed class DecodeScheduler : IAsyncDisposable
     public SchedulerOptions Options => _options;
 
     /// <summary>llama_decode calls so far: the unit the priority bound is stated in.</summary>
-    internal long Steps => Interlocked.Read(ref _steps);
+    internal long Steps
+    {
+        get { lock (_gate) return _steps; }
+    }
     public LlamaModel Model => _model;
 
     public InferenceStats Stats
@@ -120,9 +123,11 @@ public sealed class DecodeScheduler : IAsyncDisposable
             throw new InferenceRefusedException(Refusal.PromptTooLong(request.PromptTokens.Count, _options.ContextPerSequence));
         if (request.MaxTokens < 1) throw new ArgumentException("max tokens must be at least 1", nameof(request));
 
-        var work = new Work(request) { EnqueuedStep = Steps };
+        var work = new Work(request);
         lock (_gate)
         {
+            // Read under the lock the step counter moves under: a request queued here is seen by the admission after that step.
+            work.EnqueuedStep = _steps;
             var queue = _waiting[(int)request.Priority];
             // Free sequences, and for a higher class the sequences background work holds, take requests at once.
             var free = _sequences.Count(s => s.Work is null || (request.Priority != WorkPriority.Background && s.Work.Request.Priority == WorkPriority.Background));
@@ -172,7 +177,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
                     continue;
                 }
                 var rc = _context.Decode(_batch);
-                Interlocked.Increment(ref _steps);
+                lock (_gate) _steps++;
                 if (rc != 0)
                 {
                     FailBatch(new InvalidOperationException(rc == 1
@@ -521,7 +526,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
         public GeneratedText? Text { get; set; }
         public long Started { get; set; }
         public long FirstToken { get; set; }
-        public long EnqueuedStep { get; init; }
+        public long EnqueuedStep { get; set; }
         public long FirstTokenStep { get; set; }
         public Channel<GenerationUpdate> Output { get; } = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         public LinkedListNode<Work>? Node { get; set; }
