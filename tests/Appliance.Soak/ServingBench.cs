@@ -37,7 +37,7 @@ public static class ServingBench
             ["requests_per_client"] = requestsPerClient,
             ["runs"] = runs,
             ["load_average_at_start"] = LoadAverage(),
-            ["note"] = "2 shared cores; other builds ran at the same time, so absolute figures are low and noisy: read the ratios (both sides measured in the same run, alternating).",
+            ["note"] = "2 shared cores; other builds may run at the same time, so absolute figures are low and noisy: read the ratios (each run measures the agent, then the limit with the agent stopped; repeated runs, medians).",
         };
         var byThreads = new JsonObject();
         foreach (var threads in threadCounts)
@@ -170,9 +170,9 @@ public static class ServingBench
         return new StreamFigures(prompt, completion, Stopwatch.GetElapsedTime(sent, first).TotalMilliseconds, gaps);
     }
 
-    /// <summary>About 256 tokens once in the chat format.</summary>
+    /// <summary>About 256 tokens once in the chat format (14 repetitions measured 371).</summary>
     private static string Prompt(int n) =>
-        $"Request {n}. " + string.Join(' ', Enumerable.Repeat("Please summarise the client contract, the invoice and the letters about the court case.", 14));
+        $"Request {n}. " + string.Join(' ', Enumerable.Repeat("Please summarise the client contract, the invoice and the letters about the court case.", 9));
 
     private static async Task<JsonObject> LimitAsync(int threads, int promptTokens, IReadOnlyList<int> concurrencies, CancellationToken ct)
     {
