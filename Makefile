@@ -22,7 +22,7 @@ DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT) $(DEBIAN_TOOLS_RELIABILITY)
 
-.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr bench-sync bench-backup soak clean
+.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr bench-sync bench-backup bench-serving soak clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -60,7 +60,7 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES := bench-inference bench-rag bench-ocr bench-sync
+BENCHES := bench-inference bench-rag bench-ocr bench-sync bench-serving
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
 
@@ -74,6 +74,11 @@ bench-inference: build
 bench-rag: build
 	@src/build/debian-tools.sh xapian-omega xapian-tools python3.11-doc debian-reference-en debian-reference-de debian-reference-fr debian-reference-it
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --out bench/results/rag.json
+
+# What a client of /v1/chat/completions gets (the agent as a process, 1/4/8/16 streamed clients, 1 and 2 threads)
+# beside the engine's limit (inference-bench batched: the raw batched loop, same model, prompt and output lengths).
+bench-serving: build
+	@dotnet tests/Appliance.Soak/bin/$(CONFIGURATION)/net10.0/soak.dll serving --threads 1,2 --concurrency 1,4,8,16 --runs 3 --out bench/results
 
 # Questions while the agent's own sync indexes 1,000 new documents, against the same questions on an idle agent (ratios).
 bench-sync: build

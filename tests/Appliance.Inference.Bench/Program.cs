@@ -14,6 +14,11 @@ if (argv.Contains("--help") || argv.Contains("-h"))
         inference-bench — the inference engine against a minimal decode loop on the binding
 
         usage: inference-bench [--model FILE] [--threads N] [--runs N] [--steps N] [--out FILE]
+               inference-bench batched [--model FILE] [--threads N] [--prompt-tokens N] [--generate N] [--sequences 1,4,8,16] [--runs N]
+
+          batched       the engine's limit for the serving bench, as llama-batched-bench measures it:
+                        per sequence count, N prompts prefilled together then N sequences decoded in
+                        lockstep; one JSON object on stdout (medians)
 
           --model FILE  GGUF to run (default: .cache/models/bench-100m-f16.gguf, a test model with random weights)
           --threads N   llama.cpp threads (default 2)
@@ -31,6 +36,12 @@ if (argv.Contains("--help") || argv.Contains("-h"))
 string? Arg(string flag) => argv.IndexOf(flag) is var i and >= 0 && i + 1 < argv.Count ? argv[i + 1] : null;
 var modelPath = Arg("--model") ?? Appliance.TestModels.TestModels.Bench100MF16;
 var threads = int.Parse(Arg("--threads") ?? "2", CultureInfo.InvariantCulture);
+if (argv.FirstOrDefault() == "batched")
+    return await BatchedLimit.RunAsync(modelPath, threads,
+        int.Parse(Arg("--prompt-tokens") ?? "256", CultureInfo.InvariantCulture),
+        int.Parse(Arg("--generate") ?? "128", CultureInfo.InvariantCulture),
+        [.. (Arg("--sequences") ?? "1,4,8,16").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))],
+        int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture));
 var runs = int.Parse(Arg("--runs") ?? "5", CultureInfo.InvariantCulture);
 var steps = int.Parse(Arg("--steps") ?? "64", CultureInfo.InvariantCulture);
 var outFile = Arg("--out") ?? Path.Combine("bench", "results", "inference.json");

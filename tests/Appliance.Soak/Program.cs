@@ -46,4 +46,29 @@ interference.SetAction(async (parse, ct) =>
     return 0;
 });
 root.Subcommands.Add(interference);
+var threadCounts = new Option<string>("--threads") { Description = "llama.cpp thread counts, comma-separated", DefaultValueFactory = _ => "1,2" };
+var concurrency = new Option<string>("--concurrency") { Description = "streamed clients at once, comma-separated", DefaultValueFactory = _ => "1,4,8,16" };
+var perClient = new Option<int>("--requests-per-client") { Description = "requests each client sends, one after the other", DefaultValueFactory = _ => 2 };
+var servingRuns = new Option<int>("--runs") { Description = "repetitions (a fresh agent each); medians are reported", DefaultValueFactory = _ => 3 };
+var serving = new Command("serving", """
+    What a client of /v1/chat/completions gets, beside the engine's limit: the agent as a real process on the
+    ~100 M F16 bench model, N streamed clients (next request when the last ends) at each concurrency, aggregate
+    generated tok/s, TTFT p50/p95, inter-token p95, against inference-bench's raw batched loop on the same model,
+    prompt and output lengths in the same run. Prints a table; writes serving.json.
+    """) { threadCounts, concurrency, perClient, servingRuns, output };
+serving.SetAction(async (parse, ct) =>
+{
+    static int[] List(string text) => [.. text.Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))];
+    var result = await ServingBench.RunAsync(List(parse.GetValue(threadCounts)!), List(parse.GetValue(concurrency)!), parse.GetValue(perClient),
+        parse.GetValue(servingRuns), new Progress<string>(Console.WriteLine), ct);
+    var folder = parse.GetValue(output)!;
+    folder.Create();
+    var file = Path.Combine(folder.FullName, "serving.json");
+    await File.WriteAllTextAsync(file, result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), ct);
+    Console.WriteLine();
+    Console.WriteLine(ServingBench.Table(result));
+    Console.WriteLine($"written: {file}");
+    return 0;
+});
+root.Subcommands.Add(serving);
 return await root.Parse(args).InvokeAsync();

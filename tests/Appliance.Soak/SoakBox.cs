@@ -34,10 +34,15 @@ public sealed class SoakBox : IDisposable
     /// <param name="memos">an extra folder ingested as collection "memos" (readable by everyone), for fault runs</param>
     /// <param name="ownModels">copy the test models into the box, so a test may damage them</param>
     /// <param name="embeddingModel">the embedding model's file in .cache/models: the random tiny one, or the trained all-MiniLM-L6-v2 where meaning or real cost matters</param>
-    public SoakBox(int users, int queueLimit, int parallel, string? memos = null, bool ownModels = false, string embeddingModel = "tiny-embed.gguf")
+    /// <param name="chatModel">the chat model's file in .cache/models: the tiny one, or the ~100 M bench model where the engine's real cost matters</param>
+    public SoakBox(int users, int queueLimit, int parallel, string? memos = null, bool ownModels = false, string embeddingModel = "tiny-embed.gguf",
+        string chatModel = "tiny-chat.gguf", int threads = 1, int contextLength = 4096)
     {
         Memos = memos;
         _embeddingModel = embeddingModel;
+        _chatModel = chatModel;
+        _threads = threads;
+        _contextLength = contextLength;
         Folder = Directory.CreateTempSubdirectory("appliance-soak-").FullName;
         ModelsFolder = Path.Combine(RepositoryRoot, ".cache", "models");
         if (ownModels)
@@ -61,6 +66,9 @@ public sealed class SoakBox : IDisposable
     }
 
     private readonly string _embeddingModel;
+    private readonly string _chatModel;
+    private readonly int _threads;
+    private readonly int _contextLength;
 
     public string? Memos { get; }
     public string ModelsFolder { get; }
@@ -103,10 +111,10 @@ public sealed class SoakBox : IDisposable
               tls: {"{"} enabled: false {"}"}
             models:
               chat:
-                name: tiny-chat (generated test model)
-                file: tiny-chat.gguf
-                sha256: {Model("tiny-chat.gguf")}
-                context_length: 4096
+                name: {Path.GetFileNameWithoutExtension(_chatModel)} (generated test model)
+                file: {_chatModel}
+                sha256: {Model(_chatModel)}
+                context_length: {_contextLength}
                 parallel: {parallel}
               embedding:
                 name: {(_embeddingModel == "tiny-embed.gguf" ? "tiny-embed (generated test model)" : Path.GetFileNameWithoutExtension(_embeddingModel))}
@@ -114,7 +122,7 @@ public sealed class SoakBox : IDisposable
                 sha256: {Model(_embeddingModel)}
                 context_length: 512
                 parallel: 2
-            inference: {"{"} backend: llama, threads: 1, queue_limit: {queueLimit} {"}"}
+            inference: {"{"} backend: llama, threads: {_threads}, queue_limit: {queueLimit} {"}"}
             rag:
               chunk_tokens: 200
               chunk_overlap_tokens: 20

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Appliance.Inference;
 using Microsoft.Extensions.AI;
 
 namespace Appliance.Agent.OpenAi;
@@ -42,7 +43,7 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             messages.Add(new ChatMessage(role.Value, text));
         }
 
-        var options = new ChatOptions();
+        var options = new ChatOptions { AdditionalProperties = new() { [WorkPriorities.Key] = WorkPriority.Api } };
         if ((Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens")) is { } maxTokens)
         {
             if (maxTokens is < 1 or > MaxTokensCeiling) return Fail($"max_tokens must be between 1 and {MaxTokensCeiling}", "max_tokens");
@@ -68,6 +69,9 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             if (stops is null || stops.Count > 4) return Fail("stop must be a string or up to 4 strings", "stop");
             options.StopSequences = stops;
         }
+        // llama.cpp server's extension: generate exactly max_tokens (benchmarks need a fixed amount of work).
+        if (body.TryGetProperty("ignore_eos", out var ignoreEos) && ignoreEos.ValueKind == JsonValueKind.True)
+            options.AdditionalProperties[LlamaChatClient.IgnoreEndOfGenerationProperty] = true;
         IReadOnlyList<string>? collections = null;
         if (body.TryGetProperty("collections", out var c) && c.ValueKind != JsonValueKind.Null)
         {

@@ -6,13 +6,17 @@ namespace Appliance.Inference;
 /// <summary>
 /// <see cref="IChatClient"/> over the in-process engine. Options map to the sampler:
 /// Temperature, TopP, TopK, Seed, MaxOutputTokens, StopSequences, FrequencyPenalty,
-/// PresencePenalty, and AdditionalProperties "min_p" and "repetition_penalty".
+/// PresencePenalty, and AdditionalProperties "min_p", "repetition_penalty", <see cref="IgnoreEndOfGenerationProperty"/> and <see cref="WorkPriorities.Key"/>
+/// (the request's class; interactive when absent).
 /// Responses from a generated test model carry AdditionalProperties["appliance.test_model"] = true:
 /// their text is meaningless and whatever shows it must say so.
 /// </summary>
 public sealed class LlamaChatClient : IChatClient
 {
     public const string TestModelProperty = "appliance.test_model";
+
+    /// <summary>AdditionalProperties key: true keeps generating past end-of-generation tokens up to MaxOutputTokens.</summary>
+    public const string IgnoreEndOfGenerationProperty = "ignore_eos";
 
     private readonly DecodeScheduler _scheduler;
     private readonly ChatPromptFormat _format;
@@ -87,7 +91,9 @@ public sealed class LlamaChatClient : IChatClient
         };
         var room = _scheduler.Options.ContextPerSequence - prompt.Count;
         var max = Math.Max(1, Math.Min(options?.MaxOutputTokens ?? room, room));
-        return new GenerationRequest(prompt, sampling, max, [.. options?.StopSequences ?? []]);
+        return new GenerationRequest(prompt, sampling, max, [.. options?.StopSequences ?? []],
+            IgnoreEndOfGeneration: extra is not null && extra.TryGetValue(IgnoreEndOfGenerationProperty, out bool ignore) && ignore,
+            Priority: WorkPriorities.From(extra, WorkPriority.Interactive));
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

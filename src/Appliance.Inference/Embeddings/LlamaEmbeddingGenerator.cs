@@ -38,7 +38,7 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// The <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> key whose value
     /// <see cref="BackgroundPriority"/> marks indexing work: it yields to questions between batches.
     /// </summary>
-    public const string PriorityKey = "appliance.priority";
+    public const string PriorityKey = WorkPriorities.Key;
     public const string BackgroundPriority = "background";
 
     public LoadedModel Model { get; }
@@ -75,8 +75,7 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         if (options?.Dimensions is { } wanted && wanted != Dimensions)
             throw new ArgumentException($"the embedding model '{Model.Name}' produces {Dimensions} dimensions, not {wanted}", nameof(options));
         var texts = values as IReadOnlyList<string> ?? values.ToList();
-        var priority = options?.AdditionalProperties?.TryGetValue(PriorityKey, out var value) == true && value as string == BackgroundPriority
-            ? WorkPriority.Background : WorkPriority.Interactive;
+        var priority = WorkPriorities.From(options?.AdditionalProperties, WorkPriority.Interactive);
         var result = await _embedder.EmbedAsync(texts, cancellationToken, priority);
         var created = DateTimeOffset.UtcNow;
         return new GeneratedEmbeddings<Embedding<float>>(

@@ -1,18 +1,38 @@
 namespace Appliance.Inference;
 
-/// <summary>Whose work waits: a person waiting for an answer goes before indexing.</summary>
-public enum WorkPriority { Interactive, Background }
+/// <summary>
+/// Whose work goes first, highest first: a person waiting at the page, then a program calling the
+/// API, then work nobody waits for (indexing, jobs). The same classes order the embedding model's
+/// gate and the chat scheduler.
+/// </summary>
+public enum WorkPriority { Interactive, Api, Background }
+
+/// <summary>How a caller marks a request's class in <c>AdditionalProperties</c> of chat or embedding options.</summary>
+public static class WorkPriorities
+{
+    public const string Key = "appliance.priority";
+
+    /// <summary>The class a request carries (a <see cref="WorkPriority"/> or its name), or <paramref name="fallback"/>.</summary>
+    public static WorkPriority From(IReadOnlyDictionary<string, object?>? properties, WorkPriority fallback) =>
+        properties is not null && properties.TryGetValue(Key, out var value)
+            ? value switch
+            {
+                WorkPriority p => p,
+                string s when Enum.TryParse<WorkPriority>(s, ignoreCase: true, out var p) => p,
+                _ => fallback,
+            }
+            : fallback;
+}
 
 /// <summary>
-/// One holder at a time, and a waiting interactive request is let in before any waiting background
-/// one: a question's embedding waits for at most the one batch that is being decoded, however many
-/// batches a sync has queued behind it.
+/// One holder at a time, and a waiting request of a higher class is let in before any waiting one of
+/// a lower class: a question's embedding waits for at most the one batch that is being decoded,
+/// however many batches a sync has queued behind it.
 /// </summary>
 internal sealed class PriorityGate
 {
     private readonly Lock _lock = new();
-    private readonly Queue<TaskCompletionSource> _interactive = new();
-    private readonly Queue<TaskCompletionSource> _background = new();
+    private readonly Queue<TaskCompletionSource>[] _waiting = [.. Enum.GetValues<WorkPriority>().Select(_ => new Queue<TaskCompletionSource>())];
     private bool _held;
 
     public async Task EnterAsync(WorkPriority priority, CancellationToken ct)
@@ -26,7 +46,7 @@ internal sealed class PriorityGate
                 return;
             }
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (priority == WorkPriority.Interactive ? _interactive : _background).Enqueue(waiter);
+            _waiting[(int)priority].Enqueue(waiter);
         }
         // A cancelled waiter stays queued; Exit skips it (its result can no longer be set).
         await using (ct.Register(() => waiter.TrySetCanceled(ct)))
@@ -37,8 +57,9 @@ internal sealed class PriorityGate
     {
         lock (_lock)
         {
-            while (_interactive.TryDequeue(out var next) || _background.TryDequeue(out next))
-                if (next.TrySetResult()) return;   // handed over: still held, now by the waiter
+            foreach (var queue in _waiting)
+                while (queue.TryDequeue(out var next))
+                    if (next.TrySetResult()) return;   // handed over: still held, now by the waiter
             _held = false;
         }
     }

@@ -11,8 +11,17 @@ namespace Appliance.Inference;
 /// sequences, admit waiting requests into free sequences (reusing a cached prompt prefix), build ONE
 /// batch holding the next token of every generating sequence plus a chunk of prompt for those still
 /// prefilling, call llama_decode once, sample every sequence that produced logits, stream text.
-/// Requests beyond the free sequences wait in a bounded queue; beyond that they are refused with
-/// an <see cref="InferenceRefusedException"/> (<see cref="RefusalReason.QueueFull"/>) at once.
+/// Requests beyond the free sequences wait in a bounded queue per <see cref="WorkPriority"/>; beyond
+/// that they are refused with an <see cref="InferenceRefusedException"/> (<see cref="RefusalReason.QueueFull"/>) at once.
+/// <para>
+/// Classes: a waiting request is admitted before any waiting request of a lower class. Background
+/// work only fills capacity nobody else wants: a waiting interactive or API request takes a
+/// background request's sequence at once (the background request is paused and queued again at
+/// the front of its class, keeping what it generated, and resumes by recomputing its KV), and while
+/// an interactive or API prompt is being prefilled, background sequences sit the step out so the
+/// prompt gets the whole batch. So background load delays a first token by at most the step that
+/// is already running.
+/// </para>
 /// </summary>
 public sealed class DecodeScheduler : IAsyncDisposable
 {
@@ -22,7 +31,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
     private readonly SchedulerOptions _options;
     private readonly ILogger _log;
     private readonly Sequence[] _sequences;
-    private readonly LinkedList<Work> _waiting = new();
+    private readonly LinkedList<Work>[] _waiting = [.. Enum.GetValues<WorkPriority>().Select(_ => new LinkedList<Work>())];
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
@@ -32,6 +41,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
     private long _completionTokensTotal;
     private double _averageRequestSeconds = 5;
     private long _nextAdmission;
+    private long _steps;
     private volatile Exception? _broken;
 
     public DecodeScheduler(LlamaModel model, SchedulerOptions options, ILogger log)
@@ -55,6 +65,12 @@ public sealed class DecodeScheduler : IAsyncDisposable
     }
 
     public SchedulerOptions Options => _options;
+
+    /// <summary>llama_decode calls so far: the unit the priority bound is stated in.</summary>
+    internal long Steps
+    {
+        get { lock (_gate) return _steps; }
+    }
     public LlamaModel Model => _model;
 
     public InferenceStats Stats
@@ -63,7 +79,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
         {
             lock (_gate)
                 return new InferenceStats(
-                    _waiting.Count,
+                    _waiting.Sum(q => q.Count),
                     _sequences.Count(s => s.Work is not null),
                     Interlocked.Read(ref _promptTokensTotal),
                     Interlocked.Read(ref _completionTokensTotal),
@@ -110,13 +126,19 @@ public sealed class DecodeScheduler : IAsyncDisposable
         var work = new Work(request);
         lock (_gate)
         {
-            var free = _sequences.Count(s => s.Work is null);
-            if (_waiting.Count - free >= _options.QueueLimit)
+            // Read under the lock the step counter moves under: a request queued here is seen by the admission after that step.
+            work.EnqueuedStep = _steps;
+            var queue = _waiting[(int)request.Priority];
+            // Free sequences, and for a higher class the sequences background work holds, take requests at once.
+            var free = _sequences.Count(s => s.Work is null || (request.Priority != WorkPriority.Background && s.Work.Request.Priority == WorkPriority.Background));
+            var ahead = _waiting.Take((int)request.Priority + 1).Sum(q => q.Count);
+            // Refused when it would have to wait and its own class already has the limit waiting.
+            if (Math.Min(queue.Count, ahead - free) >= _options.QueueLimit)
             {
-                var retry = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling((_waiting.Count + 1.0) / _options.Parallel * _averageRequestSeconds), 1, 120));
-                throw new InferenceRefusedException(Refusal.QueueFull(_options.QueueLimit, retry));
+                var retry = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling((ahead + 1.0) / _options.Parallel * _averageRequestSeconds), 1, 120));
+                throw new InferenceRefusedException(Refusal.QueueFull(request.Priority, _options.QueueLimit, retry));
             }
-            work.Node = _waiting.AddLast(work);
+            work.Node = queue.AddLast(work);
         }
         _wake.Release();
         return work;
@@ -127,9 +149,12 @@ public sealed class DecodeScheduler : IAsyncDisposable
         if (work.Done) return;
         lock (_gate)
         {
-            if (work.Node is { List: not null } node)
+            if (work.Node is { List: { } queue } node)
             {
-                _waiting.Remove(node);
+                queue.Remove(node);
+                // A paused request holds its sampler while it waits.
+                work.Sampler?.Dispose();
+                work.Sampler = null;
                 work.Finish(null);
                 return;
             }
@@ -152,6 +177,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
                     continue;
                 }
                 var rc = _context.Decode(_batch);
+                lock (_gate) _steps++;
                 if (rc != 0)
                 {
                     FailBatch(new InvalidOperationException(rc == 1
@@ -186,6 +212,9 @@ public sealed class DecodeScheduler : IAsyncDisposable
             }
     }
 
+    /// <summary>The next request to admit: the oldest of the highest class waiting.</summary>
+    private LinkedList<Work>? NextQueue() => _waiting.FirstOrDefault(q => q.First is not null);
+
     private void Admit()
     {
         while (true)
@@ -194,10 +223,11 @@ public sealed class DecodeScheduler : IAsyncDisposable
             Sequence? target;
             lock (_gate)
             {
-                target = ChooseSequence();
-                if (target is null || _waiting.First is null) return;
-                work = _waiting.First.Value;
-                _waiting.RemoveFirst();
+                if (NextQueue() is not { } queue) return;
+                work = queue.First!.Value;
+                target = ChooseSequence(work.Context) ?? (work.Request.Priority == WorkPriority.Background ? null : Pause());
+                if (target is null) return;
+                queue.RemoveFirst();
                 work.Node = null;
                 // Reserved under the lock so admission never counts a taken sequence as free.
                 target.Work = work;
@@ -206,11 +236,26 @@ public sealed class DecodeScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>Any free sequence; among free ones the one whose cache shares the longest prefix with the next prompt.</summary>
-    private Sequence? ChooseSequence()
+    /// <summary>
+    /// Frees the sequence of the most recently admitted background request, which waits again at the
+    /// front of its queue with its generated tokens, pending token and sampler. Null when no background request runs.
+    /// </summary>
+    private Sequence? Pause()
     {
-        if (_waiting.First is null) return null;
-        var prompt = _waiting.First.Value.Request.PromptTokens;
+        var victim = _sequences.Where(s => s.Work is { Request.Priority: WorkPriority.Background }).MaxBy(s => s.Admission);
+        if (victim?.Work is not { } work) return null;
+        work.Pending = victim.PendingToken;
+        work.Pauses++;
+        victim.PendingToken = -1;
+        victim.BatchTokens = 0;
+        victim.Work = null;
+        work.Node = _waiting[(int)WorkPriority.Background].AddFirst(work);
+        return victim;
+    }
+
+    /// <summary>Any free sequence; among free ones the one whose cache shares the longest prefix with the next prompt.</summary>
+    private Sequence? ChooseSequence(IReadOnlyList<int> prompt)
+    {
         Sequence? best = null;
         var bestShared = -1;
         foreach (var s in _sequences)
@@ -224,7 +269,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
 
     private void Start(Sequence s, Work work)
     {
-        var prompt = work.Request.PromptTokens;
+        var prompt = work.Context;
         var reuse = 0;
         if (_options.PrefixReuse)
         {
@@ -257,14 +302,16 @@ public sealed class DecodeScheduler : IAsyncDisposable
         s.Work = work;
         s.Admission = _nextAdmission++;
         s.PrefillCursor = reuse;
-        s.CachedPromptTokens = reuse;
-        s.Sampler = CreateSampler(work.Request.Sampling);
-        s.Text = new GeneratedText(_model, work.Request.StopStrings);
-        s.Completion = 0;
         s.PendingToken = -1;
-        s.Started = Stopwatch.GetTimestamp();
-        s.FirstToken = 0;
-        Interlocked.Add(ref _promptTokensTotal, prompt.Count);
+        if (work.Sampler is null)
+        {
+            // First admission; a resumed request keeps its sampler state, text and clock.
+            work.CachedPromptTokens = reuse;
+            work.Sampler = CreateSampler(work.Request.Sampling);
+            work.Text = new GeneratedText(_model, work.Request.StopStrings);
+            work.Started = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _promptTokensTotal, prompt.Count);
+        }
     }
 
     private LlamaSampler CreateSampler(SamplingOptions o)
@@ -285,27 +332,35 @@ public sealed class DecodeScheduler : IAsyncDisposable
     private bool BuildBatch()
     {
         _batch.Clear();
+        // A person's or a program's prompt gets the batch to itself rather than sharing it with background decoding.
+        var foregroundPrefill = _sequences.Any(s => s.Work is { } w && s.PendingToken < 0 && w.Request.Priority != WorkPriority.Background);
         var generating = 0;
         foreach (var s in _sequences)
         {
+            s.BatchTokens = 0;
+            s.LogitsIndex = -1;
             if (s.Work is null || s.PendingToken < 0) continue;
+            if (foregroundPrefill && s.Work.Request.Priority == WorkPriority.Background) continue;
             s.LogitsIndex = _batch.Add(s.PendingToken, s.Cached.Count, s.Id, wantLogits: true);
             s.BatchTokens = 1;
             generating++;
         }
         var budget = _options.BatchSize - generating;
         if (generating > 0) budget = Math.Min(budget, _options.PrefillChunk);
-        foreach (var s in _sequences.Where(s => s.Work is not null && s.PendingToken < 0).OrderBy(s => s.Admission))
+        var prefilling = _sequences
+            .Where(s => s.Work is { } w && s.PendingToken < 0 && !(foregroundPrefill && w.Request.Priority == WorkPriority.Background))
+            .OrderBy(s => s.Work!.Request.Priority).ThenBy(s => s.Admission);
+        foreach (var s in prefilling)
         {
-            s.LogitsIndex = -1;
-            s.BatchTokens = 0;
-            if (budget <= 0) continue;
-            var prompt = s.Work!.Request.PromptTokens;
+            if (budget <= 0) break;
+            var work = s.Work!;
+            var prompt = work.Context;
             var n = Math.Min(budget, prompt.Count - s.PrefillCursor);
             for (var i = 0; i < n; i++)
             {
                 var pos = s.PrefillCursor + i;
-                var last = pos == prompt.Count - 1;
+                // A resumed request already holds its next token: its prompt's last position needs no logits.
+                var last = pos == prompt.Count - 1 && work.Pending < 0;
                 var index = _batch.Add(prompt[pos], pos, s.Id, wantLogits: last);
                 if (last) s.LogitsIndex = index;
             }
@@ -325,30 +380,40 @@ public sealed class DecodeScheduler : IAsyncDisposable
             if (s.PendingToken >= 0)
             {
                 s.Cached.Add(s.PendingToken);
+                work.Context.Add(s.PendingToken);
                 decoded++;
             }
             else
             {
-                var prompt = work.Request.PromptTokens;
+                var prompt = work.Context;
                 for (var i = 0; i < s.BatchTokens; i++) s.Cached.Add(prompt[s.PrefillCursor + i]);
                 s.PrefillCursor += s.BatchTokens;
+                if (s.PrefillCursor == prompt.Count && work.Pending >= 0)
+                {
+                    s.PendingToken = work.Pending;
+                    work.Pending = -1;
+                }
             }
             s.BatchTokens = 0;
             if (s.LogitsIndex < 0) continue;
 
-            var token = s.Sampler!.Sample(_context, s.LogitsIndex);
-            if (s.FirstToken == 0) s.FirstToken = now;
+            var token = work.Sampler!.Sample(_context, s.LogitsIndex);
+            if (work.FirstToken == 0)
+            {
+                work.FirstToken = now;
+                work.FirstTokenStep = Steps;
+            }
             if (!work.Request.IgnoreEndOfGeneration && _model.IsEndOfGeneration(token))
             {
                 Finish(s, FinishReason.Stop);
                 continue;
             }
-            s.Completion++;
+            work.Completion++;
             Interlocked.Increment(ref _completionTokensTotal);
-            var (text, stopped) = s.Text!.Append(token);
+            var (text, stopped) = work.Text!.Append(token);
             if (text.Length > 0) work.Output.Writer.TryWrite(new GenerationUpdate(text));
             if (stopped) Finish(s, FinishReason.Stop);
-            else if (s.Completion >= work.Request.MaxTokens || s.Cached.Count + 1 >= _options.ContextPerSequence) Finish(s, FinishReason.Length);
+            else if (work.Completion >= work.Request.MaxTokens || s.Cached.Count + 1 >= _options.ContextPerSequence) Finish(s, FinishReason.Length);
             else s.PendingToken = token;
         }
         _rate.Add(now, decoded);
@@ -357,7 +422,7 @@ public sealed class DecodeScheduler : IAsyncDisposable
     private void Finish(Sequence s, FinishReason reason)
     {
         var work = s.Work!;
-        var tail = s.Text!.Flush();
+        var tail = work.Text!.Flush();
         if (tail.Length > 0) work.Output.Writer.TryWrite(new GenerationUpdate(tail));
         var usage = Complete(s, reason);
         work.Output.Writer.TryWrite(new GenerationUpdate("", usage));
@@ -367,19 +432,26 @@ public sealed class DecodeScheduler : IAsyncDisposable
     /// <summary>Releases the sequence (its cache stays for prefix reuse unless the caller removed it) and returns the usage.</summary>
     private GenerationUsage Complete(Sequence s, FinishReason reason)
     {
-        var end = Stopwatch.GetTimestamp();
-        var ttft = s.FirstToken == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(s.Started, s.FirstToken);
-        var decodeSeconds = s.FirstToken == 0 ? 0 : Stopwatch.GetElapsedTime(s.FirstToken, end).TotalSeconds;
-        var usage = new GenerationUsage(
-            s.Work!.Request.PromptTokens.Count, s.CachedPromptTokens, s.Completion, ttft,
-            s.Completion > 1 && decodeSeconds > 0 ? (s.Completion - 1) / decodeSeconds : 0,
-            Stopwatch.GetElapsedTime(s.Started, end), reason);
-        _averageRequestSeconds = _averageRequestSeconds * 0.8 + usage.Duration.TotalSeconds * 0.2;
-        s.Sampler?.Dispose();
-        s.Sampler = null;
-        s.Text = null;
+        var usage = End(s.Work!, reason);
         s.PendingToken = -1;
         lock (_gate) s.Work = null;
+        return usage;
+    }
+
+    private GenerationUsage End(Work work, FinishReason reason)
+    {
+        var end = Stopwatch.GetTimestamp();
+        var started = work.Started == 0 ? end : work.Started;
+        var ttft = work.FirstToken == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started, work.FirstToken);
+        var decodeSeconds = work.FirstToken == 0 ? 0 : Stopwatch.GetElapsedTime(work.FirstToken, end).TotalSeconds;
+        var usage = new GenerationUsage(
+            work.Request.PromptTokens.Count, work.CachedPromptTokens, work.Completion, ttft,
+            work.Completion > 1 && decodeSeconds > 0 ? (work.Completion - 1) / decodeSeconds : 0,
+            Stopwatch.GetElapsedTime(started, end), reason);
+        _averageRequestSeconds = _averageRequestSeconds * 0.8 + usage.Duration.TotalSeconds * 0.2;
+        work.Sampler?.Dispose();
+        work.Sampler = null;
+        work.Text = null;
         return usage;
     }
 
@@ -405,8 +477,15 @@ public sealed class DecodeScheduler : IAsyncDisposable
             }
         lock (_gate)
         {
-            foreach (var work in _waiting) work.Finish(e);
-            _waiting.Clear();
+            foreach (var queue in _waiting)
+            {
+                foreach (var work in queue)
+                {
+                    work.Sampler?.Dispose();
+                    work.Finish(e);
+                }
+                queue.Clear();
+            }
         }
     }
 
@@ -434,6 +513,21 @@ public sealed class DecodeScheduler : IAsyncDisposable
     internal sealed class Work(GenerationRequest request)
     {
         public GenerationRequest Request { get; } = request;
+
+        /// <summary>What the sequence's KV must hold: the prompt, then every generated token decoded so far.</summary>
+        public List<int> Context { get; } = [.. request.PromptTokens];
+
+        /// <summary>A paused request's sampled token that was not yet decoded; -1 when none.</summary>
+        public int Pending { get; set; } = -1;
+        public int Pauses { get; set; }
+        public int CachedPromptTokens { get; set; }
+        public int Completion { get; set; }
+        public LlamaSampler? Sampler { get; set; }
+        public GeneratedText? Text { get; set; }
+        public long Started { get; set; }
+        public long FirstToken { get; set; }
+        public long EnqueuedStep { get; set; }
+        public long FirstTokenStep { get; set; }
         public Channel<GenerationUpdate> Output { get; } = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         public LinkedListNode<Work>? Node { get; set; }
         private int _done;
@@ -457,14 +551,8 @@ public sealed class DecodeScheduler : IAsyncDisposable
         public Work? Work { get; set; }
         public long Admission { get; set; }
         public int PrefillCursor { get; set; }
-        public int CachedPromptTokens { get; set; }
         public int PendingToken { get; set; } = -1;
         public int LogitsIndex { get; set; } = -1;
         public int BatchTokens { get; set; }
-        public int Completion { get; set; }
-        public LlamaSampler? Sampler { get; set; }
-        public GeneratedText? Text { get; set; }
-        public long Started { get; set; }
-        public long FirstToken { get; set; }
     }
 }

@@ -25,9 +25,12 @@ public sealed record SamplingOptions
 
 /// <summary>One generation: a tokenized prompt and when to stop.</summary>
 /// <param name="IgnoreEndOfGeneration">keep going past end-of-generation tokens (benchmarks: a fixed amount of work)</param>
-public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, SamplingOptions Sampling, int MaxTokens, IReadOnlyList<string> StopStrings, bool IgnoreEndOfGeneration = false)
+/// <param name="Priority">the request's class: it decides the queue it waits in and whether it may be paused for a higher one</param>
+public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, SamplingOptions Sampling, int MaxTokens, IReadOnlyList<string> StopStrings,
+    bool IgnoreEndOfGeneration = false, WorkPriority Priority = WorkPriority.Interactive)
 {
-    public GenerationRequest(IReadOnlyList<int> promptTokens, int maxTokens) : this(promptTokens, SamplingOptions.Greedy, maxTokens, []) { }
+    public GenerationRequest(IReadOnlyList<int> promptTokens, int maxTokens, WorkPriority priority = WorkPriority.Interactive)
+        : this(promptTokens, SamplingOptions.Greedy, maxTokens, [], Priority: priority) { }
 }
 
 public enum FinishReason { Stop, Length, Cancelled }
@@ -66,8 +69,8 @@ public sealed record Refusal(RefusalReason Reason, string Detail, TimeSpan? Retr
     public static Refusal PromptTooLong(int promptTokens, int contextTokens) => new(RefusalReason.PromptTooLong,
         $"the prompt has {promptTokens} tokens; this model's context holds {contextTokens} per conversation (shorten the conversation or the question)");
 
-    public static Refusal QueueFull(int queueLimit, TimeSpan retryAfter) => new(RefusalReason.QueueFull,
-        $"the inference queue is full ({queueLimit} requests waiting)", retryAfter);
+    public static Refusal QueueFull(WorkPriority priority, int queueLimit, TimeSpan retryAfter) => new(RefusalReason.QueueFull,
+        $"the inference queue for {priority.ToString().ToLowerInvariant()} requests is full ({queueLimit} waiting)", retryAfter);
 }
 
 /// <summary>

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Appliance.Exec;
+
+namespace Appliance.Soak;
+
+/// <summary>What N closed-loop streaming clients of /v1/chat/completions got from the agent at one concurrency.</summary>
+/// <param name="GeneratedTokensPerSecond">every client's completion tokens over the wall time from the first request to the last end</param>
+/// <param name="InterTokenP95Ms">gaps between a stream's consecutive content chunks, all streams pooled</param>
+public sealed record ServingFigures(int Concurrency, int Requests, double GeneratedTokensPerSecond, double TtftP50Ms, double TtftP95Ms, double InterTokenP95Ms, int PromptTokens);
+
+/// <summary>
+/// The agent as a client of its OpenAI API sees it, beside the engine's limit: the agent started as a real
+/// process on the ~100 M F16 bench model, N streamed clients that send their next request when the last
+/// one ends, a fixed prompt and exactly <c>generate</c> tokens per request (ignore_eos), against the raw
+/// batched loop over the same native build (inference-bench batched, llama-batched-bench's measure) on
+/// the same model, prompt length and output length, in the same run. The agent is stopped while the raw
+/// loop runs: they never share the cores.
+/// </summary>
+public static class ServingBench
+{
+    private const int Generate = 128;
+
+    public static string BenchDll => Path.Combine(SoakBox.RepositoryRoot, "tests", "Appliance.Inference.Bench", "bin", "Release", "net10.0", "inference-bench.dll");
+
+    public static async Task<JsonObject> RunAsync(IReadOnlyList<int> threadCounts, IReadOnlyList<int> concurrencies, int requestsPerClient, int runs,
+        IProgress<string> progress, CancellationToken ct)
+    {
+        var result = new JsonObject
+        {
+            ["model"] = "bench-100m-f16.gguf (generated test model, random weights: the text is meaningless)",
+            ["generated_tokens_per_request"] = Generate,
+            ["requests_per_client"] = requestsPerClient,
+            ["runs"] = runs,
+            ["load_average_at_start"] = LoadAverage(),
+            ["note"] = "2 shared cores; other builds may run at the same time, so absolute figures are low and noisy: read the ratios (each run measures the agent, then the limit with the agent stopped; repeated runs, medians).",
+        };
+        var byThreads = new JsonObject();
+        foreach (var threads in threadCounts)
+        {
+            var agentRuns = new List<IReadOnlyList<ServingFigures>>();
+            var limitRuns = new List<JsonObject>();
+            for (var run = 1; run <= runs; run++)
+            {
+                var figures = await AgentAsync(threads, concurrencies, requestsPerClient, progress, ct);
+                agentRuns.Add(figures);
+                var limit = await LimitAsync(threads, figures[0].PromptTokens, concurrencies, ct);
+                limitRuns.Add(limit);
+                progress.Report($"threads {threads}, run {run}: " + string.Join("; ", figures.Select(f =>
+                    $"{f.Concurrency} clients {f.GeneratedTokensPerSecond:F1} tok/s vs limit {Limit(limit, f.Concurrency, "generated_tps"):F1}")));
+            }
+            var levels = new JsonObject();
+            foreach (var (c, i) in concurrencies.Select((c, i) => (c, i)))
+            {
+                var agent = Median(agentRuns.Select(r => r[i].GeneratedTokensPerSecond));
+                var limit = Median(limitRuns.Select(l => Limit(l, c, "generated_tps")));
+                levels[c.ToString(CultureInfo.InvariantCulture)] = new JsonObject
+                {
+                    ["agent_generated_tps"] = Math.Round(agent, 1),
+                    ["limit_generated_tps"] = Math.Round(limit, 1),
+                    ["ratio"] = Math.Round(Median(agentRuns.Select((r, k) => r[i].GeneratedTokensPerSecond / Limit(limitRuns[k], c, "generated_tps"))), 3),
+                    ["ttft_p50_ms"] = Math.Round(Median(agentRuns.Select(r => r[i].TtftP50Ms)), 1),
+                    ["ttft_p95_ms"] = Math.Round(Median(agentRuns.Select(r => r[i].TtftP95Ms)), 1),
+                    ["inter_token_p95_ms"] = Math.Round(Median(agentRuns.Select(r => r[i].InterTokenP95Ms)), 1),
+                    ["limit_prefill_tps"] = Math.Round(Median(limitRuns.Select(l => Limit(l, c, "prefill_tps"))), 1),
+                    ["limit_decode_step_ms"] = Math.Round(Median(limitRuns.Select(l => Limit(l, c, "decode_step_ms"))), 2),
+                    ["agent_samples_tps"] = new JsonArray([.. agentRuns.Select(r => (JsonNode)Math.Round(r[i].GeneratedTokensPerSecond, 1))]),
+                    ["limit_samples_tps"] = new JsonArray([.. limitRuns.Select(l => (JsonNode)Math.Round(Limit(l, c, "generated_tps"), 1))]),
+                };
+            }
+            byThreads[threads.ToString(CultureInfo.InvariantCulture)] = new JsonObject { ["prompt_tokens"] = agentRuns[0][0].PromptTokens, ["concurrency"] = levels };
+        }
+        result["threads"] = byThreads;
+        result["load_average_at_end"] = LoadAverage();
+        result["measured_at"] = DateTimeOffset.UtcNow.ToString("O");
+        return result;
+    }
+
+    public static string Table(JsonObject result)
+    {
+        var table = new StringBuilder();
+        table.AppendLine($"serving — {result["model"]}, {Generate} tokens per request, load average {result["load_average_at_start"]} → {result["load_average_at_end"]}");
+        table.AppendLine("| threads | clients | agent tok/s | limit tok/s | ratio | TTFT p50 ms | TTFT p95 ms | inter-token p95 ms | limit prefill tok/s |");
+        table.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (threads, node) in result["threads"]!.AsObject())
+            foreach (var (clients, f) in node!["concurrency"]!.AsObject())
+                table.AppendLine($"| {threads} | {clients} | {f!["agent_generated_tps"]} | {f["limit_generated_tps"]} | {f["ratio"]} | {f["ttft_p50_ms"]} | {f["ttft_p95_ms"]} | {f["inter_token_p95_ms"]} | {f["limit_prefill_tps"]} |");
+        return table.ToString();
+    }
+
+    private static async Task<IReadOnlyList<ServingFigures>> AgentAsync(int threads, IReadOnlyList<int> concurrencies, int requestsPerClient,
+        IProgress<string> progress, CancellationToken ct)
+    {
+        using var box = new SoakBox(users: 1, queueLimit: 64, parallel: concurrencies.Max(), chatModel: "bench-100m-f16.gguf", threads: threads, contextLength: 512);
+        box.AdminToken = (await AgentProcess.VerbAsync(box, ct, "users", "token", SoakBox.Admin, "--label", "serving")).EnsureSuccess().StandardOutput.Trim();
+        await using var agent = await AgentProcess.StartAsync(box, ct);
+        await agent.WaitForSyncAsync(box.AdminToken, ct);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = agent.Address, Timeout = TimeSpan.FromMinutes(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
+        using var models = JsonDocument.Parse(await http.GetStringAsync("/v1/models", ct));
+        var model = models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)
+            .First(id => id.StartsWith("bench-100m", StringComparison.Ordinal));
+
+        await StreamAsync(http, model, -1, ct);   // warm-up: page in the weights
+        var figures = new List<ServingFigures>();
+        foreach (var concurrency in concurrencies)
+        {
+            var clock = Stopwatch.StartNew();
+            var streams = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async client =>
+            {
+                var mine = new List<StreamFigures>();
+                for (var r = 0; r < requestsPerClient; r++) mine.Add(await StreamAsync(http, model, (concurrency * 1000 + client) * 1000 + r, ct));
+                return mine;
+            }));
+            var wall = clock.Elapsed.TotalSeconds;
+            var all = streams.SelectMany(s => s).ToList();
+            figures.Add(new ServingFigures(concurrency, all.Count, all.Sum(s => s.CompletionTokens) / wall,
+                Percentile(all.Select(s => s.TtftMs), 50), Percentile(all.Select(s => s.TtftMs), 95),
+                Percentile(all.SelectMany(s => s.GapsMs), 95), all[0].PromptTokens));
+            progress.Report($"  agent, {threads} threads, {concurrency} clients: {figures[^1].GeneratedTokensPerSecond:F1} tok/s, TTFT p50 {figures[^1].TtftP50Ms:F0} ms");
+        }
+        return figures;
+    }
+
+    private sealed record StreamFigures(int PromptTokens, int CompletionTokens, double TtftMs, IReadOnlyList<double> GapsMs);
+
+    /// <summary>One streamed completion; every request's prompt differs in its first words so no prefix is shared.</summary>
+    private static async Task<StreamFigures> StreamAsync(HttpClient http, string model, int n, CancellationToken ct)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = model,
+            ["stream"] = true,
+            ["stream_options"] = new JsonObject { ["include_usage"] = true },
+            ["max_tokens"] = Generate,
+            ["ignore_eos"] = true,
+            ["temperature"] = 0,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = Prompt(n) }),
+        };
+        var sent = Stopwatch.GetTimestamp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/v1/chat/completions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        long first = 0, last = 0;
+        var gaps = new List<double>(Generate);
+        int prompt = 0, completion = 0;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]") continue;
+            var now = Stopwatch.GetTimestamp();
+            using var chunk = JsonDocument.Parse(line.AsMemory(6));
+            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                prompt = usage.GetProperty("prompt_tokens").GetInt32();
+                completion = usage.GetProperty("completion_tokens").GetInt32();
+            }
+            var content = chunk.RootElement.GetProperty("choices").EnumerateArray()
+                .Any(c => c.TryGetProperty("delta", out var d) && d.TryGetProperty("content", out var t) && t.GetString() is { Length: > 0 });
+            if (!content) continue;
+            if (first == 0) first = now;
+            else gaps.Add(Stopwatch.GetElapsedTime(last, now).TotalMilliseconds);
+            last = now;
+        }
+        if (completion != Generate) throw new InvalidOperationException($"a request generated {completion} tokens, not {Generate}");
+        return new StreamFigures(prompt, completion, Stopwatch.GetElapsedTime(sent, first).TotalMilliseconds, gaps);
+    }
+
+    /// <summary>About 256 tokens once in the chat format (14 repetitions measured 371).</summary>
+    private static string Prompt(int n) =>
+        $"Request {n}. " + string.Join(' ', Enumerable.Repeat("Please summarise the client contract, the invoice and the letters about the court case.", 9));
+
+    private static async Task<JsonObject> LimitAsync(int threads, int promptTokens, IReadOnlyList<int> concurrencies, CancellationToken ct)
+    {
+        if (!File.Exists(BenchDll)) throw new FileNotFoundException($"{BenchDll} is missing: run `make build`");
+        var output = (await new LocalCommandRunner().RunAsync(Command.Of("dotnet", [BenchDll, "batched", "--threads", threads.ToString(CultureInfo.InvariantCulture),
+                "--prompt-tokens", promptTokens.ToString(CultureInfo.InvariantCulture), "--generate", Generate.ToString(CultureInfo.InvariantCulture),
+                "--sequences", string.Join(',', concurrencies), "--runs", "1"])
+            .WithTimeout(TimeSpan.FromMinutes(30)), ct)).EnsureSuccess().StandardOutput;
+        return JsonNode.Parse(output.Trim().Split('\n')[^1])!.AsObject();
+    }
+
+    private static double Limit(JsonObject limit, int sequences, string field) =>
+        limit["sequences"]![sequences.ToString(CultureInfo.InvariantCulture)]![field]!.GetValue<double>();
+
+    private static double Percentile(IEnumerable<double> values, int percent)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1)];
+    }
+
+    private static double Median(IEnumerable<double> values) => Percentile(values, 50);
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+}
