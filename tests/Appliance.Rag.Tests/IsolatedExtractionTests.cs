@@ -50,13 +50,14 @@ public sealed class IsolatedExtractionTests(SampleOfficeFixture office)
         try
         {
             var slow = Path.Combine(folder, "slow.pdf");
-            HostilePdf.Slow(slow, "wombatslow");
-            // One second against the 3–4 s (and ~450 MB) PdfPig needs for it here: the limit, not the machine, decides.
-            // The limit counts from when the worker is ready, so the fresh worker for the next file has its second too.
-            var extractor = new IsolatedExtractor(AgentProgram(), [".pdf"], TextRecognition.None, new() { TimeoutSeconds = 1, MemoryMb = 1024 });
+            HostilePdf.Slow(slow, "wombatslow", operations: 6_000_000);
+            // Three seconds against the 7–8 s (and ~900 MB, under the 2 GB limit) PdfPig needs for it on an idle machine:
+            // the limit, not the machine, decides. The limit counts from when the worker is ready, so the fresh worker
+            // for the next file has its three seconds too — several times what a small PDF takes on a busy machine.
+            var extractor = new IsolatedExtractor(AgentProgram(), [".pdf"], TextRecognition.None, new() { TimeoutSeconds = 3, MemoryMb = 2048 });
 
             var error = await Assert.ThrowsAsync<ExtractionException>(() => extractor.ExtractAsync(slow, CancellationToken.None));
-            Assert.Equal("reading it took longer than 1 s (rag.extraction.timeout_seconds); the reader was stopped", error.Message);
+            Assert.Equal("reading it took longer than 3 s (rag.extraction.timeout_seconds); the reader was stopped", error.Message);
             var next = await extractor.ExtractAsync(office.File("handbook/it-security.pdf"), CancellationToken.None);
             Assert.Contains(next.Blocks, b => b.Text.Contains("at least 14 characters", StringComparison.Ordinal) && b.Page == 4);
         }
