@@ -213,20 +213,9 @@ public sealed class DocumentLibrary : IDisposable
         var id = LibraryIndex.DocumentIdFor(collectionId, path);
         try
         {
-            await using (var output = File.Create(temporary))
-            {
-                var buffer = new byte[81920];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    total += read;
-                    if (total > limit)
-                        throw new DocumentLibraryException(LibraryError.TooLarge,
-                            $"upload larger than {_config.Rag.MaxUploadMb} MB (rag.max_upload_mb)");
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-            }
+            await CopyUpToAsync(content, temporary, limit,
+                () => new DocumentLibraryException(LibraryError.TooLarge, $"upload larger than {_config.Rag.MaxUploadMb} MB (rag.max_upload_mb)"),
+                cancellationToken);
 
             // Indexed from the temporary file: a refused upload changes nothing — the version before
             // it (file and index) stays, and no record claims anything was stored or erased.
@@ -281,18 +270,8 @@ public sealed class DocumentLibrary : IDisposable
         try
         {
             var temporary = Path.Combine(folder.FullName, name);
-            await using (var output = File.Create(temporary))
-            {
-                var buffer = new byte[81920];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    total += read;
-                    if (total > limitBytes) throw new DocumentLibraryException(LibraryError.TooLarge, $"file larger than {limitBytes / (1024 * 1024)} MB");
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-            }
+            await CopyUpToAsync(content, temporary, limitBytes,
+                () => new DocumentLibraryException(LibraryError.TooLarge, $"file larger than {limitBytes / (1024 * 1024)} MB"), cancellationToken);
             ExtractedDocument document;
             try
             {
@@ -368,6 +347,21 @@ public sealed class DocumentLibrary : IDisposable
 
     private string UploadFolder(string collectionId) =>
         Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "uploads", collectionId);
+
+    /// <summary>Writes what a person sends into <paramref name="file"/>, refusing with <paramref name="tooLarge"/> past <paramref name="limitBytes"/>.</summary>
+    private static async Task CopyUpToAsync(Stream content, string file, long limitBytes, Func<Exception> tooLarge, CancellationToken cancellationToken)
+    {
+        await using var output = File.Create(file);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > limitBytes) throw tooLarge();
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
 
     /// <param name="yieldTo">for syncs (background work): wait for people being served; an upload is someone waiting itself</param>
     private IngestionRun NewRun(ForegroundWork? yieldTo = null) => new(_index, _extractors, _chunker, _embedder,
