@@ -134,11 +134,10 @@ internal sealed class IngestionRun(
     private async Task IngestFileAsync(WorkItem item, string? uploadedBy, CancellationToken cancellationToken)
     {
         var (file, collection, known, excluded) = (item.File, item.Collection, item.Known, item.Excluded);
-        if (excluded is null && known is not null && known.Modified == file.Modified && known.Bytes == file.Bytes && known.ContentHash.Length > 0)
+        if (excluded is null && known is not null && known.Modified == file.Modified && known.Bytes == file.Bytes)
         {
             // Same size and last write time as when it was read: unchanged, without reading the file again.
-            if (known.Status == DocumentStatus.Ready) Interlocked.Increment(ref _unchanged);
-            else _skipped.Add(new SkippedFile(collection.Id, file.Path, known.Error ?? "could not be read"));
+            CountUnchanged(known, collection);
             return;
         }
         string hash;
@@ -161,8 +160,7 @@ internal sealed class IngestionRun(
         {
             if (known.Modified != file.Modified && item.RecordsFailure)
                 await index.RecordUnchangedAsync(known.DocumentId, file.Bytes, file.Modified, CancellationToken.None);
-            if (known.Status == DocumentStatus.Ready) Interlocked.Increment(ref _unchanged);
-            else _skipped.Add(new SkippedFile(collection.Id, file.Path, known.Error ?? "could not be read"));
+            CountUnchanged(known, collection);
             return;
         }
 
@@ -218,6 +216,13 @@ internal sealed class IngestionRun(
         Interlocked.Add(ref _chunks, chunks.Count);
         Interlocked.Add(ref _bytes, file.Bytes);
         Interlocked.Increment(ref known is null ? ref _added : ref _updated);
+    }
+
+    /// <summary>A file whose indexed version is current: counted as unchanged, or listed again with why it could not be read.</summary>
+    private void CountUnchanged(KnownFile known, StoredCollection collection)
+    {
+        if (known.Status == DocumentStatus.Ready) Interlocked.Increment(ref _unchanged);
+        else _skipped.Add(new SkippedFile(collection.Id, known.Path, known.Error ?? "could not be read"));
     }
 
     /// <summary>
