@@ -105,8 +105,8 @@ public sealed class DocumentLibrary : IDisposable
         {
             index = LibraryIndex.Open(Path.Combine(folder, DatabaseFileName));
             collections = writer is null && honourWriterLock
-                ? index.Collections()
-                : await index.SyncCollectionsAsync(config.Rag.Collections.Select(c => new CollectionSpec(c.Id, c.Title, c.Groups, c.Language)), cancellationToken);
+                ? index.Collections.All()
+                : await index.Collections.SyncAsync(config.Rag.Collections.Select(c => new CollectionSpec(c.Id, c.Title, c.Groups, c.Language)), cancellationToken);
         }
         catch
         {
@@ -133,7 +133,7 @@ public sealed class DocumentLibrary : IDisposable
                     $"rag.chunk_tokens is {config.Rag.ChunkTokens}, but the embedding model '{spec.Name}' takes at most {window} tokens per text " +
                     $"(with its heading line); set rag.chunk_tokens to {window - Embedder.SpecialTokens - Embedder.HeadingAllowance} or less");
             }
-            await Task.Run(() => index.LoadVectors(embedder.ModelId), cancellationToken);
+            await Task.Run(() => index.Vectors.Load(embedder.ModelId), cancellationToken);
         }
         return new DocumentLibrary(config, configDirectory, index, embedder,
             tokens ?? ModelTokenCounter.From(embeddings) ?? (ITokenCounter)new EstimatedTokenCounter(),
@@ -224,7 +224,7 @@ public sealed class DocumentLibrary : IDisposable
             {
                 var info = new FileInfo(temporary);
                 var file = new SourceFile(collectionId, temporary, path, Origin.Upload, info.Length, info.LastWriteTimeUtc.Ticks);
-                var item = new IngestionRun.WorkItem(file, Stored(collectionId), _index.KnownFile(collectionId, path), null, RecordsFailure: false);
+                var item = new IngestionRun.WorkItem(file, Stored(collectionId), _index.Documents.Known(collectionId, path), null, RecordsFailure: false);
                 var report = await NewRun().IngestFilesAsync([item], null, user, cancellationToken);
                 if (report.Skipped.Count > 0)
                     throw new DocumentLibraryException(LibraryError.Invalid, $"'{name}' was not indexed: {report.Skipped[0].Reason}");
@@ -242,17 +242,17 @@ public sealed class DocumentLibrary : IDisposable
         {
             File.Delete(temporary);
         }
-        return _index.Documents([collectionId], id).Single();
+        return _index.Documents.List([collectionId], id).Single();
     }
 
     /// <summary>Documents and chunks in the whole index, whoever may read them: operational figures, no content.</summary>
-    public (long Documents, long Chunks) Totals() => _index.Totals();
+    public (long Documents, long Chunks) Totals() => _index.Documents.Totals();
 
     /// <summary>Documents searchable and unreadable per collection (no content: for the admin's Indexing page and /metrics).</summary>
-    public IReadOnlyDictionary<string, CollectionCounts> CountsByCollection() => _index.CountsByCollection();
+    public IReadOnlyDictionary<string, CollectionCounts> CountsByCollection() => _index.Documents.CountsByCollection();
 
     public Task<IReadOnlyList<DocumentInfo>> ListDocumentsAsync(IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken) =>
-        Task.FromResult(_index.Documents([.. Readable(callerGroups).Select(c => c.Id)]));
+        Task.FromResult(_index.Documents.List([.. Readable(callerGroups).Select(c => c.Id)]));
 
     /// <summary>
     /// Reads a file that is not to be indexed (a conversation's attachment, kept by its owner's
@@ -308,9 +308,9 @@ public sealed class DocumentLibrary : IDisposable
     public Task<DocumentText?> TextAsync(string documentId, IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken)
     {
         var readable = Readable(callerGroups).Select(c => c.Id).ToList();
-        if (_index.Documents(readable, documentId).FirstOrDefault() is not { } document) return Task.FromResult<DocumentText?>(null);
+        if (_index.Documents.List(readable, documentId).FirstOrDefault() is not { } document) return Task.FromResult<DocumentText?>(null);
         return Task.FromResult<DocumentText?>(DocumentText.FromChunks(document,
-            _index.DocumentChunks(documentId, readable).Select(c => (new DocumentPassage(c.Page, c.Section, c.StartChar, c.EndChar), c.Text))));
+            _index.Chunks.OfDocument(documentId, readable).Select(c => (new DocumentPassage(c.Page, c.Section, c.StartChar, c.EndChar), c.Text))));
     }
 
     /// <summary>
@@ -322,7 +322,7 @@ public sealed class DocumentLibrary : IDisposable
     public async Task<ErasureRecord> DeleteDocumentAsync(string documentId, string user, CancellationToken cancellationToken, string? reason = null)
     {
         RequireWriter();
-        var erased = await _index.EraseDocumentAsync(documentId, user, string.IsNullOrWhiteSpace(reason) ? $"deleted by {user}" : reason.Trim(),
+        var erased = await _index.Erasures.EraseAsync(documentId, user, string.IsNullOrWhiteSpace(reason) ? $"deleted by {user}" : reason.Trim(),
                          exclude: true, cancellationToken)
             ?? throw new DocumentLibraryException(LibraryError.NotFound, $"no document with id '{documentId}'");
         if (erased.Origin == "upload")
@@ -335,13 +335,13 @@ public sealed class DocumentLibrary : IDisposable
     }
 
     public Task<IReadOnlyList<ErasureRecord>> ErasuresAsync(DateTimeOffset? since, CancellationToken cancellationToken) =>
-        Task.FromResult(_index.Erasures(since));
+        Task.FromResult(_index.Erasures.Since(since));
 
     /// <summary>Whether word counts kept in memory for ranking mention <paramref name="word"/> (erasure tests ask).</summary>
     internal bool RemembersWord(string word) => _index.Frequencies.Mentions(word);
 
     /// <summary>Every inconsistency in the index (empty when sound): what a check after a crash looks at.</summary>
-    public IReadOnlyList<string> CheckIntegrity() => _index.CheckIntegrity();
+    public IReadOnlyList<string> CheckIntegrity() => _index.Integrity.Check();
 
     private const string UploadPrefix = "uploads/";
 

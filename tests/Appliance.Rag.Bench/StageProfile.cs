@@ -17,9 +17,9 @@ internal static class StageProfile
         IReadOnlyDictionary<string, ReadOnlyMemory<float>> queryVectors, int k, int rounds)
     {
         using var index = LibraryIndex.Open(databasePath);
-        index.LoadVectors(model);
-        var vectors = index.Vectors;
-        var readable = index.Collections();
+        index.Vectors.Load(model);
+        var vectors = index.Vectors.InMemory;
+        var readable = index.Collections.All();
         var candidates = Math.Max(40, k * 8);
         var stages = new Dictionary<string, List<double>>();
         void Add(string stage, double ms) => (stages.TryGetValue(stage, out var l) ? l : stages[stage] = []).Add(ms);
@@ -34,7 +34,7 @@ internal static class StageProfile
                 Add("1 connect", Lap(clock));
                 var terms = FtsQuery.Terms(q.Text);
                 var plans = readable.Select(c => (c.FtsTable, Matches: CommonTermsRanking.Plan(connection, snapshot,
-                    index.Statistics(connection, snapshot, c), index.QueryTerms(connection, snapshot, c, q.Text), index.Frequencies))).ToList();
+                    index.Chunks.Statistics(connection, snapshot, c), index.Chunks.QueryTerms(connection, snapshot, c, q.Text), index.Frequencies))).ToList();
                 Add("2 plan: row count, word frequencies", Lap(clock));
                 var lexical = plans.Select(p => p.Matches
                     .Select(m => Task.Run(() => { using var own = index.Connect(); return CommonTermsRanking.TopN(own, null, p.FtsTable, m, candidates); }))
@@ -50,7 +50,7 @@ internal static class StageProfile
                     fused[nearest[rank].ChunkId] = fused.GetValueOrDefault(nearest[rank].ChunkId) + 1.0 / (61 + rank);
                 var ordered = fused.OrderByDescending(f => f.Value).ThenBy(f => f.Key).Take(candidates).ToList();
                 Add("5 fusion", Lap(clock));
-                var chunks = index.Chunks(connection, snapshot, [.. ordered.Select(o => o.Key)], [.. readable.Select(c => c.Id)]);
+                var chunks = index.Chunks.ForHits(connection, snapshot, [.. ordered.Select(o => o.Key)], [.. readable.Select(c => c.Id)]);
                 Add("6 chunk rows", Lap(clock));
                 var duplicates = new NearDuplicates();
                 var hits = 0;
@@ -67,7 +67,7 @@ internal static class StageProfile
                 clock.Restart();
                 foreach (var collection in readable)
                     CommonTermsRanking.TopN(connection, snapshot, collection.FtsTable,
-                        string.Join(" OR ", index.QueryTerms(connection, snapshot, collection, q.Text).Select(t => $"\"{t}\"")), candidates);
+                        string.Join(" OR ", index.Chunks.QueryTerms(connection, snapshot, collection, q.Text).Select(t => $"\"{t}\"")), candidates);
                 Add("baseline: one fts5 query OR-ing every word", Lap(clock));
             }
 

@@ -70,14 +70,14 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
         {
             var path = Path.Combine(folder, "library.db");
             using var index = LibraryIndex.Open(path);
-            var collection = (await index.SyncCollectionsAsync([new CollectionSpec("docs", "Docs", ["everyone"])], CancellationToken.None))[0];
+            var collection = (await index.Collections.SyncAsync([new CollectionSpec("docs", "Docs", ["everyone"])], CancellationToken.None))[0];
             await AddAsync(index, collection, "a.txt", ["ocelot kestrel meadow", "kestrel meadow", "meadow river", "river"]);
             string[] terms = ["kestrel", "meadow", "river"];
 
             List<(long ChunkId, double Bm25)> Ranked(bool remembering)
             {
                 using var connection = index.Connect();
-                return CommonTermsRanking.Rank(connection, null, index.Statistics(connection, null, collection), terms, 10,
+                return CommonTermsRanking.Rank(connection, null, index.Chunks.Statistics(connection, null, collection), terms, 10,
                     remembering ? index.Frequencies : null);
             }
 
@@ -96,7 +96,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
                 await AddAsync(other, collection, "c.txt", ["kestrel only", "kestrel again", "meadow"]);
             using (var connection = index.Connect())
             {
-                var table = index.Statistics(connection, null, collection);
+                var table = index.Chunks.Statistics(connection, null, collection);
                 Assert.False(index.Frequencies.TryGet("docs", table.Generation, "\"kestrel\"", out _));
             }
             Assert.Equal(Ranked(remembering: false), Ranked(remembering: true));
@@ -108,7 +108,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
     }
 
     private static Task AddAsync(LibraryIndex index, StoredCollection collection, string path, string[] texts) =>
-        index.ReplaceDocumentAsync(
+        index.Documents.ReplaceAsync(
             new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, path), collection.Id, path, "source", path, "text", 1, path, null),
             collection, [.. texts.Select((t, i) => new Chunk(i, t, null, "", 0, t.Length, 3))], null, null, CancellationToken.None);
 
@@ -124,7 +124,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
     private Dictionary<long, double> AllScores(SqliteConnection connection, string match)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT rowid, bm25({_collection.Table}, {FullTextTable.Weights}) FROM {_collection.Table} WHERE {_collection.Table} MATCH $q";
+        command.CommandText = $"SELECT rowid, bm25({_collection.Table}, {FtsTable.Weights}) FROM {_collection.Table} WHERE {_collection.Table} MATCH $q";
         command.Parameters.AddWithValue("$q", match);
         using var reader = command.ExecuteReader();
         var scores = new Dictionary<long, double>();
@@ -155,7 +155,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
         public Collection()
         {
             Index = LibraryIndex.Open(Path.Combine(_folder, "library.db"));
-            var collection = Index.SyncCollectionsAsync([new CollectionSpec("docs", "Docs", ["everyone"])], CancellationToken.None).GetAwaiter().GetResult()[0];
+            var collection = Index.Collections.SyncAsync([new CollectionSpec("docs", "Docs", ["everyone"])], CancellationToken.None).GetAwaiter().GetResult()[0];
             Table = collection.FtsTable;
             var random = new Random(11);
             for (var d = 0; d < 40; d++)
@@ -171,7 +171,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
                     return new Chunk(i, text, null, i % 4 == 0 ? "Doc › moderate part" : "Doc", 0, text.Length, tokens.Count);
                 }).ToList();
                 var write = new DocumentWrite(LibraryIndex.DocumentIdFor("docs", $"d{d}.txt"), "docs", $"d{d}.txt", "source", title, "text", 1, $"hash{d}", null);
-                Index.ReplaceDocumentAsync(write, collection, chunks, null, null, CancellationToken.None).GetAwaiter().GetResult();
+                Index.Documents.ReplaceAsync(write, collection, chunks, null, null, CancellationToken.None).GetAwaiter().GetResult();
             }
             _stored = collection;
         }
@@ -179,9 +179,9 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
         private readonly StoredCollection _stored;
 
         internal LibraryIndex Index { get; }
-        public string Table { get; }
+        internal FtsTable Table { get; }
 
-        internal TableStatistics Statistics(SqliteConnection connection) => Index.Statistics(connection, null, _stored);
+        internal TableStatistics Statistics(SqliteConnection connection) => Index.Chunks.Statistics(connection, null, _stored);
 
         public void Dispose()
         {

@@ -62,13 +62,13 @@ internal static class CommonTermsRanking
     }
 
     /// <summary>The <paramref name="limit"/> best rows for one planned query, with their bm25() value (lower is better, as SQLite reports it).</summary>
-    public static List<(long ChunkId, double Bm25)> TopN(SqliteConnection connection, SqliteTransaction? transaction, string ftsTable,
+    public static List<(long ChunkId, double Bm25)> TopN(SqliteConnection connection, SqliteTransaction? transaction, FtsTable ftsTable,
         string match, int limit)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText =
-            $"SELECT rowid, bm25({ftsTable}, {FullTextTable.Weights}) AS score FROM {ftsTable} WHERE {ftsTable} MATCH $q ORDER BY score, rowid LIMIT $n";
+            $"SELECT rowid, bm25({ftsTable}, {FtsTable.Weights}) AS score FROM {ftsTable} WHERE {ftsTable} MATCH $q ORDER BY score, rowid LIMIT $n";
         command.Parameters.AddWithValue("$q", match);
         command.Parameters.AddWithValue("$n", limit);
         using var reader = command.ExecuteReader();

@@ -4,7 +4,7 @@ namespace Appliance.Rag.Index;
 
 /// <summary>
 /// The index's tables, as numbered migrations applied in order (PRAGMA user_version records the
-/// last one). Full-text tables are per collection (see <see cref="FullTextTable"/>), so BM25's term
+/// last one). Full-text tables are per collection (see <see cref="FtsTable"/>), so BM25's term
 /// statistics are computed only from text a caller is allowed to read.
 /// </summary>
 internal static class Schema
@@ -155,26 +155,4 @@ internal static class Schema
             on.ExecuteNonQuery();
         }
     }
-}
-
-/// <summary>
-/// The FTS5 table of one collection: title and section weigh more than body text. Contentless: it
-/// holds the analysed terms of each chunk (see <see cref="IndexedText"/>); the original text stays in
-/// <c>chunks</c>. A row is deleted by replaying its terms (analysis is deterministic), which lets the
-/// secure-delete option scrub them from the index's pages — a tombstone would leave them there.
-/// </summary>
-internal static class FullTextTable
-{
-    public const string Weights = "6.0, 3.0, 1.0";
-
-    public static string NameFor(int ordinal) => $"fts_{ordinal}";
-
-    public static string CreateSql(string table) => $"""
-        CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(
-            title, section, text, content='',
-            tokenize='unicode61 remove_diacritics 0');
-        INSERT INTO {table}({table}, rank) VALUES('secure-delete', 1);
-        """;
-
-    public static string DropSql(string table) => $"DROP TABLE IF EXISTS {table};";
 }

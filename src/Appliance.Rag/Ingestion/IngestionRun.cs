@@ -46,8 +46,8 @@ internal sealed class IngestionRun(
         foreach (var sources in collections)
         {
             var collection = sources.Collection;
-            var known = index.KnownFiles(collection.Id);
-            var exclusions = index.Exclusions(collection.Id);
+            var known = index.Documents.Known(collection.Id);
+            var exclusions = index.Erasures.Exclusions(collection.Id);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var completeOrigins = new HashSet<Origin> { Origin.Source, Origin.Upload };
             foreach (var root in sources.Roots)
@@ -80,7 +80,7 @@ internal sealed class IngestionRun(
 
         foreach (var gone in vanished)
         {
-            if (await index.EraseDocumentAsync(gone.DocumentId, "sync", "the file is no longer in the source folder", exclude: false, cancellationToken) is not null)
+            if (await index.Erasures.EraseAsync(gone.DocumentId, "sync", "the file is no longer in the source folder", exclude: false, cancellationToken) is not null)
             {
                 _erased++;
                 logger.LogInformation("erased {Path}: no longer in the source folder", gone.Path);
@@ -100,7 +100,7 @@ internal sealed class IngestionRun(
     /// upload is not: it is refused and leaves no trace, and the version before it stays.
     /// </param>
     internal sealed record WorkItem(SourceFile File, StoredCollection Collection, KnownFile? Known,
-        (string ContentHash, string ErasedBy, DateTimeOffset At)? Excluded, bool RecordsFailure = true);
+        Exclusion? Excluded, bool RecordsFailure = true);
 
     /// <summary>Runs the per-file pipeline over the given files, in parallel.</summary>
     public async Task<IngestReport> IngestFilesAsync(IReadOnlyList<WorkItem> work, IProgress<IngestProgress>? progress,
@@ -159,7 +159,7 @@ internal sealed class IngestionRun(
         if (known is not null && known.ContentHash == hash)
         {
             if (known.Modified != file.Modified && item.RecordsFailure)
-                await index.RecordUnchangedAsync(known.DocumentId, file.Bytes, file.Modified, CancellationToken.None);
+                await index.Documents.RecordUnchangedAsync(known.DocumentId, file.Bytes, file.Modified, CancellationToken.None);
             CountUnchanged(known, collection);
             return;
         }
@@ -187,7 +187,7 @@ internal sealed class IngestionRun(
             };
             _skipped.Add(new SkippedFile(collection.Id, file.Path, reason));
             logger.LogWarning("skipped {Collection}/{Path}: {Reason}", collection.Id, file.Path, reason);
-            if (item.RecordsFailure) await index.RecordFailureAsync(write, collection, reason, CancellationToken.None);
+            if (item.RecordsFailure) await index.Documents.RecordFailureAsync(write, collection, reason, CancellationToken.None);
             return;
         }
 
@@ -210,7 +210,7 @@ internal sealed class IngestionRun(
             }
         }
         // From here the document is committed or not at all; cancelling mid-write would only waste the work.
-        await index.ReplaceDocumentAsync(write with { Title = document.Title, Format = document.Format },
+        await index.Documents.ReplaceAsync(write with { Title = document.Title, Format = document.Format },
             collection, chunks, embedder?.ModelId, embedded, CancellationToken.None);
         if (embedded is not null) Interlocked.Add(ref _embedded, embedded.Length);
         Interlocked.Add(ref _chunks, chunks.Count);
@@ -257,14 +257,14 @@ internal sealed class IngestionRun(
         var unfit = new HashSet<long>();
         while (true)
         {
-            var missing = index.ChunksWithoutVectors(embedder.ModelId, 256 + unfit.Count).Where(m => !unfit.Contains(m.ChunkId)).ToList();
+            var missing = index.Vectors.ChunksWithout(embedder.ModelId, 256 + unfit.Count).Where(m => !unfit.Contains(m.ChunkId)).ToList();
             if (missing.Count == 0) return;
             progress?.Report(new IngestProgress(IngestPhase.Embedding, _filesDone, _filesDone, _bytesDone, _bytesDone, $"{missing.Count} chunks"));
             var fitting = missing.Where(m => embedder.Excess(EmbeddingText(m.Title, m.Section, m.Text)) <= 0).ToList();
             var cutAgain = false;
             foreach (var over in missing.Except(fitting))
             {
-                var documentId = index.DocumentOfChunk(over.ChunkId);
+                var documentId = index.Chunks.DocumentOf(over.ChunkId);
                 if (documentId is not null && recut.Add(documentId) && files.TryGetValue(documentId, out var item) && item.Known is { } known)
                 {
                     // Indexed again from its file, as if it had changed: the new chunks fit and get their vectors.
@@ -280,7 +280,7 @@ internal sealed class IngestionRun(
             if (cutAgain || fitting.Count == 0) continue;
             if (yieldTo is not null) await yieldTo.YieldAsync(cancellationToken);
             var embedded = await embedder.EmbedAsync([.. fitting.Select(m => EmbeddingText(m.Title, m.Section, m.Text))], cancellationToken);
-            await index.SaveVectorsAsync(embedder.ModelId, [.. fitting.Select((m, i) => (m.ChunkId, m.CollectionId, embedded[i]))], cancellationToken);
+            await index.Vectors.SaveAsync(embedder.ModelId, [.. fitting.Select((m, i) => (m.ChunkId, m.CollectionId, embedded[i]))], cancellationToken);
             _embedded += fitting.Count;
         }
     }

@@ -52,12 +52,12 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
         if (queryVector is not null)
         {
             // Another process may have written since: vectors follow the stored generation.
-            index.RefreshVectors(connection, snapshot, readable);
-            fused.AddVector(index.Vectors.Search(queryVector, readableIds, candidates));
+            index.Vectors.Refresh(connection, snapshot, readable);
+            fused.AddVector(index.Vectors.InMemory.Search(queryVector, readableIds, candidates));
         }
 
         // Every candidate is read (a few hundred rows at most): the fusion needs each one's document.
-        var chunks = index.Chunks(connection, snapshot, [.. fused.Candidates], readableIds);
+        var chunks = index.Chunks.ForHits(connection, snapshot, [.. fused.Candidates], readableIds);
         var scores = fused.Scores(id => chunks.TryGetValue(id, out var c) ? c.DocumentId : null);
         // Equal scores (alike rows of a table, say) go by where the text is, not by row ids: those
         // depend on the order files happened to be indexed in, and on other collections' rows.
@@ -85,11 +85,11 @@ internal sealed class HybridSearch(LibraryIndex index, Embedder? embedder, Hybri
     private async Task<List<(long ChunkId, double Bm25)>[]> LexicalAsync(SqliteConnection connection, SqliteTransaction snapshot,
         IReadOnlyList<StoredCollection> readable, string question, int candidates, CancellationToken cancellationToken)
     {
-        var queries = new List<(int Collection, string Table, string Match)>();
+        var queries = new List<(int Collection, FtsTable Table, string Match)>();
         for (var i = 0; i < readable.Count; i++)
         {
-            var table = index.Statistics(connection, snapshot, readable[i]);
-            var terms = index.QueryTerms(connection, snapshot, readable[i], question);
+            var table = index.Chunks.Statistics(connection, snapshot, readable[i]);
+            var terms = index.Chunks.QueryTerms(connection, snapshot, readable[i], question);
             foreach (var match in CommonTermsRanking.Plan(connection, snapshot, table, terms, index.Frequencies))
                 queries.Add((i, readable[i].FtsTable, match));
         }
