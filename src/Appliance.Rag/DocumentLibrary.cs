@@ -251,6 +251,20 @@ public sealed class DocumentLibrary : IDisposable
     /// <summary>Documents searchable and unreadable per collection (no content: for the admin's Indexing page and /metrics).</summary>
     public IReadOnlyDictionary<string, CollectionCounts> CountsByCollection() => _index.Documents.CountsByCollection();
 
+    /// <summary>
+    /// One document, when the caller may read its collection; otherwise null, with the collection that
+    /// holds it in <paramref name="heldIn"/> (for recording that a group filter held the caller back,
+    /// never for showing) — or null there too when there is no such document.
+    /// </summary>
+    public DocumentInfo? FindDocument(string documentId, IReadOnlyCollection<string> callerGroups, out string? heldIn)
+    {
+        heldIn = null;
+        if (_index.Documents.ById(documentId) is not { } document) return null;
+        if (Readable(callerGroups).Any(c => c.Id == document.CollectionId)) return document;
+        heldIn = document.CollectionId;
+        return null;
+    }
+
     public Task<IReadOnlyList<DocumentInfo>> ListDocumentsAsync(IReadOnlyCollection<string> callerGroups, CancellationToken cancellationToken) =>
         Task.FromResult(_index.Documents.List([.. Readable(callerGroups).Select(c => c.Id)]));
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Appliance.Agent.Audit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -57,8 +59,14 @@ public sealed class DocumentTests(AgentFixture fixture)
         var hr = (await dora.GetFromJsonAsync<JsonElement>("/api/documents")).EnumerateArray()
             .First(d => d.GetProperty("collection_id").GetString() == "hr").GetProperty("id").GetString();
         using var emil = _agent.As("emil");
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         Assert.Equal(HttpStatusCode.NotFound, (await emil.GetAsync($"/api/documents/{hr}/content")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await emil.GetAsync($"/api/documents/{hr}/text")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await emil.GetAsync("/api/documents/0000000000000000dead/text")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await dora.GetAsync($"/api/documents/{hr}/content")).StatusCode);
+        // The DPO sees each attempt on a held-back document; a document that does not exist is no denial.
+        var denials = await _agent.App.Services.GetRequiredService<SecurityEvents>().DenialsAsync(since, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(2, denials.Where(d => d.Reason == "group filter: document in collection hr").Sum(d => d.Count));
     }
 
     [Fact]

@@ -76,11 +76,10 @@ public static class DocumentEndpoints
 
     /// <summary>GET /api/documents/{id}/content: the original file (PDFs inline for #page=N links, others as a download), if the caller may read it.</summary>
     public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files,
-        ApplianceConfig config, AccessDenials denials, CancellationToken ct)
+        AccessDenials denials, CancellationToken ct)
     {
-        var document = (await library.ListDocumentsAsync(Caller.From(context.User).Groups.ToList(), ct)).FirstOrDefault(d => d.Id == id);
-        if (document is null && (await library.ListDocumentsAsync(AllGroups(config), ct)).FirstOrDefault(d => d.Id == id) is { } heldBack)
-            await denials.GroupFilterAsync(context, $"document in collection {heldBack.CollectionId}");
+        var document = library.FindDocument(id, [.. Caller.From(context.User).Groups], out var heldIn);
+        if (heldIn is not null) await denials.GroupFilterAsync(context, $"document in collection {heldIn}");
         if (document is null || files.Locate(document) is not { } path)
             return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
         var type = SourceFiles.ContentType(path);
@@ -98,14 +97,14 @@ public static class DocumentEndpoints
     /// page's citation viewer (every format shown as text, highlighted at the cited span), if the caller may read it.
     /// </summary>
     public static async Task<IResult> TextAsync(string id, HttpContext context, DocumentLibrary library, Conversations.ConversationStore conversations,
-        ApplianceConfig config, AccessDenials denials, CancellationToken ct)
+        AccessDenials denials, CancellationToken ct)
     {
         var caller = Caller.From(context.User);
         if (await library.TextAsync(id, caller.Groups.ToList(), ct) is { } text) return TypedResults.Ok(text);
         // A file attached to one of the caller's own conversations opens in the same viewer.
         if (await conversations.AttachmentTextAsync(caller.Name, id, ct) is { } attached) return TypedResults.Ok(attached);
-        if ((await library.ListDocumentsAsync(AllGroups(config), ct)).FirstOrDefault(d => d.Id == id) is { } heldBack)
-            await denials.GroupFilterAsync(context, $"document in collection {heldBack.CollectionId}");
+        library.FindDocument(id, [.. caller.Groups], out var heldIn);
+        if (heldIn is not null) await denials.GroupFilterAsync(context, $"document in collection {heldIn}");
         return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
     }
 
@@ -134,9 +133,6 @@ public static class DocumentEndpoints
     internal static Task RecordHeldBackAsync(IEnumerable<string>? requested, HttpContext context, DocumentLibrary library,
         ApplianceConfig config, AccessDenials denials) =>
         denials.HeldBackAsync(Caller.From(context.User), AccessDenials.RouteOf(context), requested, library, config);
-
-    private static List<string> AllGroups(ApplianceConfig config) =>
-        [.. config.Rag.Collections.SelectMany(c => c.Groups).Distinct(StringComparer.Ordinal)];
 
     private static IResult TooLarge(ApplianceConfig config) => Hosting.PageProblems.Result(413, "file too large",
         $"files can be up to {config.Rag.MaxUploadMb} MB", Hosting.PageProblems.FileTooLarge, new() { ["limit"] = config.Rag.MaxUploadMb });

@@ -70,20 +70,31 @@ internal sealed class DocumentStore(LibraryIndex index)
             return (true, (IReadOnlyList<CollectionChange>)[]);
         }, cancellationToken);
 
+    private const string InfoColumns =
+        "id, collection_id, path, title, format, bytes, content_hash, status, error, chunk_count, uploaded_by, added_at, updated_at";
+
     public IReadOnlyList<DocumentInfo> List(IReadOnlyCollection<string> collectionIds, string? documentId = null)
     {
         if (collectionIds.Count == 0) return [];
         using var connection = index.Connect();
         using var command = Command(connection, $"""
-            SELECT id, collection_id, path, title, format, bytes, content_hash, status, error, chunk_count, uploaded_by, added_at, updated_at
-            FROM documents WHERE collection_id IN ({InList(collectionIds.Count)}) AND ($id IS NULL OR id = $id)
+            SELECT {InfoColumns} FROM documents WHERE collection_id IN ({InList(collectionIds.Count)}) AND ($id IS NULL OR id = $id)
             ORDER BY collection_id, path
             """, null, ("$id", documentId));
         BindInList(command, collectionIds);
-        return Rows(command, r => new DocumentInfo(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-            r.GetInt64(5), r.GetString(6), ParseStatus(r.GetString(7)), r.OptionalText(8), r.GetInt32(9), r.OptionalText(10),
-            r.Time(11), r.Time(12)));
+        return Rows(command, ReadInfo);
     }
+
+    /// <summary>One document by its id, whichever collection holds it (a primary-key lookup); null when there is none.</summary>
+    public DocumentInfo? ById(string documentId)
+    {
+        using var connection = index.Connect();
+        return Rows(connection, $"SELECT {InfoColumns} FROM documents WHERE id = $id", null, ReadInfo, ("$id", documentId)).SingleOrDefault();
+    }
+
+    private static DocumentInfo ReadInfo(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6),
+            ParseStatus(r.GetString(7)), r.OptionalText(8), r.GetInt32(9), r.OptionalText(10), r.Time(11), r.Time(12));
 
     /// <summary>How many documents and chunks the whole index holds (for /metrics: a count, not a listing).</summary>
     public (long Documents, long Chunks) Totals()
