@@ -339,7 +339,7 @@ public sealed class DocumentLibrary : IDisposable
         var erased = await _index.Erasures.EraseAsync(documentId, user, string.IsNullOrWhiteSpace(reason) ? $"deleted by {user}" : reason.Trim(),
                          exclude: true, cancellationToken)
             ?? throw new DocumentLibraryException(LibraryError.NotFound, $"no document with id '{documentId}'");
-        if (erased.Origin == "upload")
+        if (erased.Origin == Origin.Upload)
         {
             var name = erased.Record.Path[UploadPrefix.Length..];
             File.Delete(Path.Combine(UploadFolder(erased.Record.CollectionId), name));

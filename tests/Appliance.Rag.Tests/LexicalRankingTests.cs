@@ -1,5 +1,6 @@
 using Appliance.Rag.Chunking;
 using Appliance.Rag.Index;
+using Appliance.Rag.Sources;
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Data.Sqlite;
@@ -109,7 +110,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
 
     private static Task AddAsync(LibraryIndex index, StoredCollection collection, string path, string[] texts) =>
         index.Documents.ReplaceAsync(
-            new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, path), collection.Id, path, "source", path, "text", 1, path, null),
+            new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, path), collection.Id, path, Origin.Source, path, "text", 1, path, null),
             collection, [.. texts.Select((t, i) => new Chunk(i, t, null, "", 0, t.Length, 3))], null, null, CancellationToken.None);
 
     [Fact]
@@ -170,7 +171,7 @@ public sealed class LexicalRankingTests : IClassFixture<LexicalRankingTests.Coll
                     var text = string.Join(' ', tokens);
                     return new Chunk(i, text, null, i % 4 == 0 ? "Doc › moderate part" : "Doc", 0, text.Length, tokens.Count);
                 }).ToList();
-                var write = new DocumentWrite(LibraryIndex.DocumentIdFor("docs", $"d{d}.txt"), "docs", $"d{d}.txt", "source", title, "text", 1, $"hash{d}", null);
+                var write = new DocumentWrite(LibraryIndex.DocumentIdFor("docs", $"d{d}.txt"), "docs", $"d{d}.txt", Origin.Source, title, "text", 1, $"hash{d}", null);
                 Index.Documents.ReplaceAsync(write, collection, chunks, null, null, CancellationToken.None).GetAwaiter().GetResult();
             }
             _stored = collection;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Appliance.Rag.Chunking;
+using Appliance.Rag.Sources;
 using Microsoft.Data.Sqlite;
 using static Appliance.Rag.Index.IndexSql;
 
@@ -19,7 +20,7 @@ internal sealed class DocumentStore(LibraryIndex index)
         return Rows(connection,
                 "SELECT id, path, content_hash, status, error, origin, bytes, source_modified FROM documents WHERE collection_id = $c" + (path is null ? "" : " AND path = $p"),
                 null, r => new KnownFile(r.GetString(0), r.GetString(1), r.GetString(2), ParseStatus(r.GetString(3)), r.OptionalText(4),
-                    r.GetString(5), r.GetInt64(6), r.OptionalInt64(7)),
+                    ParseOrigin(r.GetString(5)), r.GetInt64(6), r.OptionalInt64(7)),
                 ("$c", collectionId), ("$p", path))
             .ToDictionary(f => f.Path, StringComparer.Ordinal);
     }
@@ -130,7 +131,7 @@ internal sealed class DocumentStore(LibraryIndex index)
                 embedding_model = excluded.embedding_model, uploaded_by = coalesce(excluded.uploaded_by, uploaded_by),
                 updated_at = excluded.updated_at, language = excluded.language, source_modified = excluded.source_modified
             """, transaction, ("$id", document.Id), ("$c", document.CollectionId), ("$path", document.Path),
-            ("$origin", document.Origin), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
+            ("$origin", StoredOrigin(document.Origin)), ("$title", document.Title), ("$format", document.Format), ("$bytes", document.Bytes),
             ("$hash", document.ContentHash), ("$status", StoredStatus(state.Status)), ("$error", state.Error), ("$n", state.ChunkCount),
             ("$model", state.EmbeddingModel), ("$by", document.UploadedBy), ("$now", now), ("$language", state.Language),
             ("$modified", document.Modified));
@@ -173,6 +174,11 @@ internal sealed class DocumentStore(LibraryIndex index)
     }
 
     private static string StoredStatus(DocumentStatus status) => status == DocumentStatus.Ready ? "ready" : "failed";
+
+    /// <summary>How the <c>origin</c> column names where a document came from.</summary>
+    public static string StoredOrigin(Origin origin) => origin == Origin.Upload ? "upload" : "source";
+
+    public static Origin ParseOrigin(string origin) => origin == "upload" ? Origin.Upload : Origin.Source;
 
     public static DocumentStatus ParseStatus(string status) => status == "ready" ? DocumentStatus.Ready : DocumentStatus.Failed;
 }

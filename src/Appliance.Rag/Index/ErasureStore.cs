@@ -1,3 +1,4 @@
+using Appliance.Rag.Sources;
 using static Appliance.Rag.Index.IndexSql;
 
 namespace Appliance.Rag.Index;
@@ -7,15 +8,15 @@ internal sealed class ErasureStore(LibraryIndex index)
 {
     /// <summary>Erases a document everywhere in one transaction and logs the erasure; null when no such document.</summary>
     /// <param name="exclude">keep a source folder's file out of later syncs while its content is unchanged</param>
-    public Task<(ErasureRecord Record, long[] ChunkIds, string Origin)?> EraseAsync(string documentId, string erasedBy, string reason,
+    public Task<(ErasureRecord Record, long[] ChunkIds, Origin Origin)?> EraseAsync(string documentId, string erasedBy, string reason,
         bool exclude, CancellationToken cancellationToken) =>
-        index.WriteAsync<(ErasureRecord, long[], string)?>((connection, transaction) =>
+        index.WriteAsync<(ErasureRecord, long[], Origin)?>((connection, transaction) =>
         {
             var found = Rows(connection, """
                 SELECT d.collection_id, d.path, d.content_hash, c.fts_table, d.origin FROM documents d JOIN collections c ON c.id = d.collection_id
                 WHERE d.id = $d
                 """, transaction, r => (Collection: r.GetString(0), Path: r.GetString(1), Hash: r.GetString(2),
-                    Table: FtsTable.FromStored(r.GetString(3)), Origin: r.GetString(4)), ("$d", documentId));
+                    Table: FtsTable.FromStored(r.GetString(3)), Origin: DocumentStore.ParseOrigin(r.GetString(4))), ("$d", documentId));
             if (found.Count == 0) return (null, []);
             var (collectionId, path, hash, table, origin) = found[0];
             var chunkIds = index.Chunks.DeleteOfDocument(connection, transaction, table, documentId);
@@ -26,7 +27,7 @@ internal sealed class ErasureStore(LibraryIndex index)
                 VALUES ($d, $c, $p, $h, $n, $by, $reason, $at) RETURNING id
                 """, transaction, ("$d", documentId), ("$c", collectionId), ("$p", path), ("$h", hash), ("$n", chunkIds.Length),
                 ("$by", erasedBy), ("$reason", reason), ("$at", at.ToString("O")))!;
-            if (exclude && origin == "source")
+            if (exclude && origin == Origin.Source)
                 Execute(connection, """
                     INSERT INTO exclusions(collection_id, path, content_hash, erasure_id) VALUES ($c, $p, $h, $e)
                     ON CONFLICT DO UPDATE SET content_hash = excluded.content_hash, erasure_id = excluded.erasure_id

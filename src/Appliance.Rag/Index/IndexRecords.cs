@@ -1,4 +1,5 @@
 using Appliance.Config;
+using Appliance.Rag.Sources;
 
 namespace Appliance.Rag.Index;
 
@@ -12,12 +13,12 @@ internal sealed record CollectionSpec(string Id, string Title, IReadOnlyList<str
 /// <summary>What a sync needs to know about a file it has seen before.</summary>
 /// <param name="Bytes">the file's size when it was read</param>
 /// <param name="Modified">the file's last write time (UTC ticks) when it was read; null for documents indexed before it was recorded</param>
-internal sealed record KnownFile(string DocumentId, string Path, string ContentHash, DocumentStatus Status, string? Error, string Origin,
+internal sealed record KnownFile(string DocumentId, string Path, string ContentHash, DocumentStatus Status, string? Error, Origin Origin,
     long Bytes, long? Modified);
 
 /// <summary>A document about to be written, with everything needed to replace the old version at once.</summary>
 internal sealed record DocumentWrite(
-    string Id, string CollectionId, string Path, string Origin, string Title, string Format, long Bytes,
+    string Id, string CollectionId, string Path, Origin Origin, string Title, string Format, long Bytes,
     string ContentHash, string? UploadedBy)
 {
     /// <summary>The file's last write time (UTC ticks) when it was read, for the next sync's quick check.</summary>

@@ -72,7 +72,7 @@ internal sealed class IngestionRun(
                 }
             }
             // A folder that could not be listed completely must not make its documents look deleted.
-            vanished.AddRange(known.Values.Where(k => !seen.Contains(k.Path) && completeOrigins.Contains(ParseOrigin(k.Origin))));
+            vanished.AddRange(known.Values.Where(k => !seen.Contains(k.Path) && completeOrigins.Contains(k.Origin)));
         }
 
         var files = await IngestFilesAsync(work, progress, uploadedBy, cancellationToken);
@@ -165,7 +165,7 @@ internal sealed class IngestionRun(
         }
 
         var write = new DocumentWrite(LibraryIndex.DocumentIdFor(collection.Id, file.Path), collection.Id, file.Path,
-            file.Origin == Origin.Upload ? "upload" : "source", Path.GetFileName(file.Path),
+            file.Origin, Path.GetFileName(file.Path),
             Path.GetExtension(file.Path).TrimStart('.').ToLowerInvariant(), file.Bytes, hash, file.Origin == Origin.Upload ? uploadedBy : null)
         { Modified = file.Modified };
         ExtractedDocument document;
@@ -289,7 +289,6 @@ internal sealed class IngestionRun(
     internal static string EmbeddingText(string title, string section, string text) =>
         section.Length > 0 ? $"{title} — {section}\n{text}" : $"{title}\n{text}";
 
-    private static Origin ParseOrigin(string origin) => origin == "upload" ? Origin.Upload : Origin.Source;
 
     private static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
     {
