@@ -1,3 +1,4 @@
+using Appliance.Rag.Embedding;
 using Appliance.Config;
 using Appliance.Rag.Chunking;
 using Appliance.Rag.Extraction;

@@ -1,3 +1,4 @@
+using Appliance.Rag.Embedding;
 using System.Diagnostics;
 using Appliance.Inference;
 using Appliance.Rag.Ingestion;

@@ -1,3 +1,4 @@
+using Appliance.Rag.Embedding;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;

@@ -1,3 +1,4 @@
+using Appliance.Rag.Embedding;
 using Appliance.Config;
 using Appliance.Rag.Index;
 using Appliance.Rag.Ingestion;

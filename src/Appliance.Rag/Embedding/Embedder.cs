@@ -2,7 +2,7 @@ using Appliance.Rag.Chunking;
 using Appliance.Rag.Index;
 using Microsoft.Extensions.AI;
 
-namespace Appliance.Rag.Ingestion;
+namespace Appliance.Rag.Embedding;
 
 /// <summary>
 /// Turns texts into L2-normalised vectors in batches, tagged with the model that made them. When the
