@@ -22,6 +22,9 @@ public sealed class BoxBackup
     public const string NamingKeyFile = StateSubfolder + "/object-key";
     public const string Staging = Layout.StateFolder + "-backup-staging";
 
+    /// <summary>The part holding the agent's data folder; its databases' schema versions are in each set's summary.</summary>
+    public const string DataPart = "data";
+
     private readonly Func<string, string> local;
 
     private BoxBackup(ApplianceConfig config, ITarget target, Func<string, string> local)
@@ -65,10 +68,15 @@ public sealed class BoxBackup
         return
         [
             new BackupPart("root", Local(Layout.Root), new HashSet<string>(StringComparer.Ordinal) { Name(Layout.Models), Name(Layout.Data), "bin", "logs" }),
-            new BackupPart("data", Local(Layout.Data), new HashSet<string>(StringComparer.Ordinal) { "library.lock", "library.lock.holder" }),
+            new BackupPart(DataPart, Local(Layout.Data), new HashSet<string>(StringComparer.Ordinal) { "library.lock", "library.lock.holder" }),
             new BackupPart("state", Local(Layout.StateFolder)),
         ];
     }
+
+    /// <summary>A set's schema versions of the data folder's stores, by store file name (as a bundle states them).</summary>
+    public static IReadOnlyDictionary<string, int> DataStores(IReadOnlyDictionary<string, int> setSchema) =>
+        setSchema.Where(s => s.Key.StartsWith(DataPart + "/", StringComparison.Ordinal))
+            .ToDictionary(s => s.Key[(DataPart.Length + 1)..], s => s.Value, StringComparer.Ordinal);
 
     /// <summary>Takes one set now; records the outcome on the box and, when reachable, on the destination.</summary>
     public async Task<BackupResult> NowAsync(TimeProvider clock, CancellationToken ct)

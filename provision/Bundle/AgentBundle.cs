@@ -52,6 +52,11 @@ public sealed class AgentBundle(ICommandRunner runner, string repositoryRoot)
         if (!publishProvision.Succeeded)
             throw new BundleException($"dotnet publish of provision for {runtimeId} failed (exit {publishProvision.ExitCode}): {Tail(publishProvision.StandardOutput + publishProvision.StandardError)}");
 
+        // What data the published code reads, stated in the bundle: apply refuses code older than the box's data.
+        var schema = DataSchema.OfPublishedAgent(staging);
+        await schema.WriteAsync(staging, ct);
+        progress?.Report($"the agent reads data up to {schema}");
+
         progress?.Report($"fetching the pinned native llama.cpp libraries for {runtimeId}…");
         var fetch = await runner.RunAsync(Command.Of(Path.Combine(repositoryRoot, "src", "Appliance.Llama", "native", "fetch.sh"), runtimeId)
             .WithTimeout(TimeSpan.FromMinutes(10)), ct);

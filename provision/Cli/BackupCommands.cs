@@ -68,7 +68,7 @@ internal static class BackupCommands
         {
             foreach (var half in BackupSets.HalfWritten(box.HostFolder)) terminal.Line($"{half}  half-written (removed by the next backup)");
             foreach (var set in BackupSets.List(box.HostFolder))
-                Console.WriteLine(set.Summary is { } s ? $"{s.Id}  {s.Files} files  {Size(s.Bytes)}  sealed for {s.Recipient}" : $"{set.Id}  (summary unreadable)");
+                Console.WriteLine(set.Summary is { } s ? $"{s.Id}  {s.Files} files  {Size(s.Bytes)}  sealed for {s.Recipient}{Schema(s)}" : $"{set.Id}  (summary unreadable)");
             var events = BackupHistory.Read(box.BoxHistory, box.DestinationHistory);
             Console.WriteLine($"last successful backup: {When(BackupHistory.LastSucceeded(events, BackupActivity.Backup))}");
             Console.WriteLine($"last verified restore: {When(BackupHistory.LastSucceeded(events, BackupActivity.Verify, BackupActivity.Restore))}");
@@ -107,7 +107,7 @@ internal static class BackupCommands
                 }
                 check = await new BackupReader(office).RestoreAsync(set, box.HostFolder, new Dictionary<string, string>
                 {
-                    ["root"] = folder.FullName, ["data"] = Path.Combine(folder.FullName, "data"), ["state"] = Path.Combine(folder.FullName, "state"),
+                    ["root"] = folder.FullName, [BoxBackup.DataPart] = Path.Combine(folder.FullName, BoxBackup.DataPart), ["state"] = Path.Combine(folder.FullName, "state"),
                 }, ct);
             }
             else check = await new BackupReader(office).VerifyAsync(set, box.HostFolder, ct);
@@ -145,6 +145,10 @@ internal static class BackupCommands
     /// <summary>One written set as `backup now` and the nightly job print it.</summary>
     internal static string Describe(BackupResult result) =>
         $"backup {result.Set.Id}: {result.Set.Files} files, {Size(result.Set.Bytes)} ({Size(result.Set.WrittenBytes)} new) in {result.Set.Seconds:0.##} s → {result.Folder}";
+
+    private static string Schema(SetSummary set) => set.DataSchema is { Count: > 0 } schema
+        ? "  data: " + new Bundle.DataSchema(BoxBackup.DataStores(schema))
+        : "";
 
     private static string When(BackupEvent? e) => e is null ? "never" : $"{e.At:yyyy-MM-dd HH:mm} UTC ({e.Set})";
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Appliance.Config;
 using Appliance.Provision.Apply;
 using Appliance.Provision.Backup;
+using Appliance.Provision.Bundle;
 using Appliance.Provision.Controls;
 using Appliance.Provision.Preflight;
 using Appliance.Provision.Targets;
@@ -86,6 +87,7 @@ internal static class StateCommands
             }
             PlanPrinter.Print(plan, terminal);
             if (plan.HasChanges && !Confirmed(parse.GetValue(o.Yes), terminal, "Apply these changes?")) return Failed;
+            await OlderCodeGuard.EnsureBundleReadsDataAsync(session, plan, ct);
             if (await PreUpgradeBackup.TakeAsync(session, plan, ct) is { } backedUp) terminal.Line(backedUp);
             return Report(await session.ApplyAsync(plan, Progress(terminal), ct), terminal, parse.GetValue(o.Json));
         }, ct));
@@ -136,6 +138,7 @@ internal static class StateCommands
             var plan = await previous.PlanAsync(ct);
             PlanPrinter.Print(plan, terminal);
             if (!Confirmed(parse.GetValue(o.Yes), terminal, $"Roll back to generation {generation.Number}?")) return Failed;
+            await OlderCodeGuard.EnsureBundleReadsDataAsync(previous, plan, ct);
             if (await PreUpgradeBackup.TakeAsync(previous, plan, ct) is { } backedUp) terminal.Line(backedUp);
             return Report(await previous.RollbackAsync(generation.Number, plan, Progress(terminal), ct), terminal, parse.GetValue(o.Json));
         }, ct));

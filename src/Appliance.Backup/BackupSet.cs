@@ -49,6 +49,12 @@ public sealed record SetSummary
     public required string Signer { get; init; }
 
     public required double Seconds { get; init; }
+
+    /// <summary>
+    /// PRAGMA user_version of each versioned database at the top of a part ("data/library.db": 6), read
+    /// from the snapshot: which agent code can read this set's data. Absent in sets written before it was kept.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? DataSchema { get; init; }
 }
 
 /// <summary>File names and JSON spelling of a set on the destination: DEST/HOST/sets/ID/, DEST/HOST/objects/ab/ab….</summary>

@@ -75,6 +75,8 @@ public sealed class BackupWriter(BackupPublicKey recipient, AuditKey signer, byt
             {
                 Id = id, Host = host, Created = created, Files = entries.Count, Bytes = bytes, WrittenBytes = written,
                 Recipient = recipient.Fingerprint, Signer = signer.Public.ToText().Trim(), Seconds = Math.Round(started.Elapsed.TotalSeconds, 2),
+                DataSchema = await SchemaVersionsAsync(files.Where(f => !f.Relative[(f.Part.Name.Length + 1)..].Contains('/'))
+                    .Select(f => (f.Relative, Copy: snapshot.GetValueOrDefault(f.File))).Where(f => f.Copy is not null).Select(f => (f.Relative, f.Copy!)), ct),
             };
             var summary = JsonSerializer.SerializeToUtf8Bytes(set, SetFiles.Json);
             await WriteDurablyAsync(Path.Combine(partial, SetFiles.Manifest), manifest, ct);
@@ -98,6 +100,26 @@ public sealed class BackupWriter(BackupPublicKey recipient, AuditKey signer, byt
         {
             TryDelete(staging);
         }
+    }
+
+    /// <summary>
+    /// The schema version of each database at the top of a part, read from its snapshot. Only those
+    /// (the program's own stores): a plain summary must not name an uploaded file, which is personal data.
+    /// </summary>
+    private static async Task<SortedDictionary<string, int>> SchemaVersionsAsync(IEnumerable<(string Relative, string Copy)> databases, CancellationToken ct)
+    {
+        var versions = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (relative, copy) in databases)
+        {
+            await using var db = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+                { DataSource = copy, Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            await db.OpenAsync(ct);
+            await using var command = db.CreateCommand();
+            command.CommandText = "PRAGMA user_version";
+            if (Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) is > 0 and var version)
+                versions[relative] = version;
+        }
+        return versions;
     }
 
     /// <summary>Sets a killed run left as .partial, and objects it was still writing.</summary>

@@ -199,13 +199,75 @@ public sealed class BackupCliTests
         Assert.Equal("agent 2", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
     }
 
-    /// <summary>A stand-in bundle (one file and its manifest: apply ships whatever the manifest names) applied to the sandbox.</summary>
-    private static Task<Appliance.Exec.CommandResult> ApplyBundleAsync(TestBox box, string version)
+    [Fact]
+    public async Task A_bundle_older_than_the_data_schema_is_refused_and_the_pre_upgrade_set_is_named_as_the_way_back()
+    {
+        using var box = BoxWithBackups(out var keyFile);
+        File.Delete(box.HostPath("/var/db/appliance/journal.jsonl"));
+        var hostFolder = box.HostPath(Destination + "/ai-box.berger.lan");
+        var library = box.HostPath(Layout + "/data.noindex/library.db");
+        SetSchema(library, 5);  // the index as the installed agent (schema 5) wrote it
+        var first = await ApplyBundleAsync(box, "1", librarySchema: 5);
+        Assert.True(first.ExitCode == 0, first.StandardOutput + first.StandardError);
+
+        var upgrade = await ApplyBundleAsync(box, "2", librarySchema: 6);
+        Assert.True(upgrade.ExitCode == 0, upgrade.StandardOutput + upgrade.StandardError);
+        var preUpgrade = Assert.Single(BackupSets.List(hostFolder));
+        Assert.Equal(5, preUpgrade.Summary!.DataSchema!["data/library.db"]);
+        Assert.Contains("data: library.db schema 5", (await CliTests.Provision("backup", "list", "-c", box.ConfigFile, "--target", box.Target)).StandardOutput);
+        SetSchema(library, 6);  // the new agent started and migrated the index forward
+
+        var back = await ApplyBundleAsync(box, "1", librarySchema: 5);
+        var said = back.StandardOutput + back.StandardError;
+        Assert.Equal(1, back.ExitCode);
+        Assert.Contains("refused: the data on the box is newer than the agent bundle", said);
+        Assert.Contains("library.db is at schema 6, the bundle's code reads up to 5", said);
+        Assert.Contains($"set {preUpgrade.Id}", said);
+        Assert.Contains($"`provision backup restore --set {preUpgrade.Id} --key OFFICE_KEY --into EMPTY_FOLDER`", said);
+        Assert.Equal("agent 2", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
+        Assert.Single(BackupSets.List(hostFolder));  // refused before the pre-upgrade backup: nothing was written either
+
+        var rollback = await CliTests.Provision("rollback", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache,
+            "--bundle", Path.Combine(box.Folder, "bundle-1"), "--yes");
+        Assert.Equal(1, rollback.ExitCode);
+        Assert.Contains("library.db is at schema 6, the bundle's code reads up to 5", rollback.StandardOutput + rollback.StandardError);
+
+        var unstated = await ApplyBundleAsync(box, "0", librarySchema: null);
+        Assert.Equal(1, unstated.ExitCode);
+        Assert.Contains("does not say which data schema its code reads", unstated.StandardOutput + unstated.StandardError);
+
+        // The way back, as the message says: restore the pre-upgrade set, put its data in place, apply the older bundle.
+        var into = Path.Combine(box.Folder, "restored");
+        var restore = await CliTests.Provision("backup", "restore", "-c", box.ConfigFile, "--target", box.Target, "--key", keyFile, "--set", preUpgrade.Id, "--into", into);
+        Assert.True(restore.ExitCode == 0, restore.StandardOutput + restore.StandardError);
+        File.Copy(Path.Combine(into, "data", "library.db"), library, overwrite: true);
+        var accepted = await ApplyBundleAsync(box, "1", librarySchema: 5);
+        Assert.True(accepted.ExitCode == 0, accepted.StandardOutput + accepted.StandardError);
+        Assert.Equal("agent 1", File.ReadAllText(box.HostPath(Layout + "/bin/appliance")));
+    }
+
+    private static void SetSchema(string database, int version)
+    {
+        using var db = new SqliteConnection($"Data Source={database};Pooling=False");
+        db.Open();
+        using var set = db.CreateCommand();
+        set.CommandText = $"PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS documents (id TEXT); PRAGMA user_version = {version};";
+        set.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// A stand-in bundle (apply ships whatever the manifest names) applied to the sandbox: the program and
+    /// the data schema its code reads, or no statement (a bundle built before bundles stated it).
+    /// </summary>
+    private static Task<Appliance.Exec.CommandResult> ApplyBundleAsync(TestBox box, string version, int? librarySchema = 1)
     {
         var bundle = Path.Combine(box.Folder, "bundle-" + version);
         Directory.CreateDirectory(bundle);
-        File.WriteAllText(Path.Combine(bundle, "appliance"), "agent " + version);
-        File.WriteAllText(Path.Combine(bundle, "MANIFEST.sha256"), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("agent "u8.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes(version)).ToArray())) + "  appliance\n");
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["appliance"] = "agent " + version };
+        if (librarySchema is { } schema) files[Bundle.DataSchema.FileName] = $$$"""{"stores": {"library.db": {{{schema}}}}}""";
+        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(bundle, name), text);
+        File.WriteAllText(Path.Combine(bundle, "MANIFEST.sha256"), string.Concat(files.Select(f =>
+            $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(f.Value)))}  {f.Key}\n")));
         return CliTests.Provision("apply", "-c", box.ConfigFile, "--target", box.Target, "--models-from", box.ModelCache, "--bundle", bundle, "--yes");
     }
 
