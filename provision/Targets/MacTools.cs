@@ -31,4 +31,5 @@ public static class MacTools
     public const string Install = "/usr/bin/install";
     public const string Tar = "/usr/bin/tar";
     public const string Cat = "/bin/cat";
+    public const string Readlink = "/usr/bin/readlink";
 }
