@@ -177,7 +177,7 @@ public sealed class AuditPackTests : IDisposable
         using var zip = ZipFile.OpenRead(Build());
         using var doc = JsonDocument.Parse(zip.GetEntry("evidence.json")!.Open());
         var root = doc.RootElement;
-        foreach (var section in new[] { "pack", "system", "data_flow", "network", "controls", "records_of_processing", "measures", "dpia", "ai_act", "usage", "erasures", "limitations" })
+        foreach (var section in new[] { "pack", "system", "data_flow", "network", "controls", "backup", "records_of_processing", "measures", "dpia", "ai_act", "usage", "erasures", "limitations" })
             Assert.True(root.TryGetProperty(section, out _), section);
         Assert.Equal("Berger & Partner Rechtsanwälte PartG", root.GetProperty("records_of_processing").GetProperty("controller").GetString());
         Assert.Equal(3, root.GetProperty("records_of_processing").GetProperty("data_categories").GetArrayLength());
@@ -229,7 +229,7 @@ public sealed class AuditPackTests : IDisposable
         Assert.DoesNotContain("<script", html);
         Assert.DoesNotContain("<link", html);
         Assert.Contains("<svg", html);
-        foreach (var id in new[] { "system", "dataflow", "network", "controls", "journal", "ropa", "toms", "dpia", "aiact", "usage", "erasures", "limitations" })
+        foreach (var id in new[] { "system", "dataflow", "network", "controls", "journal", "backup", "ropa", "toms", "dpia", "aiact", "usage", "erasures", "limitations", "check" })
             Assert.Contains($"id=\"{id}\"", html);
     }
 

@@ -77,8 +77,8 @@ internal static class PackInputs
             AgentEvidenceExportedAt = Created.AddHours(-3),
             Erasures =
             [
-                new(Created.AddDays(-2), "mberger", "clients/2019-smith.docx", new string('e', 64), "clients", 12, "/Users/Shared/Kanzlei/Mandate/2019-smith.docx"),
-                new(Created.AddDays(-1), "sweiss", "hr/2020-review-koch.pdf", new string('f', 64), "hr", 4, "/Users/Shared/Kanzlei/Personal/2020-review-koch.pdf"),
+                new(Created.AddDays(-2), "mberger", "5e0c2a91d4f7b3a86c12", new string('e', 64), "clients", 12, "/Users/Shared/Kanzlei/Mandate/2019-smith.docx"),
+                new(Created.AddDays(-1), "sweiss", "a17f03be95d2c4480e6b", new string('f', 64), "hr", 4, "/Users/Shared/Kanzlei/Personal/2020-review-koch.pdf"),
             ],
             QueryLogExcerpt = chain,
             Period = new AuditPeriod(new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 20)),
