@@ -130,9 +130,11 @@ public sealed class PdfPageWriter
                 line = word;
                 while (line.Length > 1 && Gfx.MeasureString(line, font).Width > width)
                 {
+                    // A long word of letters (a German compound) is cut with a hyphen; a hash or a path is cut as is.
                     var cut = line.Length - 1;
-                    while (cut > 1 && Gfx.MeasureString(line[..cut], font).Width > width) cut--;
-                    yield return line[..cut];
+                    while (cut > 1 && Gfx.MeasureString(line[..cut] + "-", font).Width > width) cut--;
+                    var hyphen = cut > 2 && char.IsLetter(line[cut - 1]) && char.IsLetter(line[cut]) && line.All(c => char.IsLetter(c) || c is ',' or '.' or ')' or '(');
+                    yield return hyphen ? line[..cut] + "-" : line[..cut];
                     line = line[cut..];
                 }
             }

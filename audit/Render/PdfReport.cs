@@ -42,7 +42,7 @@ public sealed class PdfReport
         page.Table([t["system.storage.what"], t["system.storage.path"], t["system.storage.protection"]], e.System.Storage.Select(s => new[] { s.What, s.Path, s.Protection }), [110, 185, 200]);
 
         page.Heading(H(1), newPage: true);
-        page.Table(["#", t["flow.from"], t["flow.to"], t["flow.what"], t["flow.where"]], e.DataFlow.Steps.Select(s => new[] { t.Number(s.Order), s.From, s.To, s.What, s.Where }), [20, 75, 70, 200, 130]);
+        page.Table(["#", t["flow.from"], t["flow.to"], t["flow.what"], t["flow.where"]], e.DataFlow.Steps.Select(s => new[] { t.Number(s.Order), s.From, s.To, s.What, s.Where }), [18, 88, 88, 171, 130]);
         page.Subheading(t["flow.crosses"]);
         foreach (var item in e.DataFlow.CrossesTheNetwork) page.Bullet(item);
         page.Subheading(t["flow.never"]);
@@ -60,7 +60,7 @@ public sealed class PdfReport
         page.Heading(H(3), newPage: true);
         page.Text(t.Get("controls.pass-rate", ("passed", e.Controls.Passed), ("total", e.Controls.Results.Count)));
         page.Table([t["controls.id"], t["controls.control"], t["controls.expected"], t["controls.observed"], t["controls.result"]],
-            e.Controls.Results.Select(c => new[] { c.Id, c.Title, c.Expected, c.Observed, c.Passed ? t["controls.pass"] : t["controls.fail"] }), [90, 140, 105, 105, 55]);
+            e.Controls.Results.Select(c => new[] { c.Id, c.Title, c.Expected, c.Observed, c.Passed ? t["controls.pass"] : t["controls.fail"] }), [85, 130, 100, 100, 80]);
         page.Text(t["controls.english"]);
         if (e.Controls.Drift.Count > 0) { page.Subheading(t["controls.drift.title"]); foreach (var d in e.Controls.Drift) page.Bullet(d); }
 
@@ -68,7 +68,7 @@ public sealed class PdfReport
         page.Text(t["journal.intro"]);
         page.Table([t["journal.when"], t["journal.who"], t["journal.generation"], t["journal.action"], t["journal.changed"], t["journal.result"]],
             e.Controls.Journal.Select(j => new[] { t.Time(j.At), $"{j.User}@{j.Host}", t.Number(j.Generation), j.Action, JournalChanged(t, j), JournalResult(t, j) }),
-            [80, 80, 35, 60, 150, 90], t["journal.none"]);
+            [70, 78, 57, 45, 150, 95], t["journal.none"]);
 
         page.Heading(H(5));
         page.Table(["", ""], BackupRows(t, e.Backup).Select(row => new[] { row.Label, row.Value }), [150, 345]);
@@ -85,7 +85,7 @@ public sealed class PdfReport
 
         page.Heading(H(7), newPage: true);
         page.Table([t["measure.id"], t["measure.measure"], t["measure.how"], t["measure.evidence"], t["measure.status"]],
-            e.Measures.Select(m => new[] { m.Id, $"{m.Title} ({string.Join(", ", m.Art32.Select(t.Article32))})", m.Description, string.Join(", ", m.EvidenceControls), m.Status }), [40, 85, 210, 90, 70]);
+            e.Measures.Select(m => new[] { m.Id, $"{m.Title} ({string.Join(", ", m.Art32.Select(t.Article32))})", m.Description, string.Join(", ", m.EvidenceControls), m.Status }), [42, 108, 200, 70, 75]);
 
         page.Heading(H(8), newPage: true);
         page.Table([t["dpia.criterion"], t["dpia.question"], t["dpia.answer"]], e.Dpia.Questions.Select(q => new[] { q.Criterion, q.Question, t.YesNo(q.Answer) }), [100, 345, 50]);
@@ -116,7 +116,7 @@ public sealed class PdfReport
         page.Heading(H(11));
         page.Text(t["erasures.intro"]);
         page.Table([t["erasures.when"], t["erasures.by"], t["erasures.collection"], t["erasures.document"], t["erasures.chunks"]],
-            e.Erasures.Select(x => new[] { t.Time(x.At), x.User, x.Collection, ErasedDocument(t, x), t.Number(x.ChunksRemoved) }), [80, 55, 60, 260, 40], t["erasures.none"]);
+            e.Erasures.Select(x => new[] { t.Time(x.At), x.User, x.Collection, ErasedDocument(t, x), t.Number(x.ChunksRemoved) }), [68, 52, 55, 255, 65], t["erasures.none"]);
 
         page.Heading(H(12));
         foreach (var item in e.Limitations) page.Bullet(item);

@@ -149,7 +149,7 @@ public sealed partial class GermanPackTests : IDisposable
         Assert.Equal(0, journal[0].GetProperty("failures").GetArrayLength());
         Assert.Equal("pmset -a sleep 0: pmset: permission denied", Assert.Single(journal[1].GetProperty("failures").EnumerateArray()).GetString());
         var html = Entry(path, "index.html");
-        Assert.Contains("2 steps: pf anchor, agent service", html);
+        Assert.Contains("2 step(s): pf anchor, agent service", html);
         Assert.Contains("1 failure(s): pmset -a sleep 0", html);
         Assert.DoesNotContain("launchctl bootstrap system", html);
         var steps = Entry(path, AuditPackWriter.JournalName);
