@@ -10,6 +10,7 @@ public sealed record AuditEvidence(
     DataFlowSection DataFlow,
     NetworkSection Network,
     ControlsSection Controls,
+    BackupSection Backup,
     RecordsOfProcessing RecordsOfProcessing,
     IReadOnlyList<Measure> Measures,
     DpiaScreening Dpia,
@@ -18,7 +19,10 @@ public sealed record AuditEvidence(
     IReadOnlyList<ErasureFact> Erasures,
     IReadOnlyList<string> Limitations);
 
-public sealed record PackInfo(string Appliance, string Hostname, DateTimeOffset CreatedAt, string Period, string ApplianceVersion, string KeyFingerprint, bool Simulated);
+/// <param name="Language">the language of the pack's text (en, de)</param>
+/// <param name="TimeZone">the box's time zone (IANA name), in which index.html and report.pdf show every time</param>
+public sealed record PackInfo(string Appliance, string Hostname, DateTimeOffset CreatedAt, string Period, string ApplianceVersion, string KeyFingerprint, bool Simulated,
+    string Language, string TimeZone);
 
 public sealed record SystemSection(
     SystemFacts Facts, IReadOnlyList<ModelFacts> Models, InferenceDescription Inference, IReadOnlyList<StorageLocation> Storage);
@@ -35,7 +39,17 @@ public sealed record NetworkSection(
     string AnchorSha256, bool PfEnabled, IReadOnlyList<FlowVerdict> Matrix, IReadOnlyList<string> BrokenByDesign,
     string? UpdateWindow, bool EgressOutsideLanBlocked);
 
-public sealed record ControlsSection(IReadOnlyList<ControlResult> Results, int Passed, int Failed, IReadOnlyList<JournalEntry> Journal, IReadOnlyList<string> Drift);
+public sealed record ControlsSection(IReadOnlyList<ControlResult> Results, int Passed, int Failed, IReadOnlyList<JournalSummary> Journal, IReadOnlyList<string> Drift);
+
+/// <summary>One provisioning run in a line: its steps are in raw/journal.jsonl.</summary>
+/// <param name="Changed">what the run changed (the resources of its successful steps), in order</param>
+/// <param name="Failures">each failed step with its detail (or the run's error)</param>
+public sealed record JournalSummary(DateTimeOffset At, string User, string Host, int Generation, string Action, string Outcome,
+    int Steps, IReadOnlyList<string> Changed, IReadOnlyList<string> Failures);
+
+/// <summary>Backups as the DPO needs them (Art. 32(1)(c)): where they go, the last that worked, the last read back.</summary>
+/// <param name="Configured">backup.destination is set</param>
+public sealed record BackupSection(bool Configured, string? Destination, BackupRecord? LastBackup, BackupRecord? LastRestoreDrill, BackupRecord? LastFailure);
 
 public sealed record RecordsOfProcessing(
     string Controller, string ControllerContact, string? ControllerAddress, string Dpo, string DpoContact,

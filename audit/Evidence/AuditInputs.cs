@@ -13,7 +13,11 @@ public sealed record AuditInputs
     public required IReadOnlyList<ModelFacts> Models { get; init; }
     public required NetworkFacts Network { get; init; }
     public required IReadOnlyList<ControlResult> Controls { get; init; }
-    public IReadOnlyList<JournalEntry> Journal { get; init; } = [];
+    /// <summary>Every provisioning run with its steps: the pack summarises them and keeps the steps in raw/journal.jsonl.</summary>
+    public IReadOnlyList<ProvisioningRun> Journal { get; init; } = [];
+
+    /// <summary>The backups and restore drills, as the backup.recent and backup.restore-drill controls read them.</summary>
+    public BackupFacts Backup { get; init; } = BackupFacts.NotConfigured;
     public required UsageFacts Usage { get; init; }
     public IReadOnlyList<ErasureFact> Erasures { get; init; } = [];
 
@@ -25,6 +29,14 @@ public sealed record AuditInputs
 
     public required AuditPeriod Period { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The pack's language; null: appliance.yaml's privacy.report_language.</summary>
+    public ReportLanguage? Language { get; init; }
+
+    /// <summary>The box's time zone: the pack shows every time in it.</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    public ReportLanguage EffectiveLanguage => Language ?? Config.Privacy.ReportLanguage;
 }
 
 public sealed record AuditPeriod(DateOnly From, DateOnly To)
@@ -44,12 +56,11 @@ public sealed record AuditPeriod(DateOnly From, DateOnly To)
 /// <param name="Simulated">True when the facts come from the simulated macOS of a sandbox target.</param>
 public sealed record SystemFacts(
     string Hardware, string MacOsVersion, string ApplianceVersion, string FileVaultStatus,
-    string SipStatus, bool Simulated, string BackupStance);
+    string SipStatus, bool Simulated);
 
 public sealed record ModelFacts(string Role, string Name, string File, string Sha256, string? Source, string? License, long SizeBytes, bool IsTestModel);
 
-public sealed record NetworkFacts(
-    string AnchorText, bool PfEnabled, IReadOnlyList<FlowVerdict> Matrix, IReadOnlyList<string> BrokenByDesign);
+public sealed record NetworkFacts(string AnchorText, bool PfEnabled, IReadOnlyList<FlowVerdict> Matrix);
 
 /// <summary>One evaluated flow through the installed firewall rules.</summary>
 public sealed record FlowVerdict(string Direction, string From, string To, string Protocol, int? Port, bool Pass, string Rule);
@@ -64,7 +75,31 @@ public sealed record ControlResult(string Id, string Title, string Expected, str
     public IReadOnlyList<string> Measures { get; init; } = [];
 }
 
-public sealed record JournalEntry(DateTimeOffset At, string User, string Host, int Generation, string Step, string Result);
+/// <summary>One provisioning run (apply, rollback, audit-key, …) with every step it took, as the box's journal records it.</summary>
+/// <param name="Generation">the generation it produced or ran against (0: none)</param>
+/// <param name="Outcome">the journal's own words for how it ended; <paramref name="Error"/> says why it failed</param>
+public sealed record ProvisioningRun(
+    DateTimeOffset At, string User, string Host, int Generation, string Action, string Outcome, string? Error, IReadOnlyList<RunStep> Steps)
+{
+    public bool Failed => Error is not null || Steps.Any(s => !s.Succeeded);
+}
+
+/// <param name="Resource">what the step changed (the pf anchor, the agent service, …)</param>
+public sealed record RunStep(string Resource, string Step, bool Succeeded, string Detail);
+
+/// <summary>What the box knows of its backups: the destination, and the newest of each kind of event in the histories.</summary>
+/// <param name="Destination">backup.destination, or null when backups are not configured</param>
+/// <param name="LastFailure">the newest failed backup, when it is newer than the last successful one</param>
+public sealed record BackupFacts(string? Destination, BackupRecord? LastBackup, BackupRecord? LastRestoreDrill, BackupRecord? LastFailure)
+{
+    public static readonly BackupFacts NotConfigured = new(null, null, null, null);
+}
+
+/// <summary>What a backup history event was: a backup written, or a drill (verify, restore) that read one back.</summary>
+public enum BackupRecordKind { Backup, Verify, Restore }
+
+/// <param name="Set">the backup set's id (null for a failure before a set was made)</param>
+public sealed record BackupRecord(BackupRecordKind Kind, DateTimeOffset At, string Destination, string? Set, long Bytes, string? Detail);
 
 /// <summary>
 /// What the agent counted, day by day: queries by collection and role, how they ended, sign-ins and
@@ -92,7 +127,8 @@ public sealed record ChainCheck(bool Intact, long Entries, long? FirstBrokenSequ
 /// <param name="Log">which store the retention job purged: the query log or the security events</param>
 public sealed record RetentionPurge(DateTimeOffset At, string Log, long EntriesRemoved, DateTimeOffset OlderThan);
 
-public sealed record ErasureFact(DateTimeOffset At, string User, string DocumentId, string DocumentSha256, string Collection, int ChunksRemoved);
+/// <param name="Path">the document's source path; the pack shows it only for collections a DPO account may read, the hash otherwise</param>
+public sealed record ErasureFact(DateTimeOffset At, string User, string DocumentId, string DocumentSha256, string Collection, int ChunksRemoved, string? Path = null);
 
 /// <summary>One link of the hash-chained query log as stored: hash = SHA-256(payload), and the payload holds the previous hash.</summary>
 public sealed record ChainEntry(long Sequence, string PreviousHash, string Hash, string Payload);

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Globalization;
+using Appliance.Audit.Text;
 using Appliance.Config;
 
 namespace Appliance.Audit.Evidence;
@@ -10,29 +12,45 @@ public static class EvidenceAssembler
     public static AuditEvidence Assemble(AuditInputs inputs, string keyFingerprint)
     {
         var config = inputs.Config;
+        var text = PackText.For(inputs.EffectiveLanguage, inputs.TimeZone);
         var controls = inputs.Controls.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
         var usage = Usage(inputs);
         return new AuditEvidence(
             new PackInfo(config.Appliance.Name, config.Appliance.Hostname, inputs.CreatedAt, inputs.Period.ToString(),
-                inputs.System.ApplianceVersion, keyFingerprint, inputs.System.Simulated),
-            SystemDescription(inputs),
-            DataFlow(config),
-            Network(inputs),
+                inputs.System.ApplianceVersion, keyFingerprint, inputs.System.Simulated, text.Code, text.ZoneName),
+            SystemDescription(inputs, text),
+            DataFlow(config, text),
+            Network(inputs, text),
             new ControlsSection(controls, controls.Count(c => c.Passed), controls.Count(c => !c.Passed),
-                [.. inputs.Journal.Where(j => inputs.Period.Contains(j.At)).OrderBy(j => j.At)],
-                [.. controls.Where(c => !c.Passed).Select(c => $"{c.Id}: expected {c.Expected}, observed {c.Observed}")]),
-            Processing(config),
-            Measures(config, controls, usage),
-            Dpia(config.Privacy.Dpia),
-            AiAct(config),
+                [.. inputs.Journal.Where(j => inputs.Period.Contains(j.At)).OrderBy(j => j.At).Select(Summary)],
+                [.. controls.Where(c => !c.Passed).Select(c => text.Get("controls.drift", ("id", c.Id), ("expected", c.Expected), ("observed", c.Observed)))]),
+            new BackupSection(inputs.Backup.Destination is not null, inputs.Backup.Destination, inputs.Backup.LastBackup, inputs.Backup.LastRestoreDrill, inputs.Backup.LastFailure),
+            Processing(config, text),
+            Measures(config, controls, usage, text),
+            Dpia(config.Privacy.Dpia, text),
+            AiAct(config, text),
             usage,
-            [.. inputs.Erasures.Where(e => inputs.Period.Contains(e.At)).OrderBy(e => e.At)],
-            Limitations(inputs));
+            [.. inputs.Erasures.Where(e => inputs.Period.Contains(e.At)).OrderBy(e => e.At).Select(e => DpoMaySee(config, e.Collection) ? e : e with { Path = null })],
+            Limitations(inputs, text));
     }
 
     public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    private static SystemSection SystemDescription(AuditInputs inputs)
+    /// <summary>
+    /// Whether an account with the DPO role may read the collection: only then does the erasure log
+    /// name the document's path; otherwise the pack would tell the DPO what a folder they cannot
+    /// read held, and the hash has to do.
+    /// </summary>
+    public static bool DpoMaySee(ApplianceConfig config, string collection) =>
+        config.Rag.Collections.FirstOrDefault(c => c.Id == collection) is { } found
+        && config.Auth.Users.Any(u => u.Roles.Contains(Role.Dpo) && u.Groups.Intersect(found.Groups, StringComparer.Ordinal).Any());
+
+    /// <summary>A run in one line: the resources it changed and what failed; the steps stay in raw/journal.jsonl.</summary>
+    private static JournalSummary Summary(ProvisioningRun run) => new(run.At, run.User, run.Host, run.Generation, run.Action, run.Outcome, run.Steps.Count,
+        [.. run.Steps.Where(s => s.Succeeded && s.Resource.Length > 0).Select(s => s.Resource).Distinct(StringComparer.Ordinal)],
+        [.. run.Steps.Where(s => !s.Succeeded).Select(s => $"{s.Step}: {s.Detail}"), .. run.Error is { } error && run.Steps.All(s => s.Succeeded) ? [error] : Array.Empty<string>()]);
+
+    private static SystemSection SystemDescription(AuditInputs inputs, PackText text)
     {
         var config = inputs.Config;
         var inference = config.Inference;
@@ -41,73 +59,84 @@ public static class EvidenceAssembler
             new InferenceDescription(ConfigNames.EnumValue(inference.Backend), inference.Threads.ToConfigString(),
                 inference.GpuWiredLimitMb.ToConfigString(), inference.QueueLimit, [.. inference.Upstreams.Select(u => u.ToString())]),
             [
-                new("configuration", Path.Combine(root, "appliance.yaml"), "root-owned, readable by the agent's role account"),
-                new("models", Path.Combine(root, config.Storage.Models), "pinned by SHA-256, verified at every start"),
-                new("document index, query log, security events, users", Path.Combine(root, config.Storage.Data), $"owned by the role account _appliance; Spotlight excluded; FileVault: {inputs.System.FileVaultStatus}"),
-                new("signed audit packs", Path.Combine(root, config.Storage.Data, Pack.PackShelf.RelativeFolder), "written nightly by root; the agent may read them (DPO download), not change them"),
-                new("audit signing key", "/var/db/appliance/audit/audit-key", "readable by root only; its fingerprint is in every pack and in the provisioning journal"),
+                new(text["storage.config"], Path.Combine(root, "appliance.yaml"), text["storage.config.protection"]),
+                new(text["storage.models"], Path.Combine(root, config.Storage.Models), text["storage.models.protection"]),
+                new(text["storage.data"], Path.Combine(root, config.Storage.Data), text.Get("storage.data.protection", ("filevault", inputs.System.FileVaultStatus))),
+                new(text["storage.packs"], Path.Combine(root, config.Storage.Data, Pack.PackShelf.RelativeFolder), text["storage.packs.protection"]),
+                new(text["storage.key"], "/var/db/appliance/audit/audit-key", text["storage.key.protection"]),
             ]);
     }
 
-    private static DataFlowSection DataFlow(ApplianceConfig config)
+    /// <summary>
+    /// The one account of what moves where: the table, the list below it and the diagram are all
+    /// drawn from this section, so they cannot say different things.
+    /// </summary>
+    private static DataFlowSection DataFlow(ApplianceConfig config, PackText text)
     {
         var sources = config.Rag.Collections.SelectMany(c => c.Sources).Distinct().ToList();
-        var where = sources.Count == 0 ? "uploads only" : string.Join(", ", sources);
+        var where = sources.Count == 0 ? text["flow.uploads-only"] : string.Join(", ", sources);
         var model = config.Inference.Backend == InferenceBackend.Llama
-            ? $"local model {config.Models.Chat.Name} in the agent process (llama.cpp)"
-            : $"OpenAI-compatible upstream on the LAN: {string.Join(", ", config.Inference.Upstreams)}";
+            ? text.Get("flow.model.local", ("model", config.Models.Chat.Name))
+            : text.Get("flow.model.upstream", ("upstreams", string.Join(", ", config.Inference.Upstreams)));
+        var subnets = string.Join(", ", config.Network.OfficeSubnets);
         return new DataFlowSection(
             [
-                new(1, "document sources", "ingestion", "files are read, text extracted with page and section", where),
-                new(2, "ingestion", "index", "chunks, BM25 terms and embedding vectors stored with their collection's groups", config.Storage.Data),
-                new(3, "employee", "agent", "question over HTTPS from an office subnet", string.Join(", ", config.Network.OfficeSubnets)),
-                new(4, "index", "retrieval", "only chunks of collections the employee's groups may read, filtered before ranking", "agent process"),
-                new(5, "retrieval", "model", "question and retrieved passages as a prompt", model),
-                new(6, "model", "employee", "answer with numbered citations to document, page and section", "HTTPS response"),
-                new(7, "agent", "query log", $"user, time, route, document ids, token counts; question text: {ConfigNames.EnumValue(config.Privacy.QueryLog)}", config.Storage.Data),
+                new(1, text["flow.node.sources"], text["flow.node.ingestion"], text["flow.step.1"], where),
+                new(2, text["flow.node.ingestion"], text["flow.node.index"], text["flow.step.2"], config.Storage.Data),
+                new(3, text["flow.node.employee"], text["flow.node.agent"], text["flow.step.3"], subnets),
+                new(4, text["flow.node.index"], text["flow.node.retrieval"], text["flow.step.4"], text["flow.where.agent"]),
+                new(5, text["flow.node.retrieval"], text["flow.node.model"], text["flow.step.5"], model),
+                new(6, text["flow.node.model"], text["flow.node.employee"], text["flow.step.6"], text["flow.where.https"]),
+                new(7, text["flow.node.agent"], text["flow.node.query-log"], text.Get("flow.step.7", ("mode", ConfigNames.EnumValue(config.Privacy.QueryLog))), config.Storage.Data),
             ],
             [
-                $"HTTPS between office clients ({string.Join(", ", config.Network.OfficeSubnets)}) and the agent on port {config.Network.AgentPort}",
-                $"SSH from admin hosts ({(config.Network.AdminHosts.Count == 0 ? "none" : string.Join(", ", config.Network.AdminHosts))})",
-                $"DNS to {string.Join(", ", config.Network.DnsServers)} and NTP to {string.Join(", ", config.Network.NtpServers)} (LAN only)",
-                .. config.Inference.Backend == InferenceBackend.OpenAi ? [$"prompts to the configured LAN upstream(s) {string.Join(", ", config.Inference.Upstreams)}"] : Array.Empty<string>(),
+                text.Get("flow.crosses.https", ("subnets", subnets), ("port", config.Network.AgentPort.ToString(CultureInfo.InvariantCulture))),
+                text.Get("flow.crosses.ssh", ("hosts", config.Network.AdminHosts.Count == 0 ? text["common.none"] : string.Join(", ", config.Network.AdminHosts))),
+                text.Get("flow.crosses.dns-ntp", ("dns", string.Join(", ", config.Network.DnsServers)), ("ntp", string.Join(", ", config.Network.NtpServers))),
+                .. config.Inference.Backend == InferenceBackend.OpenAi ? [text.Get("flow.crosses.upstream", ("upstreams", string.Join(", ", config.Inference.Upstreams)))] : Array.Empty<string>(),
             ],
-            ["documents and their text", "questions and answers", "embedding vectors", "the query log", "user accounts and password hashes"]);
+            [text["flow.never.documents"], text["flow.never.questions"], text["flow.never.vectors"], text["flow.never.query-log"], text["flow.never.accounts"]]);
     }
 
-    private static NetworkSection Network(AuditInputs inputs)
+    private static NetworkSection Network(AuditInputs inputs, PackText text)
     {
-        var window = inputs.Config.Network.UpdateWindow is { } w
-            ? $"{ConfigNames.EnumValue(w.Day)} {w.Start:HH\\:mm} for {w.DurationMinutes} minutes"
+        var config = inputs.Config;
+        var window = config.Network.UpdateWindow is { } w
+            ? text.Get("network.window", ("day", text[$"day.{ConfigNames.EnumValue(w.Day)}"]), ("start", w.Start.ToString("HH\\:mm", CultureInfo.InvariantCulture)), ("minutes", w.DurationMinutes))
             : null;
-        var egress = inputs.Network.Matrix.Where(f => f.Direction == "egress" && !IsLan(f.To, inputs.Config)).ToList();
+        var egress = inputs.Network.Matrix.Where(f => f.Direction == "egress" && !IsLan(f.To, config)).ToList();
+        string[] broken =
+        [
+            config.Network.UpdateWindow is null ? text["network.broken.updates.no-window"] : text["network.broken.updates"],
+            text["network.broken.ocsp"], text["network.broken.icloud"], text["network.broken.bonjour"],
+        ];
         return new NetworkSection(Sha256Hex(inputs.Network.AnchorText), inputs.Network.PfEnabled, inputs.Network.Matrix,
-            inputs.Network.BrokenByDesign, window, egress.Count > 0 && egress.All(f => !f.Pass) && inputs.Network.PfEnabled);
+            broken, window, egress.Count > 0 && egress.All(f => !f.Pass) && inputs.Network.PfEnabled);
     }
 
     private static bool IsLan(string address, ApplianceConfig config) =>
         global::System.Net.IPAddress.TryParse(address, out var ip) && config.Network.OfficeSubnets.Any(s => s.Contains(ip));
 
-    private static RecordsOfProcessing Processing(ApplianceConfig config)
+    private static RecordsOfProcessing Processing(ApplianceConfig config, PackText text)
     {
         var privacy = config.Privacy;
         var categories = config.Rag.Collections
-            .Select(c => new DataCategory(c.Id, c.Title, c.DataCategories.Count == 0 ? ["not declared in appliance.yaml"] : c.DataCategories, c.Groups))
+            .Select(c => new DataCategory(c.Id, c.Title, c.DataCategories.Count == 0 ? [text["ropa.categories.undeclared"]] : c.DataCategories, c.Groups))
             .ToList();
-        var subjects = new List<string> { $"employees using the appliance ({config.Auth.Users.Count} local accounts{(config.Auth.Ldap is null ? "" : " plus directory accounts")})" };
+        var subjects = new List<string>
+        {
+            text.Get(config.Auth.Ldap is null ? "ropa.subjects.employees" : "ropa.subjects.employees-ldap", ("accounts", config.Auth.Users.Count)),
+        };
         subjects.AddRange(config.Rag.Collections.Where(c => c.DataCategories.Count > 0)
-            .Select(c => $"persons named in '{c.Title}' ({string.Join(", ", c.DataCategories)})"));
+            .Select(c => text.Get("ropa.subjects.named", ("collection", c.Title), ("categories", string.Join(", ", c.DataCategories)))));
         return new RecordsOfProcessing(
             privacy.Controller.Name, privacy.Controller.Contact, privacy.Controller.Address, privacy.Dpo.Name, privacy.Dpo.Contact,
-            privacy.Purposes.Count == 0 ? ["answering staff questions about office documents"] : privacy.Purposes,
+            privacy.Purposes.Count == 0 ? [text["ropa.purpose.default"]] : privacy.Purposes,
             privacy.LegalBasis, categories, subjects,
-            ["none outside the controller: answers go only to signed-in employees whose groups may read the cited collection",
-             .. config.Rag.Collections.Select(c => $"{c.Title}: groups {string.Join(", ", c.Groups)}")],
-            "none: the firewall blocks egress outside the LAN (see Network evidence); no cloud service is used",
-            [$"query log and security events (sign-ins, access denials): {privacy.RetentionDays} days, then purged (a query-log purge is recorded in the hash chain; every purge is counted in the usage evidence)",
-             "documents: as long as they are in their source folder; a vanished or deleted document is erased from the index with secure_delete and an erasure record",
-             "erasure records and audit packs: kept by the controller as accountability evidence"],
-            "see Technical and organisational measures (Art. 32)");
+            [text["ropa.recipients"], .. config.Rag.Collections.Select(c => text.Get("ropa.recipients.collection", ("collection", c.Title), ("groups", string.Join(", ", c.Groups))))],
+            text["ropa.transfers"],
+            [text.Get("ropa.retention.logs", ("days", privacy.RetentionDays)), text["ropa.retention.documents"], text["ropa.retention.evidence"]],
+            text["ropa.security"]);
     }
 
     /// <summary>
@@ -115,73 +144,66 @@ public static class EvidenceAssembler
     /// controls lists exactly the controls that name it (never an id prefix) and is verified only when
     /// there is at least one and all pass.
     /// </summary>
-    private static IReadOnlyList<Measure> Measures(ApplianceConfig config, IReadOnlyList<ControlResult> controls, UsageSection usage)
+    private static IReadOnlyList<Measure> Measures(ApplianceConfig config, IReadOnlyList<ControlResult> controls, UsageSection usage, PackText text)
     {
         var chain = usage.QueryLogChain;
         var agentStatus = new Dictionary<MeasureDefinition, string>
         {
-            [Evidence.Measures.CollectionAccess] = "enforced by the agent (tested on every build)",
-            [Evidence.Measures.Authentication] = "enforced by the agent",
-            [Evidence.Measures.QueryLog] = chain.Intact ? "verified" : chain.Entries == 0 ? "no query-log evidence from the agent yet" : "FAILING: chain broken",
-            [Evidence.Measures.StorageLimitation] = "enforced by the agent",
+            [Evidence.Measures.CollectionAccess] = text["measure.status.enforced-tested"],
+            [Evidence.Measures.Authentication] = text["measure.status.enforced"],
+            [Evidence.Measures.QueryLog] = chain.Intact ? text["measure.status.verified"] : chain.Entries == 0 ? text["measure.status.no-chain"] : text["measure.status.chain-broken"],
+            [Evidence.Measures.StorageLimitation] = text["measure.status.enforced"],
         };
         return [.. Evidence.Measures.All.Select(m =>
         {
             var linked = controls.Where(c => c.Measures.Contains(m.Id)).ToList();
             var status = m.ProvedBy == MeasureProof.AgentEvidence ? agentStatus[m]
-                : linked.Count == 0 ? "no live control linked"
-                : linked.All(c => c.Passed) ? "verified"
-                : "FAILING: " + string.Join(", ", linked.Where(c => !c.Passed).Select(c => c.Id));
-            return new Measure(m.Id, m.Title, m.Art32Labels, Description(m, config, usage), [.. linked.Select(c => c.Id)], status);
+                : linked.Count == 0 ? text["measure.status.no-control"]
+                : linked.All(c => c.Passed) ? text["measure.status.verified"]
+                : text.Get("measure.status.failing", ("controls", string.Join(", ", linked.Where(c => !c.Passed).Select(c => c.Id))));
+            return new Measure(m.Id, text[$"measure.{m.Id}.title"], m.Art32Labels, Description(m, config, usage, text), [.. linked.Select(c => c.Id)], status);
         })];
     }
 
-    private static string Description(MeasureDefinition measure, ApplianceConfig config, UsageSection usage) => new Dictionary<MeasureDefinition, string>
+    private static string Description(MeasureDefinition measure, ApplianceConfig config, UsageSection usage, PackText text)
     {
-        [Evidence.Measures.NetworkIsolation] = "pf blocks all egress except LAN DNS/NTP; the agent is reachable from the office subnets only; pf is enabled at boot by a LaunchDaemon; every flow in the network evidence is evaluated against the loaded rules",
-        [Evidence.Measures.EncryptionAtRest] = $"FileVault expected: {ConfigNames.EnumValue(config.System.Filevault)}; swap is encrypted by macOS",
-        [Evidence.Measures.LeastPrivilege] = "the agent runs as the hidden role account _appliance with no shell; data and collection folders owned by it, readable by no one else",
-        [Evidence.Measures.AdministrativeAccess] = $"SSH key-only: {config.System.Ssh.KeyOnly}; from admin hosts only; application firewall stealth mode",
-        [Evidence.Measures.CollectionAccess] = $"every retrieval is filtered by the caller's groups before ranking; {config.Rag.Collections.Count} collections with explicit groups; {usage.AccessDenials} denials recorded in the period",
-        [Evidence.Measures.Authentication] = $"PBKDF2 password hashes, API tokens stored hashed, lockout after {config.Auth.Lockout.Attempts} failures for {config.Auth.Lockout.Minutes} min; {usage.LoginFailures} failed sign-ins and {usage.Lockouts} lockouts in the period",
-        [Evidence.Measures.QueryLog] = $"question text mode: {ConfigNames.EnumValue(config.Privacy.QueryLog)}; entries hash-chained, each question only as a salted commitment in the chain (so an excerpt never reveals it); chain {(usage.QueryLogChain.Intact ? "verified intact" : "BROKEN")} over {usage.QueryLogChain.Entries} entries",
-        [Evidence.Measures.StorageLimitation] = $"query log retention {config.Privacy.RetentionDays} days; document deletion removes chunks, vectors and index rows in one transaction with secure_delete and writes an erasure record",
-        [Evidence.Measures.Availability] = "never sleeps, restarts after power loss, agent kept alive by launchd, GPU wired limit sized to avoid swapping, memory pressure monitored, configuration drift verified nightly",
-        [Evidence.Measures.ModelsPinned] = "model files are pinned by SHA-256 and verified before loading",
-        [Evidence.Measures.PlatformIntegrity] = "System Integrity Protection on; Spotlight does not index the data volume",
-    }[measure];
-
-    private static DpiaScreening Dpia(DpiaAnswers answers)
-    {
-        DpiaQuestion[] questions =
-        [
-            new("special categories", "Are special categories of personal data (Art. 9) or data on criminal convictions processed?", answers.SpecialCategories),
-            new("systematic monitoring", "Does the processing systematically monitor people (e.g. employees' behaviour)?", answers.SystematicMonitoring),
-            new("automated decisions", "Are decisions with legal or similarly significant effect taken automatically?", answers.AutomatedDecisions),
-            new("large scale", "Is the processing large-scale (many data subjects, high volume, wide geography)?", answers.LargeScale),
-            new("employee evaluation", "Is the system used to evaluate or score employees or applicants?", answers.EmployeeEvaluation),
-            new("new technology", "Is an innovative technology used (a generative language model)?", true),
-        ];
-        var met = questions.Count(q => q.Answer);
-        var recommended = met >= 2;
-        return new DpiaScreening(questions, met, recommended,
-            recommended
-                ? $"{met} criteria of the EDPB list are met (two or more usually require a DPIA under Art. 35): carry out and document a DPIA before use."
-                : $"{met} criterion met: a full DPIA is not normally required; keep this screening with the records of processing and repeat it when the configuration changes.");
+        var key = $"measure.{measure.Id}.how";
+        if (measure == Evidence.Measures.EncryptionAtRest) return text.Get(key, ("filevault", ConfigNames.EnumValue(config.System.Filevault)));
+        if (measure == Evidence.Measures.AdministrativeAccess) return text.Get(key, ("key_only", text.YesNo(config.System.Ssh.KeyOnly)));
+        if (measure == Evidence.Measures.CollectionAccess) return text.Get(key, ("collections", config.Rag.Collections.Count), ("denials", usage.AccessDenials));
+        if (measure == Evidence.Measures.Authentication)
+            return text.Get(key, ("attempts", config.Auth.Lockout.Attempts), ("minutes", config.Auth.Lockout.Minutes), ("failures", usage.LoginFailures), ("lockouts", usage.Lockouts));
+        if (measure == Evidence.Measures.QueryLog)
+            return text.Get(key, ("mode", ConfigNames.EnumValue(config.Privacy.QueryLog)),
+                ("chain", text[usage.QueryLogChain.Intact ? "measure.chain.intact" : "measure.chain.broken"]), ("entries", usage.QueryLogChain.Entries));
+        if (measure == Evidence.Measures.StorageLimitation) return text.Get(key, ("days", config.Privacy.RetentionDays));
+        return text[key];
     }
 
-    private static AiActNotes AiAct(ApplianceConfig config)
+    private static DpiaScreening Dpia(DpiaAnswers answers, PackText text)
+    {
+        (string Key, bool Answer)[] criteria =
+        [
+            ("special-categories", answers.SpecialCategories), ("systematic-monitoring", answers.SystematicMonitoring),
+            ("automated-decisions", answers.AutomatedDecisions), ("large-scale", answers.LargeScale),
+            ("employee-evaluation", answers.EmployeeEvaluation), ("new-technology", true),
+        ];
+        var questions = criteria.Select(c => new DpiaQuestion(text[$"dpia.{c.Key}"], text[$"dpia.{c.Key}.question"], c.Answer)).ToList();
+        var met = questions.Count(q => q.Answer);
+        var recommended = met >= 2;
+        return new DpiaScreening(questions, met, recommended, text.Get(recommended ? "dpia.rationale.recommended" : "dpia.rationale.not-required", ("met", met)));
+    }
+
+    private static AiActNotes AiAct(ApplianceConfig config, PackText text)
     {
         var employment = config.Privacy.Dpia.EmployeeEvaluation || config.Privacy.Dpia.AutomatedDecisions;
         return new AiActNotes(
-            "deployer (the office uses a general-purpose model under its own authority)",
-            employment ? "potentially HIGH-RISK (Annex III point 4: employment)" : "not high-risk as configured",
-            employment
-                ? "the configuration declares use for employee evaluation or automated decisions: Annex III point 4 applies; the deployer obligations of Art. 26 (human oversight, logging, information of workers) must be met."
-                : "the appliance retrieves and summarises the office's own documents for staff; it takes no decisions about people and is not used in an Annex III area.",
-            "the web page states on every answer that it is AI-generated and shows its sources (Art. 50); test models are labelled as producing meaningless text",
-            "staff using the appliance must have sufficient AI literacy (Art. 4): the controller should record a short briefing on what the model can and cannot do",
-            ["use for hiring, promotion, evaluation or dismissal decisions (Annex III point 4)", "use to decide on access to essential services or benefits", "connecting an upstream model outside the controller's premises", "adding collections with special-category data without updating the DPIA"]);
+            text["aiact.role"],
+            text[employment ? "aiact.risk.high" : "aiact.risk.not-high"],
+            text[employment ? "aiact.rationale.high" : "aiact.rationale.not-high"],
+            text["aiact.transparency"],
+            text["aiact.literacy"],
+            [text["aiact.changes.employment"], text["aiact.changes.services"], text["aiact.changes.upstream"], text["aiact.changes.special"]]);
     }
 
     private static UsageSection Usage(AuditInputs inputs)
@@ -210,26 +232,20 @@ public static class EvidenceAssembler
     private static List<KindTotal> Totals(IEnumerable<DailyCount> counts) =>
         [.. counts.GroupBy(c => c.Kind, StringComparer.Ordinal).Select(g => new KindTotal(g.Key, g.Sum(c => c.Count))).OrderBy(t => t.Kind, StringComparer.Ordinal)];
 
-    private static IReadOnlyList<string> Limitations(AuditInputs inputs)
+    private static IReadOnlyList<string> Limitations(AuditInputs inputs, PackText text)
     {
         var config = inputs.Config;
         var list = new List<string>();
-        if (inputs.System.Simulated)
-            list.Add("SIMULATED: the system facts and controls in this pack were read from the provisioner's simulated macOS (sandbox target), not from a real Mac. They prove the provisioning logic, not the state of a machine.");
-        if (config.System.Filevault == FileVaultExpectation.Required)
-            list.Add("FileVault is required: after a power cut the Data volume stays locked until someone unlocks it, so the appliance does not come back unattended (fdesetup authrestart covers planned restarts only).");
-        else
-            list.Add("FileVault is not required: the box restarts unattended after a power cut, but data at rest is not encrypted by FileVault.");
-        list.Add("Swap cannot be disabled while SIP is on; the GPU wired limit and model budget are sized to avoid swapping, and swap is encrypted by macOS.");
-        list.Add("With egress blocked, Apple services stop working: software updates, OCSP/notarisation checks, iCloud, Bonjour beyond the LAN" +
-                 (config.Network.UpdateWindow is null ? "; no update window is configured, so updates need a manual change." : "; egress opens only during the configured update window."));
+        if (inputs.System.Simulated) list.Add(text["limits.simulated"]);
+        list.Add(text[config.System.Filevault == FileVaultExpectation.Required ? "limits.filevault.required" : "limits.filevault.not-required"]);
+        list.Add(text["limits.swap"]);
+        list.Add(text[config.Network.UpdateWindow is null ? "limits.egress.no-window" : "limits.egress.window"]);
         if (inputs.AgentEvidenceExportedAt is not { } exported)
-            list.Add("The agent had exported no usage evidence when this pack was built: the usage and erasure sections are empty, not zero.");
+            list.Add(text["limits.no-agent-evidence"]);
         else if (inputs.CreatedAt - exported > TimeSpan.FromHours(26))
-            list.Add($"The agent's usage evidence was exported {exported.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {(int)(inputs.CreatedAt - exported).TotalHours} hours before this pack: later usage is not in it (was the agent stopped?).");
-        if (inputs.Models.Any(m => m.IsTestModel))
-            list.Add("The configured models are generated test models: their answers are meaningless text. This pack documents the system, not answer quality.");
-        list.Add("Answers of a language model can be wrong; the citations let staff check every statement against its source.");
+            list.Add(text.Get("limits.stale-agent-evidence", ("at", exported), ("hours", (int)(inputs.CreatedAt - exported).TotalHours)));
+        if (inputs.Models.Any(m => m.IsTestModel)) list.Add(text["limits.test-models"]);
+        list.Add(text["limits.model-errors"]);
         return list;
     }
 }

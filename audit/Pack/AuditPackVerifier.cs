@@ -94,6 +94,11 @@ public static class AuditPackVerifier
                 : new PackFinding(listed.Path, false, $"SHA-256 is {actual}, the manifest says {listed.Sha256}"));
         }
         var listedPaths = manifest.Files.Select(f => f.Path).Append(AuditPackWriter.ManifestName).Append(AuditPackWriter.SignatureName).ToHashSet(StringComparer.Ordinal);
+        if (!listedPaths.Contains(AuditPackWriter.PageName) && files.TryGetValue(AuditPackWriter.PageName, out var page) && key is not null)
+        {
+            findings.Add(CheckPage(page, files.GetValueOrDefault(AuditPackWriter.PageSignatureName), key, manifestBytes));
+            listedPaths.UnionWith([AuditPackWriter.PageName, AuditPackWriter.PageSignatureName]);
+        }
         foreach (var extra in files.Keys.Where(k => !listedPaths.Contains(k)).Order(StringComparer.Ordinal))
             findings.Add(new PackFinding(extra, false, "in the pack but not listed in the manifest"));
 
@@ -113,5 +118,27 @@ public static class AuditPackVerifier
             }
         }
         return new PackVerification(findings, keySource);
+    }
+
+    /// <summary>
+    /// index.html states the manifest's hash and signature, so the manifest cannot list it: the page
+    /// is signed on its own by the same key and must name the hash of this very manifest.
+    /// </summary>
+    private static PackFinding CheckPage(byte[] page, byte[]? signatureText, AuditPublicKey key, byte[] manifest)
+    {
+        byte[]? signature = null;
+        try
+        {
+            signature = signatureText is null ? null : Convert.FromBase64String(Encoding.ASCII.GetString(signatureText).Trim());
+        }
+        catch (FormatException)
+        {
+        }
+        if (signature is not { Length: 64 } || !key.Verifies(page, signature))
+            return new PackFinding(AuditPackWriter.PageName, false, $"{AuditPackWriter.PageSignatureName} is missing or is not a signature of this page by key {key.Fingerprint}");
+        var manifestSha = Convert.ToHexStringLower(SHA256.HashData(manifest));
+        return Encoding.UTF8.GetString(page).Contains(manifestSha, StringComparison.Ordinal)
+            ? new PackFinding(AuditPackWriter.PageName, true, $"signed by {key.Fingerprint}; states the manifest's SHA-256 {manifestSha}")
+            : new PackFinding(AuditPackWriter.PageName, false, $"signed, but does not state this manifest's SHA-256 {manifestSha}");
     }
 }

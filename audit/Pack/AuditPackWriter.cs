@@ -25,18 +25,22 @@ public sealed class AuditPackWriter(HtmlReport html, PdfReport pdf)
     public const string PublicKeyName = "audit-key.pub";
     public const string ExcerptName = "raw/query-log-excerpt.jsonl";
 
+    /// <summary>The page a person opens first; it states the manifest's hash and signature, so it is signed on its own.</summary>
+    public const string PageName = "index.html";
+    public const string PageSignatureName = PageName + ".sig";
+    public const string JournalName = "raw/journal.jsonl";
+
     public AuditEvidence Write(AuditInputs inputs, AuditKey key, string zipPath)
     {
         var evidence = EvidenceAssembler.Assemble(inputs, key.Public.Fingerprint);
         var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            ["index.html"] = Encoding.UTF8.GetBytes(html.Render(evidence)),
             ["report.pdf"] = pdf.Render(evidence),
             ["evidence.json"] = Json(evidence),
             ["evidence.schema.json"] = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "evidence.schema.json")),
             ["raw/pf-anchor.conf"] = Encoding.UTF8.GetBytes(inputs.Network.AnchorText),
             ["raw/controls.json"] = Json(inputs.Controls),
-            ["raw/journal.jsonl"] = JsonLines(inputs.Journal.Where(j => inputs.Period.Contains(j.At))),
+            [JournalName] = JsonLines(inputs.Journal.Where(j => inputs.Period.Contains(j.At))),
             [ExcerptName] = JsonLines(inputs.QueryLogExcerpt),
             ["raw/erasures.json"] = Json(evidence.Erasures),
             ["raw/usage.json"] = Json(evidence.Usage),
@@ -46,8 +50,12 @@ public sealed class AuditPackWriter(HtmlReport html, PdfReport pdf)
         var manifest = new Manifest(inputs.Config.Appliance.Name, inputs.CreatedAt, inputs.Period.ToString(), "ed25519", key.Public.Fingerprint,
             [.. files.Select(f => new ManifestFile(f.Key, Convert.ToHexStringLower(SHA256.HashData(f.Value)), f.Value.LongLength))]);
         var manifestBytes = Json(manifest);
+        var signature = key.Sign(manifestBytes);
         files[ManifestName] = manifestBytes;
-        files[SignatureName] = Encoding.ASCII.GetBytes(Convert.ToBase64String(key.Sign(manifestBytes)) + "\n");
+        files[SignatureName] = Encoding.ASCII.GetBytes(Convert.ToBase64String(signature) + "\n");
+        var page = Encoding.UTF8.GetBytes(html.Render(evidence, PackCheck.Of(manifestBytes, signature, key.Public, manifest.Files)));
+        files[PageName] = page;
+        files[PageSignatureName] = Encoding.ASCII.GetBytes(Convert.ToBase64String(key.Sign(page)) + "\n");
 
         var temp = zipPath + ".partial";
         using (var stream = File.Create(temp))

@@ -17,7 +17,14 @@ public sealed class PdfPageWriter
     // pinned at 6.2.4, the last MIT release (6.5 is AGPL-3.0-only and writes so into every PDF).
     static PdfPageWriter() => GlobalFontSettings.FontResolver ??= new SystemFonts();
 
-    public PdfPageWriter(PdfDocument document) => _document = document;
+    private readonly string _pageLabel;
+
+    /// <param name="pageLabel">the word before each page number ("page", "Seite")</param>
+    public PdfPageWriter(PdfDocument document, string pageLabel = "page")
+    {
+        _document = document;
+        _pageLabel = pageLabel;
+    }
 
     private const double Margin = 50, Width = 595 - 2 * Margin, Bottom = 842 - Margin;
     private readonly XFont _body = new(SystemFonts.Family, 9);
@@ -44,7 +51,7 @@ public sealed class PdfPageWriter
         _gfx = XGraphics.FromPdfPage(page);
         _pages++;
         _y = Margin;
-        _gfx.DrawString($"page {_pages}", _small, Ink, new XRect(Margin, 842 - 30, Width, 10), XStringFormats.TopRight);
+        _gfx.DrawString($"{_pageLabel} {_pages}", _small, Ink, new XRect(Margin, 842 - 30, Width, 10), XStringFormats.TopRight);
         return _gfx;
     }
 
@@ -123,9 +130,11 @@ public sealed class PdfPageWriter
                 line = word;
                 while (line.Length > 1 && Gfx.MeasureString(line, font).Width > width)
                 {
+                    // A long word of letters (a German compound) is cut with a hyphen; a hash or a path is cut as is.
                     var cut = line.Length - 1;
-                    while (cut > 1 && Gfx.MeasureString(line[..cut], font).Width > width) cut--;
-                    yield return line[..cut];
+                    while (cut > 1 && Gfx.MeasureString(line[..cut] + "-", font).Width > width) cut--;
+                    var hyphen = cut > 2 && char.IsLetter(line[cut - 1]) && char.IsLetter(line[cut]) && line.All(c => char.IsLetter(c) || c is ',' or '.' or ')' or '(');
+                    yield return hyphen ? line[..cut] + "-" : line[..cut];
                     line = line[cut..];
                 }
             }

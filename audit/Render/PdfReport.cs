@@ -1,7 +1,7 @@
-using System.Globalization;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
 using Appliance.Audit.Evidence;
+using Appliance.Audit.Text;
 
 namespace Appliance.Audit.Render;
 
@@ -10,102 +10,115 @@ public sealed class PdfReport
 {
     public byte[] Render(AuditEvidence e)
     {
+        var t = PackText.Of(e.Pack);
         using var document = new PdfDocument();
-        document.Info.Title = $"Audit pack — {e.Pack.Appliance} — {e.Pack.Period}";
+        document.Info.Title = t.Get("pack.title", ("appliance", e.Pack.Appliance)) + " — " + e.Pack.Period;
         document.Info.Author = e.Pack.Appliance;
         document.Info.Creator = $"Appliance {e.Pack.ApplianceVersion}";
         document.Info.CreationDate = e.Pack.CreatedAt.UtcDateTime;
         document.Info.ModificationDate = e.Pack.CreatedAt.UtcDateTime;
-        var page = new PdfPageWriter(document);
+        var page = new PdfPageWriter(document, t["pdf.page"]);
+        var period = AuditPeriod.Parse(e.Pack.Period);
+        var sections = t.Sections();
+        string H(int i) => $"{i + 1}. {sections[i]}";
 
-        page.Title($"Audit pack: {e.Pack.Appliance}");
-        page.Text($"Host {e.Pack.Hostname} · period {e.Pack.Period} · created {Stamp(e.Pack.CreatedAt)} · appliance {e.Pack.ApplianceVersion}");
-        page.Text($"Signed with audit key {e.Pack.KeyFingerprint}. Verify with: provision audit verify PACK.zip");
-        if (e.Pack.Simulated) page.Warning("Simulated macOS: system facts and controls were read from the provisioner's simulated macOS (sandbox target), not from a real Mac.");
-        page.Heading("Contents");
-        foreach (var (title, i) in Sections.Select((t, i) => (t, i + 1))) page.Text($"{i}. {title}");
+        page.Title(t.Get("pack.title", ("appliance", e.Pack.Appliance)));
+        page.Text(t.Get("pack.header", ("host", e.Pack.Hostname), ("period", t.Period(period.From, period.To)), ("created", e.Pack.CreatedAt),
+            ("zone", t.ZoneName), ("version", e.Pack.ApplianceVersion)));
+        page.Text(t.Get("pack.signed.pdf", ("fingerprint", e.Pack.KeyFingerprint)));
+        if (e.Pack.Simulated) page.Warning(t["pack.simulated"]);
+        page.Heading(t["pack.contents"]);
+        foreach (var i in Enumerable.Range(0, sections.Count)) page.Text(H(i));
 
-        page.Heading($"1. {Sections[0]}", newPage: true);
+        page.Heading(H(0), newPage: true);
         var f = e.System.Facts;
-        page.Table(["", ""], [["Hardware", f.Hardware], ["macOS", f.MacOsVersion], ["SIP", f.SipStatus], ["FileVault", f.FileVaultStatus], ["Backup", f.BackupStance],
-            ["Inference", $"{e.System.Inference.Backend}, threads {e.System.Inference.Threads}, GPU wired limit {e.System.Inference.GpuWiredLimitMb} MB, queue {e.System.Inference.QueueLimit}"]], [120, 375]);
-        page.Subheading("Models");
-        page.Table(["role", "name", "SHA-256", "source / licence", "bytes"],
-            e.System.Models.Select(m => new[] { m.Role, m.Name + (m.IsTestModel ? " (generated test model: meaningless output)" : ""), m.Sha256, $"{m.Source ?? "-"} / {m.License ?? "-"}", m.SizeBytes.ToString(CultureInfo.InvariantCulture) }), [55, 100, 150, 130, 60]);
-        page.Subheading("Where data lives");
-        page.Table(["what", "path", "protection"], e.System.Storage.Select(s => new[] { s.What, s.Path, s.Protection }), [110, 185, 200]);
+        var inference = e.System.Inference;
+        page.Table(["", ""], [[t["system.hardware"], f.Hardware], [t["system.macos"], f.MacOsVersion], [t["system.sip"], f.SipStatus], [t["system.filevault"], f.FileVaultStatus],
+            [t["system.inference"], t.Get("system.inference.value", ("backend", inference.Backend), ("threads", inference.Threads), ("wired", inference.GpuWiredLimitMb), ("queue", inference.QueueLimit))]], [120, 375]);
+        page.Subheading(t["system.models"]);
+        page.Table([t["system.models.role"], t["system.models.name"], "SHA-256", t["system.models.source-licence"], t["system.models.size"]],
+            e.System.Models.Select(m => new[] { m.Role, m.Name + (m.IsTestModel ? " " + t["system.models.test"] : ""), m.Sha256, $"{m.Source ?? "-"} / {m.License ?? "-"}", t.Bytes(m.SizeBytes) }), [55, 100, 150, 130, 60]);
+        page.Subheading(t["system.storage"]);
+        page.Table([t["system.storage.what"], t["system.storage.path"], t["system.storage.protection"]], e.System.Storage.Select(s => new[] { s.What, s.Path, s.Protection }), [110, 185, 200]);
 
-        page.Heading($"2. {Sections[1]}", newPage: true);
-        page.Table(["#", "from", "to", "what moves", "where"], e.DataFlow.Steps.Select(s => new[] { s.Order.ToString(CultureInfo.InvariantCulture), s.From, s.To, s.What, s.Where }), [20, 75, 70, 200, 130]);
-        page.Subheading("Crosses the network");
+        page.Heading(H(1), newPage: true);
+        page.Table(["#", t["flow.from"], t["flow.to"], t["flow.what"], t["flow.where"]], e.DataFlow.Steps.Select(s => new[] { t.Number(s.Order), s.From, s.To, s.What, s.Where }), [18, 88, 88, 171, 130]);
+        page.Subheading(t["flow.crosses"]);
         foreach (var item in e.DataFlow.CrossesTheNetwork) page.Bullet(item);
-        page.Subheading("Never leaves the box");
+        page.Subheading(t["flow.never"]);
         foreach (var item in e.DataFlow.NeverLeaves) page.Bullet(item);
 
-        page.Heading($"3. {Sections[2]}", newPage: true);
-        page.Table(["", ""], [["pf enabled", e.Network.PfEnabled ? "yes" : "NO"], ["anchor SHA-256", e.Network.AnchorSha256],
-            ["egress outside the LAN blocked", e.Network.EgressOutsideLanBlocked ? "yes (every evaluated outside flow blocks)" : "NOT PROVEN"],
-            ["update window", e.Network.UpdateWindow ?? "none configured"]], [150, 345]);
-        page.Table(["direction", "from", "to", "proto/port", "verdict", "rule"],
-            e.Network.Matrix.Select(m => new[] { m.Direction, m.From, m.To, $"{m.Protocol} {m.Port}", m.Pass ? "pass" : "block", m.Rule }), [58, 80, 80, 62, 45, 170]);
-        page.Subheading("What stops working by design");
+        page.Heading(H(2), newPage: true);
+        page.Table(["", ""], [[t["network.pf"], e.Network.PfEnabled ? t["common.yes"] : t["common.NO"]], [t["network.anchor"], e.Network.AnchorSha256],
+            [t["network.egress"], e.Network.EgressOutsideLanBlocked ? t["network.egress.blocked"] : t["network.egress.not-proven"]],
+            [t["network.update-window"], e.Network.UpdateWindow ?? t["network.update-window.none"]]], [150, 345]);
+        page.Table([t["network.direction"], t["flow.from"], t["flow.to"], t["network.proto-port"], t["network.verdict"], t["network.rule"]],
+            e.Network.Matrix.Select(m => new[] { t[$"network.dir.{m.Direction}"], m.From, m.To, $"{m.Protocol} {m.Port}", m.Pass ? t["network.pass"] : t["network.block"], m.Rule }), [58, 80, 80, 62, 45, 170]);
+        page.Subheading(t["network.broken"]);
         foreach (var item in e.Network.BrokenByDesign) page.Bullet(item);
 
-        page.Heading($"4. {Sections[3]}", newPage: true);
-        page.Text($"{e.Controls.Passed} of {e.Controls.Results.Count} controls pass.");
-        page.Table(["id", "control", "expected", "observed", "result"],
-            e.Controls.Results.Select(c => new[] { c.Id, c.Title, c.Expected, c.Observed, c.Passed ? "pass" : "FAIL" }), [90, 140, 105, 105, 55]);
-        if (e.Controls.Drift.Count > 0) { page.Subheading("Current drift"); foreach (var d in e.Controls.Drift) page.Bullet(d); }
+        page.Heading(H(3), newPage: true);
+        page.Text(t.Get("controls.pass-rate", ("passed", e.Controls.Passed), ("total", e.Controls.Results.Count)));
+        page.Table([t["controls.id"], t["controls.control"], t["controls.expected"], t["controls.observed"], t["controls.result"]],
+            e.Controls.Results.Select(c => new[] { c.Id, c.Title, c.Expected, c.Observed, c.Passed ? t["controls.pass"] : t["controls.fail"] }), [85, 130, 100, 100, 80]);
+        page.Text(t["controls.english"]);
+        if (e.Controls.Drift.Count > 0) { page.Subheading(t["controls.drift.title"]); foreach (var d in e.Controls.Drift) page.Bullet(d); }
 
-        page.Heading($"5. {Sections[4]}");
-        page.Table(["when", "who", "gen.", "step", "result"],
-            e.Controls.Journal.Select(j => new[] { Stamp(j.At), $"{j.User}@{j.Host}", j.Generation.ToString(CultureInfo.InvariantCulture), j.Step, j.Result }), [95, 85, 30, 200, 85], "no provisioning in this period");
+        page.Heading(H(4));
+        page.Text(t["journal.intro"]);
+        page.Table([t["journal.when"], t["journal.who"], t["journal.generation"], t["journal.action"], t["journal.changed"], t["journal.result"]],
+            e.Controls.Journal.Select(j => new[] { t.Time(j.At), $"{j.User}@{j.Host}", t.Number(j.Generation), j.Action, JournalChanged(t, j), JournalResult(t, j) }),
+            [70, 78, 57, 45, 150, 95], t["journal.none"]);
 
-        page.Heading($"6. {Sections[5]}", newPage: true);
+        page.Heading(H(5));
+        page.Table(["", ""], BackupRows(t, e.Backup).Select(row => new[] { row.Label, row.Value }), [150, 345]);
+
+        page.Heading(H(6), newPage: true);
         var r = e.RecordsOfProcessing;
         page.Table(["", ""],
         [
-            ["Controller", $"{r.Controller}, {r.ControllerContact}{(r.ControllerAddress is null ? "" : ", " + r.ControllerAddress)}"], ["DPO", $"{r.Dpo}, {r.DpoContact}"],
-            ["Purposes", string.Join("; ", r.Purposes)], ["Legal basis", r.LegalBasis], ["Data subjects", string.Join("; ", r.DataSubjects)],
-            ["Recipients", string.Join("; ", r.Recipients)], ["Transfers", r.Transfers], ["Retention", string.Join("; ", r.Retention)], ["Security", r.SecurityMeasures],
+            [t["ropa.controller"], $"{r.Controller}, {r.ControllerContact}{(r.ControllerAddress is null ? "" : ", " + r.ControllerAddress)}"], [t["ropa.dpo"], $"{r.Dpo}, {r.DpoContact}"],
+            [t["ropa.purposes"], string.Join("; ", r.Purposes)], [t["ropa.legal-basis"], r.LegalBasis], [t["ropa.subjects"], string.Join("; ", r.DataSubjects)],
+            [t["ropa.recipients.title"], string.Join("; ", r.Recipients)], [t["ropa.transfers.title"], r.Transfers], [t["ropa.retention"], string.Join("; ", r.Retention)], [t["ropa.security.title"], r.SecurityMeasures],
         ], [110, 385]);
-        page.Table(["collection", "categories", "readable by"], r.DataCategories.Select(c => new[] { $"{c.Title} ({c.Collection})", string.Join(", ", c.Categories), string.Join(", ", c.ReadableBy) }), [150, 245, 100]);
+        page.Table([t["ropa.collection"], t["ropa.categories"], t["ropa.readable-by"]], r.DataCategories.Select(c => new[] { $"{c.Title} ({c.Collection})", string.Join(", ", c.Categories), string.Join(", ", c.ReadableBy) }), [150, 245, 100]);
 
-        page.Heading($"7. {Sections[6]}", newPage: true);
-        page.Table(["id", "measure", "how", "evidence", "status"],
-            e.Measures.Select(m => new[] { m.Id, $"{m.Title} ({string.Join(", ", m.Art32)})", m.Description, string.Join(", ", m.EvidenceControls), m.Status }), [40, 85, 210, 90, 70]);
+        page.Heading(H(7), newPage: true);
+        page.Table([t["measure.id"], t["measure.measure"], t["measure.how"], t["measure.evidence"], t["measure.status"]],
+            e.Measures.Select(m => new[] { m.Id, $"{m.Title} ({string.Join(", ", m.Art32.Select(t.Article32))})", m.Description, string.Join(", ", m.EvidenceControls), m.Status }), [42, 108, 200, 70, 75]);
 
-        page.Heading($"8. {Sections[7]}", newPage: true);
-        page.Table(["criterion", "question", "answer"], e.Dpia.Questions.Select(q => new[] { q.Criterion, q.Question, q.Answer ? "yes" : "no" }), [100, 345, 50]);
-        page.Text((e.Dpia.DpiaRecommended ? "A DPIA is recommended. " : "A full DPIA is not normally required. ") + e.Dpia.Rationale);
+        page.Heading(H(8), newPage: true);
+        page.Table([t["dpia.criterion"], t["dpia.question"], t["dpia.answer"]], e.Dpia.Questions.Select(q => new[] { q.Criterion, q.Question, t.YesNo(q.Answer) }), [100, 345, 50]);
+        page.Text(t[e.Dpia.DpiaRecommended ? "dpia.recommended" : "dpia.not-required"] + " " + e.Dpia.Rationale);
 
-        page.Heading($"9. {Sections[8]}");
-        page.Table(["", ""], [["Role", e.AiAct.Role], ["Risk classification", e.AiAct.RiskClassification], ["Rationale", e.AiAct.Rationale],
-            ["Transparency", e.AiAct.Transparency], ["AI literacy (Art. 4)", e.AiAct.Literacy], ["Changes with", string.Join("; ", e.AiAct.WhenItChanges)]], [120, 375]);
+        page.Heading(H(9));
+        page.Table(["", ""], [[t["aiact.role.title"], e.AiAct.Role], [t["aiact.risk.title"], e.AiAct.RiskClassification], [t["aiact.rationale.title"], e.AiAct.Rationale],
+            [t["aiact.transparency.title"], e.AiAct.Transparency], [t["aiact.literacy.title"], e.AiAct.Literacy], [t["aiact.changes.title"], string.Join("; ", e.AiAct.WhenItChanges)]], [120, 375]);
 
-        page.Heading($"10. {Sections[9]}", newPage: true);
+        page.Heading(H(10), newPage: true);
         var u = e.Usage;
-        page.Text($"Question text in the query log: {u.QuestionTextMode}. Counts only, never question text: the query-log excerpt carries a salted commitment in place of each question.");
-        page.Text(u.EvidenceExportedAt is { } exported ? $"Exported by the agent at {Stamp(exported)}." : "The agent had exported no evidence: the counts below are empty, not zero.");
-        page.Table(["", ""], [["queries", $"{N(u.TotalQueries)} ({N(u.Answered)} answered, {N(u.Refused)} refused)"],
-            ["sign-ins / failed / lockouts", $"{N(u.Logins)} / {N(u.LoginFailures)} / {N(u.Lockouts)}"], ["access denials", N(u.AccessDenials)],
-            ["query-log chain", (u.QueryLogChain.Intact ? "intact — " : u.QueryLogChain.FirstBrokenSequence is null ? "not verified — " : "BROKEN — ") + u.QueryLogChain.Detail]], [130, 365]);
-        page.Subheading("Queries per day, collection and role");
-        page.Table(["day", "collection", "role", "queries"], u.Queries.Select(q => new[] { Day(q.Day), q.Collection, q.Role, N(q.Count) }), [100, 200, 120, 75], "no queries in this period");
-        page.Subheading("How queries ended");
-        page.Table(["outcome", "queries"], u.Outcomes.Select(o => new[] { o.Kind, N(o.Count) }), [400, 95], "no queries in this period");
-        page.Subheading("Sign-ins per day");
-        page.Table(["day", "outcome", "count"], u.SignIns.Select(s => new[] { Day(s.Day), s.Kind, N(s.Count) }), [100, 300, 95], "no sign-ins in this period");
-        page.Subheading("Access denials per day");
-        page.Table(["day", "route", "reason", "count"], u.Denials.Select(d => new[] { Day(d.Day), d.Route, d.Reason, N(d.Count) }), [80, 175, 190, 50], "no access denials in this period");
-        page.Subheading("Retention purges");
-        page.Table(["when", "log", "entries removed", "older than"], u.Purges.Select(p => new[] { Stamp(p.At), p.Log, p.EntriesRemoved.ToString(CultureInfo.InvariantCulture), Stamp(p.OlderThan) }), [125, 120, 100, 150], "no purge in this period");
+        page.Text(t.Get("usage.mode", ("mode", u.QuestionTextMode)));
+        page.Text(u.EvidenceExportedAt is { } exported ? t.Get("usage.exported", ("at", exported)) : t["usage.no-evidence"]);
+        page.Table(["", ""], [[t["usage.queries"], t.Get("usage.queries.value", ("total", u.TotalQueries), ("answered", u.Answered), ("refused", u.Refused))],
+            [t["usage.sign-ins"], $"{t.Number(u.Logins)} / {t.Number(u.LoginFailures)} / {t.Number(u.Lockouts)}"], [t["usage.denials"], t.Number(u.AccessDenials)],
+            [t["usage.chain"], t[u.QueryLogChain.Intact ? "usage.chain.intact" : u.QueryLogChain.FirstBrokenSequence is null ? "usage.chain.unverified" : "usage.chain.broken"] + " — " + u.QueryLogChain.Detail]], [130, 365]);
+        page.Subheading(t["usage.per-day"]);
+        page.Table([t["usage.day"], t["usage.collection"], t["usage.role"], t["usage.queries.count"]], u.Queries.Select(q => new[] { t.Day(q.Day), q.Collection, q.Role, t.Number(q.Count) }), [100, 200, 120, 75], t["usage.no-queries"]);
+        page.Subheading(t["usage.outcomes"]);
+        page.Table([t["usage.outcome"], t["usage.queries.count"]], u.Outcomes.Select(o => new[] { t.Kind(o.Kind), t.Number(o.Count) }), [400, 95], t["usage.no-queries"]);
+        page.Subheading(t["usage.sign-ins.per-day"]);
+        page.Table([t["usage.day"], t["usage.outcome"], t["usage.count"]], u.SignIns.Select(s => new[] { t.Day(s.Day), t.Kind(s.Kind), t.Number(s.Count) }), [100, 300, 95], t["usage.no-sign-ins"]);
+        page.Subheading(t["usage.denials.per-day"]);
+        page.Table([t["usage.day"], t["usage.route"], t["usage.reason"], t["usage.count"]], u.Denials.Select(d => new[] { t.Day(d.Day), d.Route, d.Reason, t.Number(d.Count) }), [80, 175, 190, 50], t["usage.no-denials"]);
+        page.Subheading(t["usage.purges"]);
+        page.Table([t["usage.when"], t["usage.log"], t["usage.removed"], t["usage.older-than"]], u.Purges.Select(p => new[] { t.Time(p.At), p.Log, t.Number(p.EntriesRemoved), t.Time(p.OlderThan) }), [125, 120, 100, 150], t["usage.no-purges"]);
 
-        page.Heading($"11. {Sections[10]}");
-        page.Table(["when", "by", "collection", "document", "SHA-256", "chunks"],
-            e.Erasures.Select(x => new[] { Stamp(x.At), x.User, x.Collection, x.DocumentId, x.DocumentSha256, x.ChunksRemoved.ToString(CultureInfo.InvariantCulture) }), [80, 50, 60, 85, 180, 40], "no erasures in this period");
+        page.Heading(H(11));
+        page.Text(t["erasures.intro"]);
+        page.Table([t["erasures.when"], t["erasures.by"], t["erasures.collection"], t["erasures.document"], t["erasures.chunks"]],
+            e.Erasures.Select(x => new[] { t.Time(x.At), x.User, x.Collection, ErasedDocument(t, x), t.Number(x.ChunksRemoved) }), [68, 52, 55, 255, 65], t["erasures.none"]);
 
-        page.Heading($"12. {Sections[11]}");
+        page.Heading(H(12));
         foreach (var item in e.Limitations) page.Bullet(item);
 
         page.Finish();
@@ -145,16 +158,33 @@ public sealed class PdfReport
         return System.Text.Encoding.Latin1.GetBytes(stable);
     }
 
-    public static readonly string[] Sections =
-    [
-        "System description", "Data flow", "Network evidence", "Controls and drift", "Provisioning journal",
-        "Records of processing (Art. 30)", "Technical and organisational measures (Art. 32)", "DPIA screening (Art. 35)",
-        "EU AI Act notes", "Usage evidence", "Erasure log", "Known limitations",
-    ];
+    /// <summary>What a run changed, in the words of the journal's resources.</summary>
+    public static string JournalChanged(PackText t, JournalSummary run) =>
+        run.Changed.Count == 0 ? t.Get("journal.steps-only", ("steps", run.Steps)) : t.Get("journal.steps-changed", ("steps", run.Steps), ("changed", string.Join(", ", run.Changed)));
 
-    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+    public static string JournalResult(PackText t, JournalSummary run) =>
+        run.Failures.Count == 0 ? run.Outcome : t.Get("journal.failed", ("count", run.Failures.Count), ("first", run.Failures[0]));
 
-    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    /// <summary>The erased document as the DPO may know it: its path when a DPO account can read the collection, else only its hash.</summary>
+    public static string ErasedDocument(PackText t, ErasureFact erasure) => erasure.Path is { } path
+        ? t.Get("erasures.path", ("path", path), ("sha", erasure.DocumentSha256))
+        : t.Get("erasures.hash-only", ("sha", erasure.DocumentSha256));
 
-    private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    /// <summary>The backup section's rows: "none yet" said plainly where nothing was recorded.</summary>
+    public static IReadOnlyList<(string Label, string Value)> BackupRows(PackText t, BackupSection backup)
+    {
+        if (!backup.Configured) return [(t["backup.destination"], t["backup.not-configured"])];
+        string Event(BackupRecord? record, string none) => record is null ? none
+            : t.Get(record.Set is null ? "backup.event.no-set" : "backup.event", ("kind", t[$"backup.kind.{record.Kind.ToString().ToLowerInvariant()}"]), ("at", record.At),
+                ("set", record.Set), ("size", t.Bytes(record.Bytes)), ("destination", record.Destination));
+        var rows = new List<(string, string)>
+        {
+            (t["backup.destination"], backup.Destination!),
+            (t["backup.last-backup"], Event(backup.LastBackup, t["backup.none-yet"])),
+            (t["backup.last-drill"], Event(backup.LastRestoreDrill, t["backup.no-drill-yet"])),
+        };
+        if (backup.LastFailure is { } failure)
+            rows.Add((t["backup.last-failure"], t.Get("backup.failure", ("at", failure.At), ("detail", failure.Detail ?? ""))));
+        return rows;
+    }
 }

@@ -63,12 +63,14 @@ public sealed partial class TextTemplate
 
     public static TextTemplate Load(string file) => Parse(File.ReadAllText(file), file);
 
-    public string Render(object model)
+    /// <param name="functions">extra functions the template may call by name (e.g. the pack's <c>t "key"</c>); what they return is escaped like any value</param>
+    public string Render(object model, IReadOnlyDictionary<string, Delegate>? functions = null)
     {
         var globals = new ScriptObject();
         if (model is IDictionary<string, object?> values)
             foreach (var (key, value) in values) globals[key] = value;
         else globals.Import(model, renamer: KeepName);
+        foreach (var (name, function) in functions ?? new Dictionary<string, Delegate>()) globals.Import(name, function);
         globals.Import("comment", new Func<object?, Markup>(v => new Markup(OneLine(Text(v)))));
         globals.Import("xml_comment", new Func<object?, Markup>(v => new Markup(XmlComment(Text(v)))));
         globals.Import("raw", new Func<object?, Markup>(v => Language == OutputLanguage.Html

@@ -8,7 +8,7 @@ using Appliance.Provision.Targets;
 using Appliance.Provision.Desired;
 using Appliance.Provision.Firewall;
 using AuditControl = Appliance.Audit.Evidence.ControlResult;
-using AuditJournal = Appliance.Audit.Evidence.JournalEntry;
+using Appliance.Backup;
 
 namespace Appliance.Provision.AuditPack;
 
@@ -19,11 +19,14 @@ namespace Appliance.Provision.AuditPack;
 /// </summary>
 public static class AuditInputsCollector
 {
-    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, CancellationToken ct) =>
-        await CollectAsync(session, period, createdAt, await session.VerifyAsync(ct), ct);
+    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, CancellationToken ct,
+        ReportLanguage? language = null) =>
+        await CollectAsync(session, period, createdAt, await session.VerifyAsync(ct), ct, language);
 
     /// <param name="verify">a verify just run (the nightly job has one already)</param>
-    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, VerifyReport verify, CancellationToken ct)
+    /// <param name="language">the pack's language; null: appliance.yaml's privacy.report_language</param>
+    public static async Task<AuditInputs> CollectAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, VerifyReport verify, CancellationToken ct,
+        ReportLanguage? language = null)
     {
         var target = session.Target;
         var config = session.Config;
@@ -41,9 +44,8 @@ public static class AuditInputsCollector
         var matrix = Matrix(config, loaded);
 
         var journal = (await Journal.ReadAsync(target, ct))
-            .SelectMany(j => j.Steps.Count == 0
-                ? [new AuditJournal(j.StartedAt, j.User, j.Host, j.Generation ?? 0, j.Action, j.Outcome + (j.Error is null ? "" : ": " + j.Error))]
-                : j.Steps.Select(s => new AuditJournal(j.StartedAt, j.User, j.Host, j.Generation ?? 0, $"{j.Action}: {s.Step}", s.Succeeded ? "ok" : "failed: " + s.Detail)))
+            .Select(j => new ProvisioningRun(j.StartedAt, j.User, j.Host, j.Generation ?? 0, j.Action, j.Outcome, j.Error,
+                [.. j.Steps.Select(s => new RunStep(s.Resource, s.Step, s.Succeeded, s.Detail))]))
             .ToList();
 
         var agentFile = layout.Data + "/" + AgentEvidence.RelativePath;
@@ -57,16 +59,72 @@ public static class AuditInputsCollector
             System = await SystemFactsAsync(target, config, ct),
             Models = await ModelFactsAsync(session, layout, ct),
             // pf's status is the verify's own pf.enabled reading: one check, one parser.
-            Network = new NetworkFacts(anchor, verify.Results.Any(r => r.Control.Id == ControlCatalogue.PfEnabledId && r.Passed), matrix, BrokenByDesign(config)),
+            Network = new NetworkFacts(anchor, verify.Results.Any(r => r.Control.Id == ControlCatalogue.PfEnabledId && r.Passed), matrix),
             Controls = controls,
             Journal = journal,
+            Backup = await BackupFactsAsync(target, config, ct),
             Usage = agent.Usage,
             Erasures = agent.Erasures,
             AgentEvidenceExportedAt = agent.IsNone ? null : agent.ExportedAt,
             QueryLogExcerpt = [.. agent.QueryLog.Where(e => InPeriod(e, period))],
             Period = period,
             CreatedAt = createdAt,
+            Language = language,
+            TimeZone = await TimeZoneAsync(target, ct),
         };
+    }
+
+    /// <summary>
+    /// The newest backup, drill and failure, read exactly where and as the backup.recent and
+    /// backup.restore-drill controls read them (the box's history and the destination's), so the
+    /// pack's section and those controls cannot disagree.
+    /// </summary>
+    private static async Task<BackupFacts> BackupFactsAsync(Targets.ITarget target, ApplianceConfig config, CancellationToken ct)
+    {
+        if (config.Backup.Destination is not { } destination) return BackupFacts.NotConfigured;
+        CommandResult read;
+        try
+        {
+            read = await target.RunAsync(ControlCatalogue.BackupHistoryCheck(config), ct);
+        }
+        catch (CommandException)
+        {
+            return new BackupFacts(destination, null, null, null);
+        }
+        // cat fails when one history is missing (no drill yet, disk unplugged) but prints the others.
+        var events = BackupHistory.Parse(read.StandardOutput);
+        var backup = BackupHistory.LastSucceeded(events, BackupActivity.Backup);
+        var failure = events.Where(e => e.Activity == BackupActivity.Backup && e.Outcome == BackupOutcome.Failed).MaxBy(e => e.At);
+        return new BackupFacts(destination, Record(backup), Record(BackupHistory.LastSucceeded(events, BackupActivity.Verify, BackupActivity.Restore)),
+            failure is not null && (backup is null || failure.At > backup.At) ? Record(failure) : null);
+    }
+
+    private static BackupRecord? Record(BackupEvent? e) => e is null ? null : new BackupRecord(e.Activity switch
+    {
+        BackupActivity.Backup => BackupRecordKind.Backup,
+        BackupActivity.Verify => BackupRecordKind.Verify,
+        _ => BackupRecordKind.Restore,
+    }, e.At, e.Destination, e.Set, e.Bytes, e.Detail);
+
+    /// <summary>
+    /// The box's time zone, in which the pack shows every time. On the box itself (the nightly job,
+    /// `--target local`) and for a sandbox standing in for a box on this machine, it is this
+    /// machine's; over ssh, /etc/localtime's link names it (…/zoneinfo/Europe/Zurich). UTC when unknown.
+    /// </summary>
+    private static async Task<TimeZoneInfo> TimeZoneAsync(Targets.ITarget target, CancellationToken ct)
+    {
+        if (target is not SshTarget) return TimeZoneInfo.Local;
+        var link = (await Run(target, Command.Of(MacTools.Readlink, "/etc/localtime"), ct)).Trim();
+        var marker = link.IndexOf("zoneinfo/", StringComparison.Ordinal);
+        if (marker < 0) return TimeZoneInfo.Utc;
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(link[(marker + "zoneinfo/".Length)..]);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return TimeZoneInfo.Utc;
+        }
     }
 
     private static IReadOnlyList<FlowVerdict> Matrix(ApplianceConfig config, string loadedRules)
@@ -85,14 +143,6 @@ public static class AuditInputsCollector
         })];
     }
 
-    private static IReadOnlyList<string> BrokenByDesign(ApplianceConfig config) =>
-    [
-        "macOS software and security updates (XProtect, MRT) " + (config.Network.UpdateWindow is null ? "— no update window is configured" : "outside the update window"),
-        "OCSP and notarisation checks for newly installed software",
-        "iCloud, Find My, Apple Push Notification service, Siri",
-        "Bonjour and AirDrop beyond the LAN; time sync with Apple's servers (the LAN NTP server is used instead)",
-    ];
-
     private static async Task<SystemFacts> SystemFactsAsync(Targets.ITarget target, ApplianceConfig config, CancellationToken ct)
     {
         var version = (await Run(target, Command.Of(MacTools.SwVers, "-productVersion"), ct)).Trim();
@@ -102,8 +152,7 @@ public static class AuditInputsCollector
         var hardware = $"{(model.Length == 0 ? "Mac" : model)}, {ConfigNames.EnumValue(config.Machine.Chip)}, {config.Machine.MemoryGb} GB (as configured)";
         return new SystemFacts(hardware, version.Length == 0 ? "unknown (sw_vers gave nothing)" : "macOS " + version,
             typeof(AuditInputsCollector).Assembly.GetName().Version?.ToString(3) ?? "unknown",
-            fileVault.Length == 0 ? "unknown" : fileVault, sip.Length == 0 ? "unknown" : sip, target.IsSimulated,
-            "the index is rebuilt from the source folders and needs no backup; back up the data folder's query log, users and erasure log with the office's backup");
+            fileVault.Length == 0 ? "unknown" : fileVault, sip.Length == 0 ? "unknown" : sip, target.IsSimulated);
     }
 
     private static async Task<IReadOnlyList<ModelFacts>> ModelFactsAsync(ProvisioningSession session, Layout layout, CancellationToken ct)

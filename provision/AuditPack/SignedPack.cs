@@ -13,13 +13,14 @@ public sealed record SignedPackResult(string File, AuditEvidence Evidence, Audit
 public static class SignedPack
 {
     /// <param name="verify">a verify just run, or null to run one</param>
+    /// <param name="language">the pack's language; null: privacy.report_language (what the nightly pack uses)</param>
     public static async Task<SignedPackResult> WriteAsync(ProvisioningSession session, AuditPeriod period, DateTimeOffset createdAt, string zipPath,
-        VerifyReport? verify, CancellationToken ct)
+        VerifyReport? verify, CancellationToken ct, Appliance.Config.ReportLanguage? language = null)
     {
         var (key, created) = await AuditKeyOnBox.LoadOrCreateAsync(session.Target, ct);
         var inputs = verify is null
-            ? await AuditInputsCollector.CollectAsync(session, period, createdAt, ct)
-            : await AuditInputsCollector.CollectAsync(session, period, createdAt, verify, ct);
+            ? await AuditInputsCollector.CollectAsync(session, period, createdAt, ct, language)
+            : await AuditInputsCollector.CollectAsync(session, period, createdAt, verify, ct, language);
         var evidence = new AuditPackWriter(HtmlReport.FromShippedTemplates(), new PdfReport()).Write(inputs, key, zipPath);
         return new SignedPackResult(zipPath, evidence, key.Public, created);
     }

@@ -32,6 +32,10 @@ internal static class AuditCommands
         {
             Description = "the period the usage, journal and erasures cover, as yyyy-MM-dd..yyyy-MM-dd (default: the last 30 days)",
         };
+        var language = new Option<string?>("--language", "-l")
+        {
+            Description = $"the pack's language: {string.Join(" or ", ConfigNames.EnumValues(typeof(ReportLanguage)))} (default: privacy.report_language in appliance.yaml)",
+        };
         var json = CommonOptions.Json();
         var pack = new Command("pack", """
             Build a signed audit pack from the live box: a fresh verify of every control, the installed
@@ -42,9 +46,20 @@ internal static class AuditCommands
             Check the result with `provision audit verify PACK.zip --public-key audit-key.pub`.
             The nightly job (`provision nightly`) builds one every night and shelves it for the DPO's
             download in the agent's web page.
-            """) { config, target, sshConfig, modelsFrom, output, period, json };
+            Its text (HTML and PDF) is in English or German, with every time in the box's time zone.
+            """) { config, target, sshConfig, modelsFrom, output, period, language, json };
         pack.SetAction(async (parse, ct) =>
         {
+            ReportLanguage? chosen = null;
+            if (parse.GetValue(language) is { } code)
+            {
+                chosen = Enum.GetValues<ReportLanguage>().Cast<ReportLanguage?>().FirstOrDefault(l => ConfigNames.EnumValue(l!.Value) == code);
+                if (chosen is null)
+                {
+                    Console.Error.WriteLine($"provision audit pack: --language '{code}' is not a pack language (expected {string.Join(" or ", ConfigNames.EnumValues(typeof(ReportLanguage)))})");
+                    return 2;
+                }
+            }
             AuditPeriod window;
             var created = DateTimeOffset.UtcNow;
             try
@@ -66,7 +81,7 @@ internal static class AuditCommands
                     Console.WriteLine($"simulated macOS: {session.Target.Description} is a test double, not a real Mac; the pack says so on every page");
                 var file = parse.GetValue(output)?.FullName
                     ?? Path.GetFullPath($"audit-pack-{session.Config.Appliance.Hostname}-{window.From:yyyyMMdd}-{window.To:yyyyMMdd}.zip");
-                var (_, evidence, key, keyCreated) = await SignedPack.WriteAsync(session, window, created, file, verify: null, ct);
+                var (_, evidence, key, keyCreated) = await SignedPack.WriteAsync(session, window, created, file, verify: null, ct, chosen);
                 var publicKey = Path.ChangeExtension(file, ".audit-key.pub");
                 await File.WriteAllTextAsync(publicKey, key.ToText(), ct);
 
@@ -79,7 +94,7 @@ internal static class AuditCommands
                         queries = evidence.Usage.TotalQueries, answered = evidence.Usage.Answered, refused = evidence.Usage.Refused,
                         sign_ins = evidence.Usage.Logins, failed_sign_ins = evidence.Usage.LoginFailures, lockouts = evidence.Usage.Lockouts,
                         access_denials = evidence.Usage.AccessDenials, agent_evidence_exported_at = evidence.Usage.EvidenceExportedAt, erasures = evidence.Erasures.Count, query_log_chain_intact = evidence.Usage.QueryLogChain.Intact,
-                        simulated = evidence.Pack.Simulated,
+                        simulated = evidence.Pack.Simulated, language = evidence.Pack.Language, time_zone = evidence.Pack.TimeZone,
                     }, JsonOptions.Indented));
                 }
                 else
@@ -91,7 +106,7 @@ internal static class AuditCommands
                     Console.WriteLine($"  query-log chain: {(chain.Intact ? "intact — " : chain.Entries == 0 ? "" : "NOT intact — ")}{chain.Detail}");
                     Console.WriteLine($"  signed with audit key {key.Fingerprint}{(keyCreated ? " (created now on the box; recorded in the journal)" : "")}");
                     Console.WriteLine($"  public key: {publicKey}");
-                    Console.WriteLine($"  contents: {string.Join(", ", PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
+                    Console.WriteLine($"  contents: {string.Join(", ", Appliance.Audit.Text.PackText.Of(evidence.Pack).Sections().Select((t, i) => $"{i + 1}. {t}"))}");
                 }
                 return 0;
             }

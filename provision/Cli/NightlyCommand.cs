@@ -71,7 +71,7 @@ internal static class NightlyCommand
                     Console.WriteLine($"  {usage.Summary()}");
                     Console.WriteLine($"  query-log chain: {(usage.QueryLogChain.Intact ? "intact — " : "")}{usage.QueryLogChain.Detail}");
                     Console.WriteLine($"  erasure log: {pack.Evidence.Erasures.Count} erasure(s) in the period");
-                    Console.WriteLine($"  contents: {string.Join(", ", Appliance.Audit.Render.PdfReport.Sections.Select((t, i) => $"{i + 1}. {t}"))}");
+                    Console.WriteLine($"  contents: {string.Join(", ", Appliance.Audit.Text.PackText.For(session.Config.Privacy.ReportLanguage).Sections().Select((t, i) => $"{i + 1}. {t}"))}");
                     if (shelved.Removed.Count > 0) Console.WriteLine($"  removed older packs: {string.Join(", ", shelved.Removed)}");
                     if (backup.Succeeded) Console.WriteLine(backup.Line);
                 }

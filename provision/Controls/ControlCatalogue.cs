@@ -290,11 +290,19 @@ public static class ControlCatalogue
     public static readonly ControlSpec RestoreDrillSpec = new("backup.restore-drill", $"a verified restore within {RestoreDrillMaxAgeDays} days",
         "a backup nobody has read back is a hope, not a backup: verify or restore decrypts every file with the office's key", [M.Availability]);
 
-    /// <param name="histories">the box's own history and the destination's (a drill runs where the private key is and is recorded on the disk)</param>
+    /// <summary>
+    /// The one read of the backup histories: the box's own and the destination's (a drill runs where
+    /// the private key is and is recorded on the disk). The controls below and the audit pack's
+    /// backup section both run it.
+    /// </summary>
+    public static Command BackupHistoryCheck(ApplianceConfig config) => Command.Of(MacTools.Cat,
+        [Backup.BoxBackup.BoxHistoryOnBox, Backup.BoxBackup.DestinationHistoryOnBox(config.Backup.Destination!, config.Appliance.Hostname)]);
+
     /// <param name="clock">ages are measured against it</param>
-    public static IEnumerable<Setting> Backups(IReadOnlyList<string> histories, string destination, TimeProvider clock)
+    public static IEnumerable<Setting> Backups(ApplianceConfig config, TimeProvider clock)
     {
-        var check = Command.Of(MacTools.Cat, [.. histories]);
+        var check = BackupHistoryCheck(config);
+        var destination = config.Backup.Destination!;
         yield return Rule(BackupRecentSpec, check, $"younger than {BackupMaxAgeHours} h",
             r => Age(r, clock, TimeSpan.FromHours(1), "h", destination, BackupActivity.Backup), [],
             "plug the backup disk in (or mount the share) and run `sudo provision backup now --target local`; the nightly job then keeps it fresh",

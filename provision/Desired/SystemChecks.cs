@@ -22,9 +22,8 @@ public static class SystemChecks
             ConfigNames.EnumValue(config.System.MemoryPressureAlert));
         yield return ControlCatalogue.NoAutoLogin();
         yield return ControlCatalogue.NoKcpassword();
-        if (config.Backup.Destination is { } destination)
-            foreach (var check in ControlCatalogue.Backups([Backup.BoxBackup.BoxHistoryOnBox, Backup.BoxBackup.DestinationHistoryOnBox(destination, config.Appliance.Hostname)],
-                         destination, TimeProvider.System))
+        if (config.Backup.Destination is not null)
+            foreach (var check in ControlCatalogue.Backups(config, TimeProvider.System))
                 yield return check;
         if (config.Rag.Ocr.Enabled && config.Rag.Collections.Count > 0)
             foreach (var check in ControlCatalogue.Tesseract(config.Rag.Ocr.TesseractProgram(macOS: true), OcrSettings.TesseractLanguages(config.Rag.Collections)))

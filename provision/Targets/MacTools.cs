@@ -32,4 +32,5 @@ public static class MacTools
     public const string Tar = "/usr/bin/tar";
     public const string Cat = "/bin/cat";
     public const string Sqlite3 = "/usr/bin/sqlite3";
+    public const string Readlink = "/usr/bin/readlink";
 }

@@ -345,6 +345,9 @@ public sealed record LdapSettings
 
 public enum QueryLogMode { Full, Hashed, Off }
 
+/// <summary>The language an audit pack is written in (its HTML and PDF; evidence.json keeps its field names).</summary>
+public enum ReportLanguage { En, De }
+
 public sealed record PrivacySettings
 {
     public required Party Controller { get; init; }
@@ -363,6 +366,9 @@ public sealed record PrivacySettings
 
     [Doc("employees' conversation history on the web page")]
     public HistorySettings History { get; init; } = new();
+
+    [Doc("the language of the audit pack: en or de (`provision audit pack --language` overrides it; the nightly pack uses it)")]
+    public ReportLanguage ReportLanguage { get; init; } = ReportLanguage.En;
 }
 
 /// <summary>Whether the box keeps each employee's conversations (questions, answers, citations) and for how long.</summary>

@@ -16,9 +16,9 @@ public static class TestPacks
         var inputs = new AuditInputs
         {
             Config = config,
-            System = new SystemFacts("Mac Studio (as configured)", "macOS 15.3", "0.1.0", "FileVault is On.", "enabled", Simulated: true, "none"),
+            System = new SystemFacts("Mac Studio (as configured)", "macOS 15.3", "0.1.0", "FileVault is On.", "enabled", Simulated: true),
             Models = [],
-            Network = new NetworkFacts("block drop quick all\n", true, [], []),
+            Network = new NetworkFacts("block drop quick all\n", true, []),
             Controls = [new ControlResult("pf.enabled", "pf is enabled", "enabled", "enabled", true, createdAt)],
             Usage = new UsageFacts([], [], [], [], new ChainCheck(true, 0, null, "no entries in the period"), []),
             Period = new AuditPeriod(today.AddDays(-30), today),

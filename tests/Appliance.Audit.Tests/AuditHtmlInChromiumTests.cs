@@ -35,7 +35,7 @@ public sealed class AuditHtmlInChromiumTests
         await page.GotoAsync(new Uri(index).AbsoluteUri);
         Assert.Empty(problems);
         Assert.Empty(requests);
-        foreach (var id in new[] { "system", "dataflow", "network", "controls", "journal", "ropa", "toms", "dpia", "aiact", "usage", "erasures", "limitations" })
+        foreach (var id in new[] { "system", "dataflow", "network", "controls", "journal", "backup", "ropa", "toms", "dpia", "aiact", "usage", "erasures", "limitations", "check" })
             Assert.True(await page.Locator($"#{id}").IsVisibleAsync(), $"section #{id} is not visible");
         Assert.True(await page.Locator("svg[aria-labelledby=dataflow-title]").IsVisibleAsync());
         Assert.Contains("Simulated macOS", await page.InnerTextAsync(".banner"));

@@ -39,14 +39,14 @@ public sealed class AuditPackTests : IDisposable
     {
         using var zip = ZipFile.OpenRead(Build());
         Assert.Equal(
-            ["audit-key.pub", "evidence.json", "evidence.schema.json", "index.html", "manifest.json", "manifest.sig", "raw/controls.json",
+            ["audit-key.pub", "evidence.json", "evidence.schema.json", "index.html", "index.html.sig", "manifest.json", "manifest.sig", "raw/controls.json",
              "raw/erasures.json", "raw/journal.jsonl", "raw/pf-anchor.conf", "raw/query-log-excerpt.jsonl", "raw/usage.json", "report.pdf"],
             zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
     }
 
     public static IEnumerable<object[]> Files =>
     [
-        ["index.html"], ["report.pdf"], ["evidence.json"], ["raw/pf-anchor.conf"], ["raw/controls.json"], ["raw/journal.jsonl"], ["raw/erasures.json"], ["audit-key.pub"],
+        ["report.pdf"], ["evidence.json"], ["raw/pf-anchor.conf"], ["raw/controls.json"], ["raw/journal.jsonl"], ["raw/erasures.json"], ["audit-key.pub"],
     ];
 
     [Theory]
@@ -63,12 +63,38 @@ public sealed class AuditPackTests : IDisposable
     }
 
     [Fact]
+    public void Tampering_with_the_page_breaks_its_own_signature()
+    {
+        var path = Build();
+        Rewrite(path, "index.html", bytes => [.. bytes, (byte)' ']);
+        var failure = Assert.Single(AuditPackVerifier.Verify(path, _key.Public).Failures);
+        Assert.Equal("index.html", failure.Subject);
+        Assert.Contains("index.html.sig", failure.Detail);
+    }
+
+    [Fact]
+    public void A_page_that_states_another_manifest_is_named_even_when_signed()
+    {
+        var path = Build();
+        string stated;
+        using (var zip = ZipFile.OpenRead(path))
+        using (var reader = new StreamReader(zip.GetEntry("manifest.json")!.Open()))
+            stated = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(reader.ReadToEnd())));
+        byte[] forged = [];
+        Rewrite(path, "index.html", bytes => forged = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace(stated, new string('0', 64))));
+        Rewrite(path, "index.html.sig", _ => Encoding.ASCII.GetBytes(Convert.ToBase64String(_key.Sign(forged)) + "\n"));
+        var failure = Assert.Single(AuditPackVerifier.Verify(path, _key.Public).Failures);
+        Assert.Equal("index.html", failure.Subject);
+        Assert.Contains("does not state this manifest", failure.Detail);
+    }
+
+    [Fact]
     public void Tampering_with_the_manifest_breaks_the_signature()
     {
         var path = Build();
         Rewrite(path, "manifest.json", bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"period\"", "\"period\" ")));
-        var failure = Assert.Single(AuditPackVerifier.Verify(path, _key.Public).Failures);
-        Assert.Equal("manifest.sig", failure.Subject);
+        // The page states the signed manifest's hash, so it no longer matches either.
+        Assert.Equal(["index.html", "manifest.sig"], AuditPackVerifier.Verify(path, _key.Public).Failures.Select(f => f.Subject).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -151,7 +177,7 @@ public sealed class AuditPackTests : IDisposable
         using var zip = ZipFile.OpenRead(Build());
         using var doc = JsonDocument.Parse(zip.GetEntry("evidence.json")!.Open());
         var root = doc.RootElement;
-        foreach (var section in new[] { "pack", "system", "data_flow", "network", "controls", "records_of_processing", "measures", "dpia", "ai_act", "usage", "erasures", "limitations" })
+        foreach (var section in new[] { "pack", "system", "data_flow", "network", "controls", "backup", "records_of_processing", "measures", "dpia", "ai_act", "usage", "erasures", "limitations" })
             Assert.True(root.TryGetProperty(section, out _), section);
         Assert.Equal("Berger & Partner Rechtsanwälte PartG", root.GetProperty("records_of_processing").GetProperty("controller").GetString());
         Assert.Equal(3, root.GetProperty("records_of_processing").GetProperty("data_categories").GetArrayLength());
@@ -189,7 +215,7 @@ public sealed class AuditPackTests : IDisposable
         File.Copy(pdf, Path.Combine(artifacts, "report.pdf"), overwrite: true);
         zip.GetEntry("index.html")!.ExtractToFile(Path.Combine(artifacts, "index.html"), overwrite: true);
         var text = (await runner.RunAsync(Command.Of("pdftotext", pdf, "-"))).EnsureSuccess().StandardOutput;
-        Assert.Contains("Records of processing (Art. 30)", text);
+        Assert.Contains("Records of processing (GDPR Art. 30)", text);
         Assert.Contains("Berger & Partner", text);
     }
 
@@ -203,7 +229,7 @@ public sealed class AuditPackTests : IDisposable
         Assert.DoesNotContain("<script", html);
         Assert.DoesNotContain("<link", html);
         Assert.Contains("<svg", html);
-        foreach (var id in new[] { "system", "dataflow", "network", "controls", "journal", "ropa", "toms", "dpia", "aiact", "usage", "erasures", "limitations" })
+        foreach (var id in new[] { "system", "dataflow", "network", "controls", "journal", "backup", "ropa", "toms", "dpia", "aiact", "usage", "erasures", "limitations", "check" })
             Assert.Contains($"id=\"{id}\"", html);
     }
 

@@ -108,7 +108,7 @@ public sealed class ReportLicenceTests
     {
         var example = PackInputs.Example();
         var inputs = example with { Config = example.Config with { Appliance = example.Config.Appliance with { Name = "<script>x=1</script>" } } };
-        var html = Appliance.Audit.Render.HtmlReport.FromShippedTemplates().Render(EvidenceAssembler.Assemble(inputs, "SHA256:" + new string('a', 64)));
+        var html = Appliance.Audit.Render.HtmlReport.FromShippedTemplates().Render(EvidenceAssembler.Assemble(inputs, "SHA256:" + new string('a', 64)), new Appliance.Audit.Pack.PackCheck(new string('0', 64), "", "SHA256:" + new string('a', 64), "", []));
         Assert.DoesNotContain("<script>", html);
         Assert.Contains("&lt;script&gt;x&#x3D;1&lt;/script&gt;", html);
     }

@@ -27,7 +27,7 @@ internal static class PackInputs
         return new AuditInputs
         {
             Config = config,
-            System = new SystemFacts("Mac Studio (Mac15,14) M3 Ultra, 256 GB", "macOS 15.3 (24D60)", "0.1.0", "FileVault is On.", "System Integrity Protection status: enabled.", Simulated: true, "no backup of the index: it is rebuilt from the source folders; the query log is included in the office's nightly backup"),
+            System = new SystemFacts("Mac Studio (Mac15,14) M3 Ultra, 256 GB", "macOS 15.3 (24D60)", "0.1.0", "FileVault is On.", "System Integrity Protection status: enabled.", Simulated: true),
             Models =
             [
                 new("chat", config.Models.Chat.Name, config.Models.Chat.File, config.Models.Chat.Sha256.Hex, config.Models.Chat.Source?.ToString(), config.Models.Chat.License, 18_556_686_336, false),
@@ -41,8 +41,7 @@ internal static class PackInputs
                     new("egress", "appliance", "192.168.10.1", "udp", 53, true, "pass out quick proto udp to 192.168.10.1 port 53"),
                     new("egress", "appliance", "17.253.144.10", "tcp", 443, false, "block drop quick all"),
                     new("egress", "appliance", "8.8.8.8", "udp", 53, false, "block drop quick all"),
-                ],
-                ["macOS software updates and XProtect updates (outside the update window)", "iCloud, Find My, Apple Push", "OCSP and notarisation checks for new software"]),
+                ]),
             Controls =
             [
                 new("pf.enabled", "pf is enabled", "Status: Enabled", "Status: Enabled", true, Created) { ReadBack = "/sbin/pfctl -s info", Measures = ["TOM-1"] },
@@ -52,10 +51,20 @@ internal static class PackInputs
             ],
             Journal =
             [
-                new(Created.AddDays(-3), "itadmin", "admin-laptop", 1, "write /etc/pf.anchors/com.appliance", "ok"),
-                new(Created.AddDays(-3), "itadmin", "admin-laptop", 1, "launchctl bootstrap system /Library/LaunchDaemons/com.appliance.agent.plist", "ok"),
-                new(Created.AddDays(-40), "itadmin", "admin-laptop", 0, "outside the period", "ok"),
+                new(Created.AddDays(-3), "itadmin", "admin-laptop", 1, "apply", "applied generation 1", null,
+                [
+                    new("pf anchor", "write /etc/pf.anchors/com.appliance", true, "written"),
+                    new("agent service", "launchctl bootstrap system /Library/LaunchDaemons/com.appliance.agent.plist", true, "bootstrapped"),
+                ]),
+                new(Created.AddDays(-2), "itadmin", "admin-laptop", 1, "apply", "failed", "a step failed",
+                [
+                    new("power", "pmset -a sleep 0", false, "pmset: permission denied"),
+                ]),
+                new(Created.AddDays(-40), "itadmin", "admin-laptop", 0, "apply", "outside the period", null, []),
             ],
+            Backup = new BackupFacts("/Volumes/Backup",
+                new BackupRecord(BackupRecordKind.Backup, Created.AddHours(-16), "/Volumes/Backup", "20261120-023000", 1_572_864_000, "412 files"),
+                null, null),
             Usage = new UsageFacts(
                 [new(new DateOnly(2026, 11, 18), "handbook", "employee", 14), new(new DateOnly(2026, 11, 19), "clients", "employee", 6)],
                 [new(new DateOnly(2026, 11, 18), QueryOutcomes.Answered, 13), new(new DateOnly(2026, 11, 18), QueryOutcomes.Busy, 1),
@@ -66,7 +75,11 @@ internal static class PackInputs
                 QueryLogChain.Verify(chain),
                 [new RetentionPurge(Created.AddDays(-1), "query log", 31, Created.AddDays(-91))]),
             AgentEvidenceExportedAt = Created.AddHours(-3),
-            Erasures = [new(Created.AddDays(-2), "mberger", "clients/2019-smith.docx", new string('e', 64), "clients", 12)],
+            Erasures =
+            [
+                new(Created.AddDays(-2), "mberger", "5e0c2a91d4f7b3a86c12", new string('e', 64), "clients", 12, "/Users/Shared/Kanzlei/Mandate/2019-smith.docx"),
+                new(Created.AddDays(-1), "sweiss", "a17f03be95d2c4480e6b", new string('f', 64), "hr", 4, "/Users/Shared/Kanzlei/Personal/2020-review-koch.pdf"),
+            ],
             QueryLogExcerpt = chain,
             Period = new AuditPeriod(new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 20)),
             CreatedAt = Created,

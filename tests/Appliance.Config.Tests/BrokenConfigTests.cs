@@ -62,6 +62,7 @@ public sealed class BrokenConfigTests
         new("ldap url not ldap", "auth:\n", "auth:\n  ldap:\n    url: https://dc.test.lan\n    user_dn_template: \"uid={user}\"\n    base_dn: dc=test\n", "auth.ldap.url", "https://dc.test.lan", "ldap://"),
         new("ldap mapping to undefined group", "auth:\n", "auth:\n  ldap:\n    url: ldaps://dc.test.lan\n    user_dn_template: \"uid={user}\"\n    base_dn: dc=test\n    group_mapping: { cn=sales: sales }\n", "auth.ldap.group_mapping.cn=sales", "sales }", "not defined"),
         new("query log mode unknown", "query_log: hashed", "query_log: verbose", "privacy.query_log", "verbose", "full, hashed, off"),
+        new("report language unknown", "query_log: hashed", "query_log: hashed\n  report_language: fr", "privacy.report_language", "fr", "en, de"),
         new("retention negative", "retention_days: 90", "retention_days: -1", "privacy.retention_days", "-1", "from 1 to 3650"),
         new("filevault expectation unknown", "filevault: required", "filevault: maybe", "system.filevault", "maybe", "required, off, any"),
         new("tls certificate file missing", "    enabled: true\n", "    enabled: true\n    certificate: /nonexistent/cert.pem\n    key: /nonexistent/key.pem\n", "network.tls.certificate", "/nonexistent/cert.pem", "does not exist"),

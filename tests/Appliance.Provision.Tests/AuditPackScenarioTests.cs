@@ -41,7 +41,9 @@ public sealed class AuditPackScenarioTests
         Assert.True(evidence.Network.EgressOutsideLanBlocked);
         Assert.Contains(evidence.Network.Matrix, f => f.Direction == "ingress" && f.Port == 8443 && f.Pass && f.Rule.Contains("192.168.10.0/24"));
         Assert.Equal(EvidenceAssembler.Sha256Hex(File.ReadAllText(box.HostPath("/etc/pf.anchors/com.appliance"))), evidence.Network.AnchorSha256);
-        Assert.Contains(evidence.Controls.Journal, j => j.Step.Contains("launchctl bootstrap system"));
+        // The journal is summarised per run; its steps are in raw/journal.jsonl.
+        var apply = Assert.Single(evidence.Controls.Journal, j => j.Action == "apply");
+        Assert.True(apply.Steps > 10 && apply.Changed.Count > 0 && apply.Failures.Count == 0, string.Join(", ", apply.Changed));
         Assert.True(evidence.Pack.Simulated);
         Assert.Contains(evidence.Limitations, l => l.StartsWith("SIMULATED"));
         Assert.Equal("macOS " + (await box.MacAsync("sw_vers", "-productVersion")).StandardOutput.Trim(), evidence.System.Facts.MacOsVersion);
@@ -54,6 +56,8 @@ public sealed class AuditPackScenarioTests
         var result = AuditPackVerifier.Verify(zip, key.Public);
         Assert.True(result.Ok, string.Join("\n", result.Failures));
         using var archive = ZipFile.OpenRead(zip);
+        using (var steps = new StreamReader(archive.GetEntry("raw/journal.jsonl")!.Open(), Encoding.UTF8))
+            Assert.Contains("launchctl bootstrap system", steps.ReadToEnd());
         using var reader = new StreamReader(archive.GetEntry("raw/pf-anchor.conf")!.Open(), Encoding.UTF8);
         Assert.Equal(File.ReadAllText(box.HostPath("/etc/pf.anchors/com.appliance")), reader.ReadToEnd());
 

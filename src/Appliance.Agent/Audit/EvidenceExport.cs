@@ -8,7 +8,8 @@ namespace Appliance.Agent.Audit;
 /// <summary>
 /// The agent's part of the audit pack, built from its live stores: queries counted per day,
 /// collection and role (never their text), how they ended, sign-ins, access denials, retention
-/// purges, the erasure log (who, when, which content by hash — never the text), and the query-log
+/// purges, the erasure log (who, when, which document by path and content hash — never the text;
+/// the pack shows the path only where a DPO account may read the collection), and the query-log
 /// chain for the period with its verification. Written atomically to
 /// data/audit/agent-evidence.json, where the nightly pack (root) picks it up.
 /// </summary>
@@ -66,7 +67,7 @@ public sealed class EvidenceExport(
             chain, await events.PurgesAsync(from, to, ct));
         var erasures = (await library.ErasuresAsync(from, ct))
             .Where(e => e.ErasedAt < to)
-            .Select(e => new ErasureFact(e.ErasedAt, e.ErasedBy, e.DocumentId, e.ContentHash, e.CollectionId, e.Chunks))
+            .Select(e => new ErasureFact(e.ErasedAt, e.ErasedBy, e.DocumentId, e.ContentHash, e.CollectionId, e.Chunks, e.Path))
             .ToList();
         var excerpt = entries.Select(e => new ChainEntry(e.Seq, e.PreviousHash, e.Hash, QueryLog.Canonical(e))).ToList();
         return new AgentEvidence(AgentEvidence.SchemaName, exportedAt, period.ToString(), ConfigNames.EnumValue(config.Privacy.QueryLog), usage, erasures, excerpt);
