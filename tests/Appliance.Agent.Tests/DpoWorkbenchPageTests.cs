@@ -23,7 +23,9 @@ public sealed class DpoOffice : IAsyncLifetime
     public async Task InitializeAsync()
     {
         File.WriteAllText(Path.Combine(Office.Folder, "docs/handbook/contacts.md"),
-            "# Contacts\n\nParking badges: ask Lars Lawyer (lars.lawyer@test.example), second floor. Larsen Catering delivers the coffee.\n");
+            "# Contacts\n\nParking badges: ask Lars Lawyer (lars.lawyer@test.example), second floor.\n");
+        File.WriteAllText(Path.Combine(Office.Folder, "docs/handbook/catering.md"),
+            "# Catering\n\nLarsen Catering delivers the coffee and the sandwiches on Fridays.\n");
         File.WriteAllText(Path.Combine(Office.Folder, "docs/hr/lars-appraisal.txt"),
             "Appraisal 2026 for LARS LAWYER: bonus approved, pension unchanged.\n");
         File.WriteAllText(Path.Combine(Office.Folder, "docs/clients/lars-conflict.txt"),
@@ -184,7 +186,7 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         var page = await browser.SignedInAsync(Agent, "dora");
         await page.ClickAsync("#nav a[data-page=requests]");
         await page.FillAsync("#request-account", "lars");
-        await page.FillAsync("#request-variants", "Lars Lawyer\nlars.lawyer@test.example");
+        await page.FillAsync("#request-variants", "Lars Lawyer\nlars.lawyer@test.example\nLars");
         await page.ClickAsync("#request-form button[type=submit]");
         await Assertions.Expect(page.Locator("#request-account-facts")).ToContainTextAsync("Lars Lawyer (lars)");
         await Assertions.Expect(page.Locator("#request-account-facts")).ToContainTextAsync("lawyers");
@@ -194,12 +196,15 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         await Assertions.Expect(page.Locator(".request-attachment")).ToContainTextAsync("bike-permit.txt");
         var contacts = page.Locator(".request-document", new() { HasText = "contacts.md" });
         await Assertions.Expect(contacts).ToContainTextAsync("Lars Lawyer (lars.lawyer@test.example)");
+        // One passage, every variant it holds; "Larsen" is not "Lars".
+        await Assertions.Expect(contacts.Locator(".mentions li")).ToContainTextAsync("(Lars Lawyer, lars.lawyer@test.example, Lars)");
         await Assertions.Expect(contacts).ToContainTextAsync(Path.Combine(office.Office.Folder, "docs", "handbook", "contacts.md"));
         await Assertions.Expect(page.Locator(".request-document", new() { HasText = "lars-appraisal.txt" })).ToContainTextAsync("LARS LAWYER");
         // Lawyers' files are not searched for the DPO, and the report says so.
         await Assertions.Expect(page.Locator(".not-searched")).ToContainTextAsync("Client matters");
         Assert.Equal(0, await page.Locator(".request-document", new() { HasText = "lars-conflict.txt" }).CountAsync());
         Assert.Equal(2, await page.Locator(".request-document").CountAsync());
+        Assert.Equal(0, await page.Locator(".request-document", new() { HasText = "catering.md" }).CountAsync());
         await Browser.ShotAsync(page, "desktop-en-access-report");
 
         var json = await page.APIRequest.GetAsync((await page.Locator("#request-json").GetAttributeAsync("href"))!);
@@ -216,7 +221,7 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         var runs = recorded.GetProperty("events").EnumerateArray().ToList();
         Assert.Equal(3, runs.Count);
         Assert.All(runs, r => Assert.Equal("dora", r.GetProperty("user").GetString()));
-        Assert.All(runs, r => Assert.Equal("access report for account lars; \"Lars Lawyer\"; \"lars.lawyer@test.example\"", r.GetProperty("reason").GetString()));
+        Assert.All(runs, r => Assert.Equal("access report for account lars; \"Lars Lawyer\"; \"lars.lawyer@test.example\"; \"Lars\"", r.GetProperty("reason").GetString()));
 
         await page.CheckAsync(".request-document:has-text('contacts.md') input.request-pick");
         await page.FillAsync("#request-documents-reason", "Art. 17 request of Lars Lawyer, ticket 88");

@@ -26,8 +26,8 @@ public sealed record AccountFacts(string Name, string DisplayName, UserSource So
 public sealed record PersonQuery(long Seq, DateTimeOffset At, string? Route, string QuestionMode, string? Question, int Status,
     IReadOnlyList<AuditEndpoints.NamedDocument> Documents, int OtherDocuments);
 
-/// <summary>One place in a document where a name variant appears.</summary>
-public sealed record Mention(string Variant, int? Page, string Section, string Snippet);
+/// <summary>One passage of a document where name variants appear (the snippet is around the first variant found in it).</summary>
+public sealed record Mention(IReadOnlyList<string> Variants, int? Page, string Section, string Snippet);
 
 /// <summary>
 /// A document that mentions the person. <paramref name="SourceFile"/>: the file in an office folder the
@@ -111,7 +111,8 @@ public sealed class AccessReportBuilder(ApplianceConfig config, IdentityStore id
     /// </summary>
     private async Task<(IReadOnlyList<CollectionMentions>, IReadOnlyList<string>)> MentionsAsync(IReadOnlyList<string> variants, Caller dpo, CancellationToken ct)
     {
-        var found = new Dictionary<string, (DocumentInfo? Info, string Collection, string Title, string Path, List<Mention> Mentions)>(StringComparer.Ordinal);
+        // Per document, per passage (its first character): the variants found there, and a snippet around the first.
+        var found = new Dictionary<string, (string Collection, string Title, string Path, SortedDictionary<int, (int? Page, string Section, string Snippet, List<string> Variants)> Passages)>(StringComparer.Ordinal);
         var atLimit = new List<string>();
         foreach (var variant in variants)
         {
@@ -121,15 +122,16 @@ public sealed class AccessReportBuilder(ApplianceConfig config, IdentityStore id
             {
                 if (Find(hit.Text, variant) is not { } at) continue;
                 if (!found.TryGetValue(hit.DocumentId, out var document))
-                    found[hit.DocumentId] = document = (null, hit.Citation.CollectionId, hit.Title, hit.Path, []);
-                if (document.Mentions.Any(m => m.Variant == variant && m.Page == hit.Page && m.Section == hit.Section)) continue;
-                document.Mentions.Add(new Mention(variant, hit.Page, hit.Section, SnippetAround(hit.Text, at, variant.Length)));
+                    found[hit.DocumentId] = document = (hit.Citation.CollectionId, hit.Title, hit.Path, []);
+                if (document.Passages.TryGetValue(hit.Citation.StartChar, out var passage)) passage.Variants.Add(variant);
+                else document.Passages[hit.Citation.StartChar] = (hit.Page, hit.Section, SnippetAround(hit.Text, at, variant.Length), [variant]);
             }
         }
         var infos = (await library.ListDocumentsAsync(dpo.Groups, ct)).ToDictionary(d => d.Id, StringComparer.Ordinal);
         var titles = config.Rag.Collections.ToDictionary(c => c.Id, c => c.Title, StringComparer.Ordinal);
         var byCollection = found
-            .Select(kv => (Id: kv.Key, kv.Value.Collection, Document: ToDocument(kv.Key, kv.Value.Title, kv.Value.Path, kv.Value.Mentions, infos.GetValueOrDefault(kv.Key))))
+            .Select(kv => (Id: kv.Key, kv.Value.Collection, Document: ToDocument(kv.Key, kv.Value.Title, kv.Value.Path,
+                [.. kv.Value.Passages.Values.Select(p => new Mention(p.Variants, p.Page, p.Section, p.Snippet))], infos.GetValueOrDefault(kv.Key))))
             .GroupBy(d => d.Collection, StringComparer.Ordinal)
             .OrderBy(g => config.Rag.Collections.ToList().FindIndex(c => c.Id == g.Key))
             .Select(g => new CollectionMentions(g.Key, titles.GetValueOrDefault(g.Key, g.Key),
@@ -142,7 +144,7 @@ public sealed class AccessReportBuilder(ApplianceConfig config, IdentityStore id
     {
         var upload = path.StartsWith("uploads/", StringComparison.Ordinal);
         var source = upload || info is null ? null : sourceFiles.Locate(info);
-        return new MentioningDocument(id, title, path, upload, source, [.. mentions.OrderBy(m => m.Page ?? 0).ThenBy(m => m.Variant, StringComparer.Ordinal)]);
+        return new MentioningDocument(id, title, path, upload, source, mentions);
     }
 
     /// <summary>Where <paramref name="variant"/> stands in <paramref name="text"/> as a whole word or phrase, ignoring case and accents.</summary>

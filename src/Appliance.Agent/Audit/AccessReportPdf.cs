@@ -72,7 +72,7 @@ public sealed class AccessReportPdf(PageStrings strings, TimeProvider clock)
             {
                 page.Bullet($"{d.Title} — {d.Path}" + (d.SourceFile is { } source ? " — " + S("dpoDesk.sourceFile", new() { ["path"] = source }) : ""));
                 foreach (var m in d.Mentions)
-                    page.Text("    " + (m.Page is { } p ? S("source.page", new() { ["page"] = N(p) }) + ": " : "") + $"“{m.Snippet}” ({m.Variant})");
+                    page.Text("    " + (m.Page is { } p ? S("source.page", new() { ["page"] = N(p) }) + ": " : "") + $"“{m.Snippet}” ({string.Join(", ", m.Variants)})");
             }
         }
         foreach (var c in report.NotSearched)

@@ -1184,7 +1184,7 @@ function renderReport(report) {
       if (d.source_file) line.append(el('div', t('dpoDesk.sourceFile', { path: d.source_file }), { class: 'meta' }));
       const places = el('ul', null, { class: 'mentions' });
       for (const m of d.mentions)
-        places.append(el('li', (m.page ? t('source.page', { page: m.page }) + ': ' : '') + '“' + m.snippet + '” (' + m.variant + ')'));
+        places.append(el('li', (m.page ? t('source.page', { page: m.page }) + ': ' : '') + '“' + m.snippet + '” (' + m.variants.join(', ') + ')'));
       line.append(places);
       documents.append(line);
     }
