@@ -44,10 +44,11 @@ public static class SecurityEndpoints
     private static SecurityEventFilter? Parse(string? user, string? kind, string? from, string? to, TimeProvider clock)
     {
         SecurityEventKind? parsedKind = null;
-        if (!string.IsNullOrEmpty(kind))
+        if (!string.IsNullOrWhiteSpace(kind))
         {
-            if (Enum.GetValues<SecurityEventKind>().FirstOrDefault(k => KindName(k) == kind.Trim()) is var match && KindName(match) != kind.Trim()) return null;
-            parsedKind = match;
+            var known = Enum.GetValues<SecurityEventKind>().Where(k => KindName(k) == kind.Trim()).ToList();
+            if (known.Count == 0) return null;
+            parsedKind = known[0];
         }
         if (!BoxDays.TryParse(from, to, clock, out var start, out var end)) return null;
         return new SecurityEventFilter(string.IsNullOrWhiteSpace(user) ? null : user.Trim(), parsedKind, start, end);

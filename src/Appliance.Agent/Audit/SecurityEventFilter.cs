@@ -32,23 +32,25 @@ public sealed record SecurityEventFilter(string? User, SecurityEventKind? Kind, 
         switch (Kind)
         {
             case SecurityEventKind.SignedIn:
-                conditions.Add($"kind = '{SecurityEvents.SignInKind}' AND reason = $signedIn");
-                parameters.Add(("$signedIn", SignInOutcomes.SignedIn));
+                conditions.Add("kind = $kind AND reason = $signedIn");
+                parameters.AddRange([("$kind", SecurityEvents.SignInKind), ("$signedIn", SignInOutcomes.SignedIn)]);
                 break;
             case SecurityEventKind.Failed:
-                conditions.Add($"kind = '{SecurityEvents.SignInKind}' AND reason IN ($f1, $f2, $f3, $f4)");
-                parameters.AddRange([("$f1", SignInOutcomes.UnknownUser), ("$f2", SignInOutcomes.WrongPassword), ("$f3", SignInOutcomes.Locked),
-                    ("$f4", SignInOutcomes.DirectoryUnavailable)]);
+                conditions.Add("kind = $kind AND reason IN ($f1, $f2, $f3, $f4)");
+                parameters.AddRange([("$kind", SecurityEvents.SignInKind), ("$f1", SignInOutcomes.UnknownUser), ("$f2", SignInOutcomes.WrongPassword),
+                    ("$f3", SignInOutcomes.Locked), ("$f4", SignInOutcomes.DirectoryUnavailable)]);
                 break;
             case SecurityEventKind.Lockout:
-                conditions.Add($"kind = '{SecurityEvents.SignInKind}' AND reason = $lockout");
-                parameters.Add(("$lockout", SignInOutcomes.Lockout));
+                conditions.Add("kind = $kind AND reason = $lockout");
+                parameters.AddRange([("$kind", SecurityEvents.SignInKind), ("$lockout", SignInOutcomes.Lockout)]);
                 break;
             case SecurityEventKind.Denied:
-                conditions.Add($"kind = '{SecurityEvents.DeniedKind}'");
+                conditions.Add("kind = $kind");
+                parameters.Add(("$kind", SecurityEvents.DeniedKind));
                 break;
             case SecurityEventKind.AccessReport:
-                conditions.Add($"kind = '{SecurityEvents.AccessReportKind}'");
+                conditions.Add("kind = $kind");
+                parameters.Add(("$kind", SecurityEvents.AccessReportKind));
                 break;
         }
         if (From is { } from) { conditions.Add("at >= $from"); parameters.Add(("$from", Time.Format(from))); }
