@@ -236,12 +236,17 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         await Assertions.Expect(page.Locator("#request-conversations-result")).ToContainTextAsync("1 conversation(s) and 1 attachment(s) erased");
         await Assertions.Expect(page.Locator("#request-conversations")).ToContainTextAsync("None.");
 
+        var (larsInBrowser, _) = await Agent.SignInAsync("lars");
+        Assert.Equal(HttpStatusCode.OK, (await larsInBrowser.GetAsync("/api/status")).StatusCode);
         await page.FillAsync("#request-account-reason", "Art. 17 request of Lars Lawyer, ticket 88");
         await page.ClickAsync("#request-erase-account button[type=submit]");
         await Assertions.Expect(page.Locator("#request-account-result")).ToContainTextAsync("account erased (1 token(s))");
         await Assertions.Expect(page.Locator("#request-account-result")).ToContainTextAsync("appliance.yaml");
+        // Neither his token nor a session he had open still works.
         using (var lars = Agent.As("lars"))
             Assert.Equal(HttpStatusCode.Unauthorized, (await lars.GetAsync("/api/status")).StatusCode);
+        using (larsInBrowser)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await larsInBrowser.GetAsync("/api/status")).StatusCode);
 
         var phone = await browser.SignedInAsync(Agent, "dora", width: 360);
         await phone.GotoAsync("/#requests");
