@@ -91,11 +91,11 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         Assert.Matches(@"^\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d,", lines[1]);
         await page.Context.CloseAsync();
 
-        var phone = await browser.SignedInAsync(Agent, "dora", width: 360);
+        var phone = await browser.SignedInAsync(Agent, "dora", width: 360, locale: "fr-CH");
         await phone.GotoAsync("/#security");
-        await Assertions.Expect(phone.Locator("#security-counts tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(phone.Locator("#security-counts")).ToContainTextAsync("connexion échouée");
         Assert.Equal(0, await Browser.OverflowAsync(phone));
-        await Browser.ShotAsync(phone, "phone-en-security-events");
+        await Browser.ShotAsync(phone, "phone-fr-security-events");
         await phone.Context.CloseAsync();
 
         using var dora = Agent.As("dora");
@@ -248,14 +248,15 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         using (larsInBrowser)
             Assert.Equal(HttpStatusCode.Unauthorized, (await larsInBrowser.GetAsync("/api/status")).StatusCode);
 
-        var phone = await browser.SignedInAsync(Agent, "dora", width: 360);
+        var phone = await browser.SignedInAsync(Agent, "dora", width: 360, locale: "de-CH");
         await phone.GotoAsync("/#requests");
         await phone.FillAsync("#request-account", "lars");
         await phone.FillAsync("#request-variants", "Lars Lawyer");
         await phone.ClickAsync("#request-form button[type=submit]");
         await Assertions.Expect(phone.Locator(".request-document")).ToHaveCountAsync(1);
+        await Assertions.Expect(phone.Locator(".not-searched")).ToContainTextAsync("Nicht durchsucht: Client matters");
         Assert.Equal(0, await Browser.OverflowAsync(phone));
-        await Browser.ShotAsync(phone, "phone-en-access-report");
+        await Browser.ShotAsync(phone, "phone-de-access-report");
         await phone.Context.CloseAsync();
 
         // Each erasure is one record on the privacy log page.
