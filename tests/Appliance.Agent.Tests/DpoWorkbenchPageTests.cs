@@ -213,7 +213,9 @@ public sealed class DpoWorkbenchPageTests(Browser browser, DpoOffice office) : I
         Assert.Equal(2, report.GetProperty("documents").EnumerateArray().Sum(c => c.GetProperty("documents").GetArrayLength()));
         var pdf = await page.APIRequest.GetAsync((await page.Locator("#request-pdf").GetAttributeAsync("href"))!);
         Assert.Equal("application/pdf", pdf.Headers["content-type"]);
-        Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString((await pdf.BodyAsync())[..4]));
+        var pdfBytes = await pdf.BodyAsync();
+        Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString(pdfBytes[..4]));
+        await File.WriteAllBytesAsync(Path.Combine(Browser.Screens, "access-report-en.pdf"), pdfBytes);
 
         // Running it is recorded — who, for whom — and nothing it found.
         using var dora = Agent.As("dora");
