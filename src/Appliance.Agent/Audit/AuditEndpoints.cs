@@ -103,12 +103,12 @@ public static class AuditEndpoints
 
     private const int MaxCsvRows = 100_000;
 
-    internal static ProblemHttpResult BadFilter() => TypedResults.Problem(statusCode: 400, title: "bad filter",
+    private static ProblemHttpResult BadFilter() => TypedResults.Problem(statusCode: 400, title: "bad filter",
         detail: "outcome is answered, refused or failed; collection is a configured collection's id; from and to are days as YYYY-MM-DD " +
                 "(the box's time zone), from not after to");
 
     /// <summary>The DPO's filter; null when a part of it is not understood (the caller gets a 400 saying what each part takes).</summary>
-    internal static async Task<LogFilter?> ParseFilterAsync(string? user, string? route, string? collection, string? outcome, string? from, string? to,
+    private static async Task<LogFilter?> ParseFilterAsync(string? user, string? route, string? collection, string? outcome, string? from, string? to,
         TimeProvider clock, DocumentLibrary library, ApplianceConfig config, CancellationToken ct)
     {
         LogOutcome? parsedOutcome = null;
