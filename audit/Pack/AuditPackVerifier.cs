@@ -16,7 +16,7 @@ public sealed record PackVerification(IReadOnlyList<PackFinding> Findings, strin
     public IEnumerable<PackFinding> Failures => Findings.Where(f => !f.Ok);
 }
 
-/// <summary>Checks a pack: the manifest's signature, every file's digest, no unlisted files, the query-log chain excerpt.</summary>
+/// <summary>Checks a pack: the manifest's signature, every file's digest, no unlisted files, the query-log chain excerpt (or a signed log excerpt, <see cref="LogExcerpt"/>).</summary>
 public static class AuditPackVerifier
 {
     public static PackVerification Verify(string zipPath, AuditPublicKey? trustedKey)
@@ -33,6 +33,9 @@ public static class AuditPackVerifier
         {
             return new PackVerification([new PackFinding(Path.GetFileName(zipPath), false, $"not a readable zip: {e.Message}")], "none");
         }
+
+        // A query-log excerpt the DPO exported from the page is checked by the same command.
+        if (LogExcerpt.IsExcerpt(files)) return LogExcerpt.Verify(files, trustedKey);
 
         if (!files.TryGetValue(AuditPackWriter.ManifestName, out var manifestBytes))
             return new PackVerification([new PackFinding(AuditPackWriter.ManifestName, false, "missing")], "none");

@@ -136,7 +136,9 @@ internal static class AuditCommands
         var verify = new Command("verify", """
             Check an audit pack: the Ed25519 signature over manifest.json, the SHA-256 of every file,
             that no file was added, and the hash chain of the query-log excerpt. Names exactly what
-            fails. Exit codes: 0 the pack is intact, 1 something fails, 2 the pack or key cannot be read.
+            fails. Also checks a signed query-log excerpt the DPO exported from the web page: the
+            audit key's certificate for the agent's excerpt key, the signature, the digests, each
+            entry's hash and the unbroken chain from it to the log's head. Exit codes: 0 the pack is intact, 1 something fails, 2 the pack or key cannot be read.
             """) { pack, publicKey, json };
         verify.SetAction(parse =>
         {

@@ -52,6 +52,7 @@ internal static class NightlyCommand
                 var local = Path.Combine(work.FullName, PackShelf.FileName(session.Config.Appliance.Hostname, created));
                 var pack = await SignedPack.WriteAsync(session, SignedPack.LastThirtyDays(created), created, local, report, ct);
                 var shelved = await PackShelfOnBox.ShelveAsync(session.Target, Layout.From(session.Config), local, ct);
+                var excerptKeyCertified = await ExcerptKeyOnBox.CertifyAsync(session.Target, Layout.From(session.Config), ct);
                 var usage = pack.Evidence.Usage;
                 var backup = await BackUpAsync(session, ct);
                 if (parse.GetValue(json))
@@ -72,6 +73,8 @@ internal static class NightlyCommand
                     Console.WriteLine($"  query-log chain: {(usage.QueryLogChain.Intact ? "intact — " : "")}{usage.QueryLogChain.Detail}");
                     Console.WriteLine($"  erasure log: {pack.Evidence.Erasures.Count} erasure(s) in the period");
                     Console.WriteLine($"  contents: {string.Join(", ", Appliance.Audit.Text.PackText.For(session.Config.Privacy.ReportLanguage).Sections().Select((t, i) => $"{i + 1}. {t}"))}");
+                    Console.WriteLine(excerptKeyCertified ? "  the agent's excerpt key is certified (signed query-log excerpts on the DPO's page)"
+                        : "  the agent has no excerpt key yet (it makes one at its first start): signed excerpts wait for the next night");
                     if (shelved.Removed.Count > 0) Console.WriteLine($"  removed older packs: {string.Join(", ", shelved.Removed)}");
                     if (backup.Succeeded) Console.WriteLine(backup.Line);
                 }

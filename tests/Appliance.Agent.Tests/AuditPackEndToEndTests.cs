@@ -98,6 +98,7 @@ public sealed class AuditPackEndToEndTests : IAsyncLifetime
         var verify = await ProvisionAsync("audit", "verify", zip);
         Assert.True(verify.ExitCode == 0, verify.StandardOutput);
         Assert.Contains("raw/query-log-excerpt.jsonl (chain): 5 entries link and hash correctly", verify.StandardOutput);
+        await TheNightlyJobCertifiedTheAgentsExcerptKeyAsync(dora, zip);
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
         {
             archive.GetEntry("raw/usage.json")!.Delete();
@@ -109,6 +110,21 @@ public sealed class AuditPackEndToEndTests : IAsyncLifetime
         Assert.Contains("1 check(s) FAILED: raw/usage.json", tampered.StandardOutput);
 
         await TheAuditPageOffersThePackAsync(name, listed.GetProperty("sha256").GetString()!);
+    }
+
+    /// <summary>The nightly job vouched for the agent's excerpt key: a signed excerpt the DPO exports verifies against the pack's audit key.</summary>
+    private async Task TheNightlyJobCertifiedTheAgentsExcerptKeyAsync(HttpClient dora, string pack)
+    {
+        var key = Path.Combine(_office.Folder, "audit-key.pub");
+        using (var archive = ZipFile.OpenRead(pack))
+            archive.GetEntry("audit-key.pub")!.ExtractToFile(key);
+        using var response = await dora.GetAsync("/api/audit/log.excerpt?user=emil");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var excerpt = Path.Combine(_office.Folder, "excerpt.zip");
+        File.WriteAllBytes(excerpt, await response.Content.ReadAsByteArrayAsync());
+        var verify = await ProvisionAsync("audit", "verify", excerpt, "--public-key", key);
+        Assert.True(verify.ExitCode == 0, verify.StandardOutput + verify.StandardError);
+        Assert.Contains("entries.jsonl (chain): 3 entries hash correctly", verify.StandardOutput);
     }
 
     private async Task SignInsAndRefusalsAsync()

@@ -68,6 +68,25 @@ public sealed class RouteSecurityTests(AgentFixture fixture)
     }
 
     [Fact]
+    public async Task Employees_and_admins_reach_no_dpo_route_and_are_told_so_in_json()
+    {
+        var dpoRoutes = Routes(_agent).Where(r => Policies(r.Endpoint).Contains(RoleNames.Dpo)).ToList();
+        Assert.Contains(dpoRoutes, r => r.Path == "/api/audit/access-report");
+        Assert.Contains(dpoRoutes, r => r.Path == "/api/audit/security");
+        foreach (var user in new[] { "emil", "anna" })
+        {
+            using var client = _agent.As(user);
+            foreach (var (method, path, _) in dpoRoutes)
+            {
+                using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{user}: {method} {path} → {(int)response.StatusCode}");
+                Assert.Contains("json", response.Content.Headers.ContentType?.MediaType ?? "");
+                using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            }
+        }
+    }
+
+    [Fact]
     public void Every_route_but_the_three_public_doors_declares_a_policy_on_its_group()
     {
         var open = Routes(_agent).Where(r => !Policies(r.Endpoint).Any() && !r.Endpoint.Metadata.OfType<IAuthorizeData>().Any())

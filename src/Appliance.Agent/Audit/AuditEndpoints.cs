@@ -2,6 +2,7 @@ using Appliance.Agent.Hosting;
 using Appliance.Agent.Identity;
 using Appliance.Audit.Evidence;
 using Appliance.Audit.Pack;
+using Appliance.Config;
 using Appliance.Rag;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -23,13 +24,13 @@ public static class AuditEndpoints
         IReadOnlyList<LogRow> Rows, long? NextBefore);
 
     /// <summary>
-    /// GET /api/audit/log?user=&amp;route=&amp;outcome=answered|refused|failed&amp;from=YYYY-MM-DD&amp;to=YYYY-MM-DD&amp;before=SEQ&amp;limit=N:
+    /// GET /api/audit/log?user=&amp;route=&amp;collection=&amp;outcome=answered|refused|failed&amp;from=YYYY-MM-DD&amp;to=YYYY-MM-DD&amp;before=SEQ&amp;limit=N:
     /// the query log newest first, filtered, a page at a time through the whole retention; days are the box's.
     /// </summary>
-    public static async Task<IResult> LogAsync(HttpContext context, QueryLog log, DocumentLibrary library, TimeProvider clock,
-        string? user, string? route, string? outcome, string? from, string? to, long? before, int? limit, CancellationToken ct)
+    public static async Task<IResult> LogAsync(HttpContext context, QueryLog log, DocumentLibrary library, ApplianceConfig config, TimeProvider clock,
+        string? user, string? route, string? collection, string? outcome, string? from, string? to, long? before, int? limit, CancellationToken ct)
     {
-        if (ParseFilter(user, route, outcome, from, to, clock) is not { } filter)
+        if (await ParseFilterAsync(user, route, collection, outcome, from, to, clock, library, config, ct) is not { } filter)
             return BadFilter();
         var size = Math.Clamp(limit ?? 100, 1, 1000);
         var (entries, matching) = await log.FindAsync(filter, before, size, ct);
@@ -40,38 +41,75 @@ public static class AuditEndpoints
     }
 
     /// <summary>GET /api/audit/log.csv with the same filter: every matching entry, for a spreadsheet or the file.</summary>
-    public static async Task<IResult> LogCsvAsync(HttpContext context, QueryLog log, DocumentLibrary library, TimeProvider clock,
-        string? user, string? route, string? outcome, string? from, string? to, CancellationToken ct)
+    public static async Task<IResult> LogCsvAsync(HttpContext context, QueryLog log, DocumentLibrary library, ApplianceConfig config, TimeProvider clock,
+        string? user, string? route, string? collection, string? outcome, string? from, string? to, CancellationToken ct)
     {
-        if (ParseFilter(user, route, outcome, from, to, clock) is not { } filter)
+        if (await ParseFilterAsync(user, route, collection, outcome, from, to, clock, library, config, ct) is not { } filter)
             return BadFilter();
         var (entries, _) = await log.FindAsync(filter, null, MaxCsvRows, ct);
-        var names = await DocumentNamesAsync(context, library, ct);
+        var csv = Csv(entries, await DocumentNamesAsync(context, library, ct), clock);
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"query-log-{clock.GetLocalNow():yyyyMMdd-HHmm}.csv\"";
+        return TypedResults.Text(csv, "text/csv; charset=utf-8");
+    }
+
+    /// <summary>
+    /// GET /api/audit/log.excerpt with the same filter: the matching entries as a signed excerpt
+    /// (<see cref="LogExcerpt"/>) that `provision audit verify` checks; 409 with advice while the
+    /// nightly job has not certified the agent's excerpt key.
+    /// </summary>
+    public static async Task<IResult> LogExcerptAsync(HttpContext context, QueryLog log, DocumentLibrary library, ApplianceConfig config, TimeProvider clock,
+        ExcerptSigner signer, AgentOptions options, string? user, string? route, string? collection, string? outcome, string? from, string? to, CancellationToken ct)
+    {
+        if (await ParseFilterAsync(user, route, collection, outcome, from, to, clock, library, config, ct) is not { } filter)
+            return BadFilter();
+        if (signer.Certified(out var why) is not { } signing)
+        {
+            var command = $"sudo \"{Path.Combine(AppContext.BaseDirectory, "provision")}\" nightly --target local --config \"{options.ConfigFile}\"";
+            return TypedResults.Problem(statusCode: 409, title: "excerpt key not certified",
+                detail: $"Signed excerpts need the box's audit key's word for the agent's key: {why}. The nightly job ({PackShelf.NightlyTime} box time, as root) " +
+                        $"certifies it; to do it now, run on the box: {command}",
+                extensions: new Dictionary<string, object?> { ["build_now"] = command });
+        }
+        var (newestFirst, _) = await log.FindAsync(filter, null, MaxCsvRows, ct);
+        var entries = newestFirst.Reverse().ToList();
+        var chain = entries.Count == 0 ? [] : await log.LinksFromAsync(entries[0].Seq, ct);
+        var described = string.Join("; ", new[] { ("user", user), ("route", route), ("collection", collection), ("outcome", outcome), ("from", from), ("to", to) }
+            .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={p.Item2!.Trim()}"));
+        var about = new ExcerptAbout(config.Appliance.Name, clock.GetUtcNow(), Caller.From(context.User).Name, described.Length == 0 ? "all entries" : described,
+            log.ModeName, entries.Count, chain.Count > 0 ? chain[^1] : await log.HeadAsync(ct));
+        var zip = LogExcerpt.Write(about, [.. entries.Select(e => new ChainEntry(e.Seq, e.PreviousHash, e.Hash, QueryLog.Canonical(e)))], chain,
+            Csv(entries, await DocumentNamesAsync(context, library, ct), clock), signing.Key, signing.Certificate);
+        return TypedResults.File(zip, "application/zip", $"query-log-excerpt-{clock.GetLocalNow():yyyyMMdd-HHmm}.zip");
+    }
+
+    /// <summary>The entries as the CSV export writes them: box-local times, documents by name where the reader may see them.</summary>
+    internal static string Csv(IReadOnlyList<QueryLogEntry> entries, IReadOnlyDictionary<string, NamedDocument> names, TimeProvider clock)
+    {
         var csv = new System.Text.StringBuilder("seq,time,user,route,question_mode,question,documents,other_documents,prompt_tokens,completion_tokens,latency_ms,status\r\n");
         foreach (var entry in entries)
         {
             var row = Row(entry, names);
-            string[] cells =
+            csv.Append(Audit.Csv.Line(
             [
-                entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                TimeZoneInfo.ConvertTime(entry.At, clock.LocalTimeZone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
-                entry.User ?? "", entry.Route ?? entry.Kind, entry.QuestionMode, entry.Question ?? "",
-                string.Join("; ", row.Documents.Select(d => $"{d.CollectionId}/{d.Path}")), row.OtherDocuments.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                entry.PromptTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.CompletionTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                entry.LatencyMs.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ];
-            csv.Append(string.Join(',', cells.Select(CsvCell))).Append("\r\n");
+                Invariant(entry.Seq), BoxDays.Local(entry.At, clock), entry.User ?? "", entry.Route ?? entry.Kind, entry.QuestionMode, entry.Question ?? "",
+                string.Join("; ", row.Documents.Select(d => $"{d.CollectionId}/{d.Path}")), Invariant(row.OtherDocuments),
+                Invariant(entry.PromptTokens), Invariant(entry.CompletionTokens), Invariant(entry.LatencyMs), Invariant(entry.Status),
+            ]));
         }
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"query-log-{clock.GetLocalNow():yyyyMMdd-HHmm}.csv\"";
-        return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
+        return csv.ToString();
     }
+
+    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private const int MaxCsvRows = 100_000;
 
     private static ProblemHttpResult BadFilter() => TypedResults.Problem(statusCode: 400, title: "bad filter",
-        detail: "outcome is answered, refused or failed; from and to are days as YYYY-MM-DD (the box's time zone), from not after to");
+        detail: "outcome is answered, refused or failed; collection is a configured collection's id; from and to are days as YYYY-MM-DD " +
+                "(the box's time zone), from not after to");
 
-    private static LogFilter? ParseFilter(string? user, string? route, string? outcome, string? from, string? to, TimeProvider clock)
+    /// <summary>The DPO's filter; null when a part of it is not understood (the caller gets a 400 saying what each part takes).</summary>
+    private static async Task<LogFilter?> ParseFilterAsync(string? user, string? route, string? collection, string? outcome, string? from, string? to,
+        TimeProvider clock, DocumentLibrary library, ApplianceConfig config, CancellationToken ct)
     {
         LogOutcome? parsedOutcome = null;
         if (!string.IsNullOrEmpty(outcome))
@@ -79,43 +117,34 @@ public static class AuditEndpoints
             if (!Enum.TryParse<LogOutcome>(outcome, ignoreCase: true, out var o) || int.TryParse(outcome, out _)) return null;
             parsedOutcome = o;
         }
-        DateTimeOffset? start = null, end = null;
-        if (!string.IsNullOrEmpty(from))
-        {
-            if (!DateOnly.TryParseExact(from, "yyyy-MM-dd", out var day)) return null;
-            start = LocalMidnight(day, clock);
-        }
-        if (!string.IsNullOrEmpty(to))
-        {
-            if (!DateOnly.TryParseExact(to, "yyyy-MM-dd", out var day)) return null;
-            end = LocalMidnight(day.AddDays(1), clock);   // the whole of the last day
-        }
-        if (start > end) return null;
-        return new LogFilter(string.IsNullOrWhiteSpace(user) ? null : user.Trim(), string.IsNullOrWhiteSpace(route) ? null : route.Trim(), parsedOutcome, start, end);
+        if (!BoxDays.TryParse(from, to, clock, out var start, out var end)) return null;
+        var filter = new LogFilter(string.IsNullOrWhiteSpace(user) ? null : user.Trim(), string.IsNullOrWhiteSpace(route) ? null : route.Trim(),
+            parsedOutcome, start, end);
+        if (string.IsNullOrWhiteSpace(collection)) return filter;
+        if (config.Rag.Collections.FirstOrDefault(c => c.Id == collection.Trim()) is not { } chosen) return null;
+        return filter with { ReturnedAnyOf = await CollectionDocumentsAsync(chosen, library, ct) };
     }
 
-    private static DateTimeOffset LocalMidnight(DateOnly day, TimeProvider clock)
+    /// <summary>Every document the collection holds or held (erased ones too, so older entries still match), whoever may read them.</summary>
+    private static async Task<IReadOnlyCollection<string>> CollectionDocumentsAsync(Collection collection, DocumentLibrary library, CancellationToken ct)
     {
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        return new DateTimeOffset(local, clock.LocalTimeZone.GetUtcOffset(local));
+        var held = (await library.ListDocumentsAsync(collection.Groups, ct)).Where(d => d.CollectionId == collection.Id).Select(d => d.Id);
+        var erased = (await library.ErasuresAsync(null, ct)).Where(r => r.CollectionId == collection.Id).Select(r => r.DocumentId);
+        return held.Concat(erased).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The documents the DPO may read, by id: the log names those, and only counts the others.</summary>
-    private static async Task<IReadOnlyDictionary<string, NamedDocument>> DocumentNamesAsync(HttpContext context, DocumentLibrary library, CancellationToken ct) =>
-        (await library.ListDocumentsAsync(Caller.From(context.User).Groups, ct))
+    internal static Task<IReadOnlyDictionary<string, NamedDocument>> DocumentNamesAsync(HttpContext context, DocumentLibrary library, CancellationToken ct) =>
+        DocumentNamesAsync(Caller.From(context.User), library, ct);
+
+    internal static async Task<IReadOnlyDictionary<string, NamedDocument>> DocumentNamesAsync(Caller caller, DocumentLibrary library, CancellationToken ct) =>
+        (await library.ListDocumentsAsync(caller.Groups, ct))
             .ToDictionary(d => d.Id, d => new NamedDocument(d.Id, d.CollectionId, d.Path, d.Title), StringComparer.Ordinal);
 
-    private static LogRow Row(QueryLogEntry entry, IReadOnlyDictionary<string, NamedDocument> names)
+    internal static LogRow Row(QueryLogEntry entry, IReadOnlyDictionary<string, NamedDocument> names)
     {
         var named = entry.DocumentIds.Select(id => names.GetValueOrDefault(id)).OfType<NamedDocument>().ToList();
         return new LogRow(entry, named, entry.DocumentIds.Count - named.Count);
-    }
-
-    /// <summary>A CSV cell, quoted where needed; a cell a spreadsheet would run as a formula is defused with a leading apostrophe.</summary>
-    private static string CsvCell(string value)
-    {
-        if (value.Length > 0 && "=+-@\t\r".Contains(value[0])) value = "'" + value;
-        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     public static async Task<Ok<ChainVerdict>> VerifyAsync(QueryLog log, CancellationToken ct) => TypedResults.Ok(await log.VerifyAsync(ct));

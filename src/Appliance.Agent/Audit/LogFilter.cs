@@ -5,12 +5,16 @@ public enum LogOutcome { Answered, Refused, Failed }
 
 /// <summary>
 /// What the DPO looks for in the query log: one user, one route, one outcome, a period (from
-/// inclusive, to exclusive). Empty parts select everything; the retention purge's own entries have
-/// no user or route and drop out as soon as either is asked for.
+/// inclusive, to exclusive), calls that returned one of some documents (a collection's, erased ones
+/// included). Empty parts select everything; the retention purge's own entries have no user or route
+/// and drop out as soon as either is asked for.
 /// </summary>
 public sealed record LogFilter(string? User, string? Route, LogOutcome? Outcome, DateTimeOffset? From, DateTimeOffset? To)
 {
     public static LogFilter All { get; } = new(null, null, null, null, null);
+
+    /// <summary>Only calls that returned at least one of these documents (null: any call).</summary>
+    public IReadOnlyCollection<string>? ReturnedAnyOf { get; init; }
 
     /// <summary>The filter as a WHERE clause over the entries table, with its parameters (never text pasted into SQL).</summary>
     internal (string Where, List<(string Name, object? Value)> Parameters) Sql()
@@ -28,6 +32,11 @@ public sealed record LogFilter(string? User, string? Route, LogOutcome? Outcome,
         }
         if (From is { } from) { conditions.Add("at >= $from"); parameters.Add(("$from", Time.Format(from))); }
         if (To is { } to) { conditions.Add("at < $to"); parameters.Add(("$to", Time.Format(to))); }
+        if (ReturnedAnyOf is { } documents)
+        {
+            conditions.Add("EXISTS (SELECT 1 FROM json_each(entries.document_ids) AS d WHERE d.value IN (SELECT value FROM json_each($documents)))");
+            parameters.Add(("$documents", System.Text.Json.JsonSerializer.Serialize(documents)));
+        }
         return (string.Join(" AND ", conditions), parameters);
     }
 }

@@ -236,6 +236,26 @@ public sealed class QueryLog
         return entries;
     }
 
+    /// <summary>Every link of the chain from entry <paramref name="fromSeq"/> to the newest, oldest first (a signed excerpt's backbone).</summary>
+    public async Task<IReadOnlyList<ChainLink>> LinksFromAsync(long fromSeq, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, "SELECT seq, previous_hash, hash FROM entries WHERE seq >= $s ORDER BY seq", ("$s", fromSeq));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var links = new List<ChainLink>();
+        while (await reader.ReadAsync(ct)) links.Add(new ChainLink(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+        return links;
+    }
+
+    /// <summary>The newest entry's link, or null while the log is empty.</summary>
+    public async Task<ChainLink?> HeadAsync(CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, "SELECT seq, previous_hash, hash FROM entries ORDER BY seq DESC LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new ChainLink(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)) : null;
+    }
+
     public async Task<long> CountAsync(CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);

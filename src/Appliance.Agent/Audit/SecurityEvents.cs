@@ -12,8 +12,9 @@ public sealed class SecurityEvents
 {
     public const string FileName = "security.db";
     public const string Unknown = "unknown";
-    private const string SignInKind = "sign-in";
-    private const string DeniedKind = "denied";
+    internal const string SignInKind = "sign-in";
+    internal const string DeniedKind = "denied";
+    internal const string AccessReportKind = "access-report";
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
 
@@ -58,6 +59,63 @@ public sealed class SecurityEvents
     /// <param name="reason">e.g. "401 not signed in", "403 role", "group filter: collection hr"</param>
     public Task RecordDenialAsync(string? user, string route, string reason, CancellationToken ct) =>
         InsertAsync(DeniedKind, user ?? Unknown, route, reason, ct);
+
+    /// <summary>A DPO ran an access report: who and for whom (the account and the name variants searched), never what it found.</summary>
+    public Task RecordAccessReportAsync(string dpo, string subject, CancellationToken ct) =>
+        InsertAsync(AccessReportKind, dpo, "/api/audit/access-report", "access report for " + subject, ct);
+
+    /// <summary>
+    /// The events a DPO's filter selects, newest first, one page at a time (<paramref name="beforeId"/>
+    /// continues below the last page), and how many the filter selects in all.
+    /// </summary>
+    public async Task<(IReadOnlyList<SecurityEvent> Events, long Matching)> FindAsync(SecurityEventFilter filter, long? beforeId, int limit, CancellationToken ct)
+    {
+        var (where, parameters) = filter.Sql();
+        await using var db = await ConnectAsync(ct);
+        var matching = await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM events WHERE " + where, ct, [.. parameters]);
+        await using var command = Sql.Prepare(db, "SELECT id, at, kind, user, route, reason FROM events WHERE " + where
+            + " AND ($b IS NULL OR id < $b) ORDER BY id DESC LIMIT $l", [.. parameters, ("$b", beforeId), ("$l", limit)]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var events = new List<SecurityEvent>();
+        while (await reader.ReadAsync(ct))
+            events.Add(new SecurityEvent(reader.GetInt64(0), Time.Parse(reader.GetString(1)), KindOf(reader.GetString(2), reader.GetString(5)),
+                reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5)));
+        return (events, matching);
+    }
+
+    /// <summary>The filtered events counted by kind, route and reason: failures by kind, denials by route and reason.</summary>
+    public async Task<IReadOnlyList<SecurityEventCount>> CountAsync(SecurityEventFilter filter, CancellationToken ct)
+    {
+        var (where, parameters) = filter.Sql();
+        await using var db = await ConnectAsync(ct);
+        await using var command = Sql.Prepare(db, "SELECT kind, route, reason, COUNT(*) FROM events WHERE " + where
+            + " GROUP BY kind, route, reason ORDER BY COUNT(*) DESC, kind, route, reason", [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new List<SecurityEventCount>();
+        while (await reader.ReadAsync(ct))
+        {
+            var kind = KindOf(reader.GetString(0), reader.GetString(2));
+            // A sign-in's route is always the session's: the reason is what tells them apart.
+            counts.Add(new SecurityEventCount(kind, kind == SecurityEventKind.Denied ? reader.IsDBNull(1) ? null : reader.GetString(1) : null,
+                reader.GetString(2), reader.GetInt64(3)));
+        }
+        return counts;
+    }
+
+    public async Task<long> TotalAsync(CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        return await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM events", ct);
+    }
+
+    private static SecurityEventKind KindOf(string kind, string reason) => kind switch
+    {
+        DeniedKind => SecurityEventKind.Denied,
+        AccessReportKind => SecurityEventKind.AccessReport,
+        _ when reason == SignInOutcomes.SignedIn => SecurityEventKind.SignedIn,
+        _ when reason == SignInOutcomes.Lockout => SecurityEventKind.Lockout,
+        _ => SecurityEventKind.Failed,
+    };
 
     private async Task InsertAsync(string kind, string user, string? route, string reason, CancellationToken ct)
     {

@@ -133,14 +133,6 @@ public static class ConversationEndpoints
     /// <summary>GET /api/admin/feedback: thumbs per collection (admins; no question, no comment, no name).</summary>
     public static async Task<IResult> FeedbackAsync(ConversationStore store, CancellationToken ct) => TypedResults.Ok(await store.FeedbackCountsAsync(ct));
 
-    /// <summary>DELETE /api/audit/people/{name}/conversations: the DPO erases a person's conversations (an erasure request).</summary>
-    public static async Task<IResult> ErasePersonAsync(string name, ConversationStore store, ILogger<ConversationStore> logger, HttpContext context, CancellationToken ct)
-    {
-        var removed = await store.EraseUserAsync(name, ct);
-        logger.LogInformation("erased {Count} conversations of {Person} at the request of {Dpo}", removed, name, Caller.From(context.User).Name);
-        return TypedResults.Ok(new { person = name, conversations_erased = removed });
-    }
-
     private static IResult NotFound() => PageProblems.Result(404, "no such conversation",
         "you have no conversation with this id (it may have been deleted)", PageProblems.ConversationNotFound);
 }

@@ -70,3 +70,12 @@ public sealed record NewTurn(
 
 /// <summary>Thumbs per collection the rated answers drew on, for the admin; never a question or a comment.</summary>
 public sealed record FeedbackCount(string Collection, int Up, int Down, int Comments);
+
+/// <summary>One question of a conversation as the access report lists it.</summary>
+public sealed record AskedQuestion(string Question, DateTimeOffset AskedAt);
+
+/// <summary>A person's conversation as the DPO's access report lists it: its summary, its questions and its attachments.</summary>
+public sealed record PersonConversation(ConversationSummary Summary, IReadOnlyList<AskedQuestion> Questions, IReadOnlyList<Attachment> Attachments);
+
+/// <summary>What erasing a person's conversations removed.</summary>
+public sealed record PersonConversationsErased(int Conversations, int Attachments);

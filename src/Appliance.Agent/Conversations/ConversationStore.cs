@@ -274,10 +274,44 @@ public sealed class ConversationStore
     }
 
     /// <summary>Every conversation of a person (the DPO's erasure); returns how many went.</summary>
-    public async Task<int> EraseUserAsync(string user, CancellationToken ct)
+    public async Task<int> EraseUserAsync(string user, CancellationToken ct) => (await ErasePersonAsync(user, ct)).Conversations;
+
+    /// <summary>Every conversation of a person and the files attached to them, in one transaction; returns how many of each went.</summary>
+    public async Task<PersonConversationsErased> ErasePersonAsync(string user, CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);
-        return await Sql.ExecuteAsync(db, "DELETE FROM conversations WHERE user = $u", ct, ("$u", user));
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var attachments = await Sql.ScalarAsync<long>(db,
+            "SELECT COUNT(*) FROM attachments a JOIN conversations c ON c.id = a.conversation_id WHERE c.user = $u", ct, ("$u", user));
+        var conversations = await Sql.ExecuteAsync(db, "DELETE FROM conversations WHERE user = $u", ct, ("$u", user));
+        await tx.CommitAsync(ct);
+        return new PersonConversationsErased(conversations, (int)attachments);
+    }
+
+    /// <summary>
+    /// What the store holds of a person, for the DPO's access report: each conversation with its
+    /// questions (when asked) and the files attached to it; never another person's.
+    /// </summary>
+    public async Task<IReadOnlyList<PersonConversation>> PersonDataAsync(string user, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        var summaries = new List<ConversationSummary>();
+        await using (var command = Sql.Prepare(db, """
+            SELECT c.id, c.title, c.created_at, c.updated_at, c.collections, (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id)
+            FROM conversations c WHERE c.user = $u ORDER BY c.updated_at DESC, c.rowid DESC
+            """, ("$u", user)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) summaries.Add(SummaryFrom(reader));
+        var result = new List<PersonConversation>();
+        foreach (var summary in summaries)
+        {
+            var questions = new List<AskedQuestion>();
+            await using (var command = Sql.Prepare(db, "SELECT question, asked_at FROM turns WHERE conversation_id = $c ORDER BY id", ("$c", summary.Id)))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) questions.Add(new AskedQuestion(reader.GetString(0), Time.Parse(reader.GetString(1))));
+            result.Add(new PersonConversation(summary, questions, await AttachmentsAsync(db, summary.Id, user, ct)));
+        }
+        return result;
     }
 
     /// <summary>Conversations whose last question is older than <paramref name="cutoff"/>; returns how many went.</summary>

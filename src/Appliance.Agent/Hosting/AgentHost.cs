@@ -36,6 +36,7 @@ public static class AgentHost
             QuestionProtection.Load(config.Privacy.QueryLog, Path.Combine(data, "querylog.key")), clock, ct);
         var securityEvents = await SecurityEvents.OpenAsync(Path.Combine(data, SecurityEvents.FileName), clock, ct);
         var conversations = await ConversationStore.OpenAsync(Path.Combine(data, ConversationStore.FileName), clock, ct);
+        var personErasures = await PersonErasures.OpenAsync(Path.Combine(data, PersonErasures.FileName), clock, ct);
         SqliteMemoryBudget.Apply();
 
         // The library and the models start before the web host exists; they log like the rest.
@@ -99,6 +100,8 @@ public static class AgentHost
         services.AddSingleton(queryLog);
         services.AddSingleton(securityEvents);
         services.AddSingleton(conversations);
+        services.AddSingleton(personErasures);
+        services.AddSingleton(ExcerptSigner.Open(data));
         services.AddSingleton<AccessDenials>();
         services.AddSingleton(new NightlyPacks(data));
         services.AddSingleton(new EvidenceExport(config, data, queryLog, securityEvents, library, identity, clock));
@@ -114,6 +117,8 @@ public static class AgentHost
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<PageStrings>();
         services.AddSingleton<ConversationExport>();
+        services.AddSingleton<AccessReportBuilder>();
+        services.AddSingleton<AccessReportPdf>();
         services.AddSingleton<WebPage>();
         services.AddHostedService(sp => new Retention(queryLog, securityEvents, conversations, config.Privacy, clock, sp.GetRequiredService<ILogger<Retention>>()));
         services.AddHostedService<EvidenceSchedule>();

@@ -84,12 +84,18 @@ public static class Routes
         var audit = app.MapGroup("/api/audit").RequireAuthorization(RoleNames.Dpo);
         audit.MapGet("/log", AuditEndpoints.LogAsync);                                              // filtered, paged through the whole retention
         audit.MapGet("/log.csv", AuditEndpoints.LogCsvAsync);
+        audit.MapGet("/log.excerpt", AuditEndpoints.LogExcerptAsync);                               // signed by the agent's key, which the audit key certified
         audit.MapGet("/log/verify", AuditEndpoints.VerifyAsync);
+        audit.MapGet("/security", SecurityEndpoints.ListAsync);                                     // sign-ins, failures, lockouts, denials, access reports
+        audit.MapGet("/security.csv", SecurityEndpoints.CsvAsync);
         audit.MapGet("/erasures", DocumentEndpoints.ErasuresAsync);
         audit.MapGet("/evidence", AuditEndpoints.EvidenceAsync);                                    // live counts; also written for the nightly pack
         audit.MapGet("/packs", AuditEndpoints.Packs);                                               // signed packs the nightly job (root) shelved
         audit.MapGet("/packs/{name}", AuditEndpoints.PackAsync);
-        audit.MapDelete("/people/{name}/conversations", ConversationEndpoints.ErasePersonAsync);      // a person's erasure request
+        audit.MapGet("/access-report", PeopleEndpoints.ReportAsync);                                // Art. 15: what the box holds about a person
+        audit.MapDelete("/people/{name}/conversations", PeopleEndpoints.EraseConversationsAsync);     // Art. 17, each with an erasure record
+        audit.MapDelete("/people/{name}/account", PeopleEndpoints.EraseAccountAsync);
+        audit.MapGet("/erasures/people", PeopleEndpoints.ErasuresAsync);
 
         var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token
         operations.MapGet("/metrics", MetricsEndpoint.GetAsync);

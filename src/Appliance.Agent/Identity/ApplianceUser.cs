@@ -22,6 +22,9 @@ public sealed record ApplianceUser(
 /// <summary>An API token as shown to people: never the secret itself, which is only shown once at creation.</summary>
 public sealed record ApiTokenInfo(string Id, string User, string Name, DateTimeOffset Created, DateTimeOffset? LastUsed, DateTimeOffset? Revoked);
 
+/// <summary>What erasing an account removed; <paramref name="StillConfigured"/>: appliance.yaml still names it (IT removes it there).</summary>
+public sealed record AccountErased(string Name, UserSource Source, int Tokens, bool StillConfigured);
+
 /// <summary>A freshly issued token: the only moment its secret exists outside the caller's hands.</summary>
 public sealed record IssuedToken(ApiTokenInfo Info, string Secret);
 

@@ -64,7 +64,9 @@ public static class AuthenticationSetup
         var name = context.Principal?.Identity?.Name;
         var store = context.HttpContext.RequestServices.GetRequiredService<IdentityStore>();
         var user = name is null ? null : await store.FindAsync(name, context.HttpContext.RequestAborted);
-        if (user is null)
+        // A configured account without a password cannot sign in, so a session it holds predates an
+        // erasure of the account (which clears the password): it ends with it.
+        if (user is null || user is { Source: UserSource.Config, HasPassword: false })
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

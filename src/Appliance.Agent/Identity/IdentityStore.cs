@@ -217,6 +217,31 @@ public sealed class IdentityStore
         return true;
     }
 
+    /// <summary>
+    /// Erases what the box keeps of an account: its tokens, password, lockout state, last sign-in and
+    /// language. A directory account goes entirely (the directory brings it back at the next sign-in);
+    /// an account appliance.yaml still names keeps its name, roles and groups until it is removed
+    /// there. Null when there is no such account.
+    /// </summary>
+    public async Task<AccountErased?> EraseAccountAsync(string name, CancellationToken ct)
+    {
+        await using var db = await ConnectAsync(ct);
+        // Overwritten, not just unlinked: an erased password hash must not linger in free pages.
+        await Sql.ExecuteAsync(db, "PRAGMA secure_delete = ON", ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var source = await Sql.ScalarAsync<string>(db, "SELECT source FROM users WHERE name = $n", ct, ("$n", name));
+        if (source is null) return null;
+        var tokens = await Sql.ExecuteAsync(db, "DELETE FROM api_tokens WHERE user = $n", ct, ("$n", name));
+        await Sql.ExecuteAsync(db, "DELETE FROM user_preferences WHERE user = $n", ct, ("$n", name));
+        var configured = source != "ldap";
+        if (configured)
+            await Sql.ExecuteAsync(db, "UPDATE users SET password_hash = NULL, failed_attempts = 0, locked_until = NULL, last_sign_in = NULL WHERE name = $n", ct, ("$n", name));
+        else
+            await Sql.ExecuteAsync(db, "DELETE FROM users WHERE name = $n", ct, ("$n", name));
+        await tx.CommitAsync(ct);
+        return new AccountErased(name, configured ? UserSource.Config : UserSource.Ldap, tokens, StillConfigured: configured);
+    }
+
     public async Task<IssuedToken> IssueTokenAsync(string user, string name, CancellationToken ct)
     {
         var secret = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));

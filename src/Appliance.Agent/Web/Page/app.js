@@ -16,6 +16,8 @@ const pages = [
   { id: 'indexing', role: 'admin' },
   { id: 'dpo', role: 'dpo' },
   { id: 'audit', role: 'dpo' },
+  { id: 'security', role: 'dpo' },
+  { id: 'requests', role: 'dpo' },
 ];
 
 // ---- Language, numbers and dates ----
@@ -139,7 +141,7 @@ function showPage(id) {
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== 'page-' + id;
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('current', link.dataset.page === id);
   $('menu').hidden = id !== 'ask';
-  const loaders = { documents: loadDocuments, admin: loadAdmin, indexing: loadIndexing, dpo: loadDpo, audit: loadAudit };
+  const loaders = { documents: loadDocuments, admin: loadAdmin, indexing: loadIndexing, dpo: loadDpo, audit: loadAudit, security: loadSecurity, requests: loadRequests };
   if (loaders[id]) loaders[id]().catch((e) => console.error(e));
 }
 
@@ -966,7 +968,7 @@ $('token-copy').addEventListener('click', async () => {
 // The DPO's filter as query parameters: the same for the table, its next pages and the CSV export.
 function logFilter() {
   const query = new URLSearchParams();
-  for (const [name, id] of [['user', 'log-user'], ['route', 'log-route'], ['outcome', 'log-outcome'], ['from', 'log-from'], ['to', 'log-to']])
+  for (const [name, id] of [['user', 'log-user'], ['route', 'log-route'], ['collection', 'log-collection'], ['outcome', 'log-outcome'], ['from', 'log-from'], ['to', 'log-to']])
     if ($(id).value.trim()) query.set(name, $(id).value.trim());
   return query;
 }
@@ -976,6 +978,7 @@ let logNext = null;
 async function loadLog(older) {
   const query = logFilter();
   $('log-csv').href = '/api/audit/log.csv' + (query.size ? '?' + query : '');
+  $('log-excerpt').href = '/api/audit/log.excerpt' + (query.size ? '?' + query : '');
   query.set('limit', '200');
   if (older && logNext) query.set('before', logNext);
   const response = await api('GET', '/api/audit/log?' + query);
@@ -1004,9 +1007,11 @@ $('log-filter').addEventListener('submit', (e) => { e.preventDefault(); loadLog(
 $('log-older').addEventListener('click', () => loadLog(true).catch((x) => console.error(x)));
 
 async function loadDpo() {
+  fillLogCollections();
   await loadLog(false);
   const erasures = await (await api('GET', '/api/audit/erasures')).json();
   $('erasures').replaceChildren(...erasures.map((r) => row([when(r.erased_at), r.path, r.collection_id, number(r.chunks), r.erased_by, r.reason])));
+  await loadPersonErasures();
 }
 
 // ---- Audit (DPO): chain status, the signed packs the nightly job shelved, the live evidence ----
@@ -1042,5 +1047,202 @@ async function loadAudit() {
     el('code', p.sha256.slice(0, 16) + '…', { title: p.sha256 }),
     el('span', (p.verified ? '✓ ' : '✗ ') + p.key_fingerprint.slice(0, 23) + '…', { title: p.key_fingerprint, class: p.verified ? '' : 'bad' })])));
 }
+
+// ---- DPO workbench: the log's collections and signed excerpt, security events, data subject requests ----
+
+function fillLogCollections() {
+  const select = $('log-collection');
+  if (select.options.length > 1) return;
+  select.append(...state.collections.map((c) => el('option', c.title, { value: c.id })));
+}
+
+// A signed excerpt needs the nightly job's certificate: without it the box says why, on the page, instead of a broken download.
+$('log-excerpt').addEventListener('click', async (event) => {
+  event.preventDefault();
+  $('log-excerpt-error').textContent = '';
+  const response = await api('GET', $('log-excerpt').getAttribute('href'));
+  if (!response.ok) { $('log-excerpt-error').textContent = await problem(response); return; }
+  const name = /filename="?([^";]+)"?/.exec(response.headers.get('content-disposition') || '');
+  const link = el('a', null, { href: URL.createObjectURL(await response.blob()), download: name ? name[1] : 'query-log-excerpt.zip' });
+  link.click();
+  URL.revokeObjectURL(link.href);
+});
+
+async function loadPersonErasures() {
+  const records = await (await api('GET', '/api/audit/erasures/people')).json();
+  $('person-erasures').replaceChildren(...records.map((r) => row([when(r.erased_at), r.person,
+    r.kind === 'account' ? t('dpoDesk.erasedAccount', { tokens: r.items }) : t('dpoDesk.erasedConversations', { count: r.items, attachments: r.attachments }),
+    r.erased_by, r.reason, r.remaining || ''])));
+}
+
+function securityFilter() {
+  const query = new URLSearchParams();
+  for (const [name, id] of [['user', 'security-user'], ['kind', 'security-kind'], ['from', 'security-from'], ['to', 'security-to']])
+    if ($(id).value.trim()) query.set(name, $(id).value.trim());
+  return query;
+}
+
+let securityNext = null;
+
+async function loadSecurity(older) {
+  const query = securityFilter();
+  $('security-csv').href = '/api/audit/security.csv' + (query.size ? '?' + query : '');
+  query.set('limit', '200');
+  if (older && securityNext) query.set('before', securityNext);
+  const response = await api('GET', '/api/audit/security?' + query);
+  if (!response.ok) { $('security-count').textContent = await problem(response); return; }
+  const page = await response.json();
+  $('security-counts').replaceChildren(...page.counts.map((c) => row([t('dpoDesk.kind.' + c.kind), c.route || '', c.reason, number(c.count)])));
+  const rows = page.events.map((e) => row([when(e.at), t('dpoDesk.kind.' + e.kind), e.user, e.route || '', e.reason]));
+  if (older === true) $('security-events').append(...rows); else $('security-events').replaceChildren(...rows);
+  securityNext = page.next_before;
+  $('security-older').hidden = securityNext === null || securityNext === undefined;
+  $('security-count').textContent = t('dpo.showing', { shown: $('security-events').children.length, matching: page.matching, total: page.total });
+}
+
+$('security-filter').addEventListener('submit', (e) => { e.preventDefault(); loadSecurity(false).catch((x) => console.error(x)); });
+$('security-older').addEventListener('click', () => loadSecurity(true).catch((x) => console.error(x)));
+
+// The person a report is about, as the box was asked (the exports and erasures use the same).
+let request = null;
+
+function requestQuery(format) {
+  const query = new URLSearchParams();
+  if (request.account) query.set('account', request.account);
+  for (const v of request.variants) query.append('variant', v);
+  if (format) { query.set('format', format); query.set('language', state.lang); }
+  return '/api/audit/access-report?' + query;
+}
+
+async function loadRequests() {
+  if (request) await runRequest();
+}
+
+async function runRequest() {
+  $('request-status').textContent = t('dpoDesk.running');
+  const response = await api('GET', requestQuery());
+  if (!response.ok) { $('request-status').textContent = await problem(response); $('request-report').hidden = true; return; }
+  renderReport(await response.json());
+  $('request-status').textContent = t('dpoDesk.ran', { when: when(new Date().toISOString()) });
+}
+
+$('request-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  request = {
+    account: $('request-account').value.trim(),
+    variants: $('request-variants').value.split(/\n|;/).map((v) => v.trim()).filter((v) => v),
+  };
+  for (const id of ['request-conversations-result', 'request-documents-result', 'request-account-result']) $(id).textContent = '';
+  runRequest().catch((x) => console.error(x));
+});
+
+function renderReport(report) {
+  $('request-report').hidden = false;
+  $('request-json').href = requestQuery('json');
+  $('request-pdf').href = requestQuery('pdf');
+  const a = report.account;
+  const facts = $('request-account-facts');
+  if (a) {
+    const list = el('dl', null, { class: 'facts' });
+    for (const [key, value] of [['dpoDesk.accountName', a.display_name + ' (' + a.name + ')'], ['admin.roles', a.roles.map((r) => t('role.' + r)).join(', ')],
+      ['admin.groups', a.groups.join(', ')], ['admin.source', a.source], ['dpoDesk.lastSignIn', a.last_sign_in ? when(a.last_sign_in) : t('admin.never')]])
+      list.append(el('dt', t(key)), el('dd', value));
+    facts.replaceChildren(list);
+  } else facts.replaceChildren(el('p', t(request.account ? 'dpoDesk.noSuchAccount' : 'dpoDesk.noAccountGiven'), { class: 'meta' }));
+  $('request-tokens').replaceChildren(...report.tokens.map((k) => row([k.name, when(k.created), k.last_used ? when(k.last_used) : t('admin.never'), when(k.revoked)])));
+  $('request-sign-ins').replaceChildren(...report.sign_ins.map((e) => row([when(e.at), t('dpoDesk.kind.' + e.kind), e.route || '', e.reason])));
+  $('request-query-mode').textContent = t('dpoDesk.queryMode', { mode: report.question_mode, days: report.retention_days });
+  $('request-queries').replaceChildren(...report.queries.map((q) => row([when(q.at), q.route || '', q.question || '—',
+    q.documents.map((d) => d.path).join(', ') + (q.other_documents ? ' ' + t('dpo.otherDocuments', { count: q.other_documents }) : '')])));
+
+  $('request-conversations').replaceChildren(...report.conversations.map((c) => {
+    const li = el('li', null, { class: 'request-conversation' });
+    li.append(el('strong', c.summary.title), ' — ' + t('dpoDesk.conversationDates', { created: when(c.summary.created_at), updated: when(c.summary.updated_at) }));
+    const inner = el('ul');
+    for (const q of c.questions) inner.append(el('li', when(q.asked_at) + ': ' + q.question));
+    for (const f of c.attachments) inner.append(el('li', t('dpoDesk.attachment', { name: f.name, date: when(f.added_at) }), { class: 'request-attachment' }));
+    li.append(inner);
+    return li;
+  }));
+  if (!report.conversations.length) $('request-conversations').replaceChildren(el('li', t('dpoDesk.none'), { class: 'meta' }));
+  $('request-erase-conversations').hidden = !a || !report.conversations.length;
+
+  const documents = $('request-documents');
+  documents.replaceChildren();
+  if (!report.subject.variants.length) documents.append(el('p', t('dpoDesk.noVariants'), { class: 'meta' }));
+  else if (!report.documents.length) documents.append(el('p', t('dpoDesk.noDocuments'), { class: 'meta' }));
+  for (const collection of report.documents) {
+    documents.append(el('h4', collection.title));
+    for (const d of collection.documents) {
+      const line = el('div', null, { class: 'request-document' });
+      const box = el('input', null, { type: 'checkbox', class: 'request-pick', value: d.id, id: 'pick-' + d.id });
+      box.dataset.path = d.path;
+      if (d.source_file) box.dataset.source = d.source_file;
+      const label = el('label', null, { for: 'pick-' + d.id });
+      label.append(el('strong', d.title), ' — ' + d.path);
+      line.append(box, ' ', label);
+      if (d.source_file) line.append(el('div', t('dpoDesk.sourceFile', { path: d.source_file }), { class: 'meta' }));
+      const places = el('ul', null, { class: 'mentions' });
+      for (const m of d.mentions)
+        places.append(el('li', (m.page ? t('source.page', { page: m.page }) + ': ' : '') + '“' + m.snippet + '” (' + m.variants.join(', ') + ')'));
+      line.append(places);
+      documents.append(line);
+    }
+  }
+  for (const c of report.not_searched) documents.append(el('p', t('dpoDesk.notSearched', { collection: c.title, groups: c.groups.join(', ') }), { class: 'notice not-searched' }));
+  for (const v of report.variants_at_limit) documents.append(el('p', t('dpoDesk.atLimit', { variant: v, count: 100 }), { class: 'notice' }));
+  $('request-erase-documents').hidden = !report.documents.length;
+
+  $('request-erase-account').hidden = !a;
+  if (a) $('request-account-what').textContent = t(a.in_config ? 'dpoDesk.accountInConfig' : 'dpoDesk.accountFromDirectory', { name: a.name });
+}
+
+$('request-erase-conversations').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const response = await api('DELETE', '/api/audit/people/' + encodeURIComponent(request.account) + '/conversations?reason='
+    + encodeURIComponent($('request-conversations-reason').value.trim()));
+  if (!response.ok) { $('request-conversations-result').textContent = await problem(response); return; }
+  const done = await response.json();
+  $('request-erase-conversations').reset();
+  await runRequest();
+  $('request-conversations-result').textContent = t('dpoDesk.erasedConversations', { count: done.conversations_erased, attachments: done.attachments_erased });
+});
+
+// Each selected document is erased on its own (one erasure record each); files the office keeps are listed for deletion at their source.
+$('request-erase-documents').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const picked = [...document.querySelectorAll('.request-pick:checked')];
+  const result = $('request-documents-result');
+  if (!picked.length) { result.replaceChildren(el('p', t('dpoDesk.pickDocuments'), { class: 'error' })); return; }
+  const reason = $('request-documents-reason').value.trim();
+  const erased = [], atSource = [], failed = [];
+  for (const box of picked) {
+    const response = await api('DELETE', '/api/documents/' + encodeURIComponent(box.value) + '?reason=' + encodeURIComponent(reason));
+    if (response.ok) { erased.push(box.dataset.path); if (box.dataset.source) atSource.push(box.dataset.source); }
+    else failed.push(box.dataset.path + ': ' + await problem(response));
+  }
+  $('request-erase-documents').reset();
+  await runRequest();
+  result.replaceChildren(el('p', t('dpoDesk.erasedDocuments', { count: erased.length, paths: erased.join(', ') })));
+  if (atSource.length) {
+    result.append(el('p', t('dpoDesk.deleteAtSource')));
+    const list = el('ul', null, { class: 'source-files' });
+    for (const path of atSource) { const li = el('li'); li.append(el('code', path)); list.append(li); }
+    result.append(list);
+  }
+  for (const f of failed) result.append(el('p', f, { class: 'error' }));
+});
+
+$('request-erase-account').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const response = await api('DELETE', '/api/audit/people/' + encodeURIComponent(request.account) + '/account?reason='
+    + encodeURIComponent($('request-account-reason').value.trim()));
+  if (!response.ok) { $('request-account-result').textContent = await problem(response); return; }
+  const done = await response.json();
+  $('request-erase-account').reset();
+  await runRequest();
+  $('request-account-result').textContent = t('dpoDesk.erasedAccount', { tokens: done.tokens_erased })
+    + (done.remaining ? ' ' + t('dpoDesk.remainingAt', { where: done.remaining }) : '');
+});
 
 start().catch((e) => console.error(e));
