@@ -65,6 +65,16 @@ public sealed class AuditVerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pack_language_other_than_en_or_de_is_refused_before_the_box_is_read()
+    {
+        var result = await Provision("audit", "pack", "-c", Path.Combine(PackInputs.Root, "appliance.yaml"), "--target", "sandbox:" + Path.Combine(_dir, "no-box"),
+            "--language", "fr");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--language 'fr' is not a pack language (expected en or de)", result.StandardError);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "no-box")));
+    }
+
+    [Fact]
     public async Task A_missing_pack_exits_2()
     {
         var result = await Provision("audit", "verify", Path.Combine(_dir, "nope.zip"));
