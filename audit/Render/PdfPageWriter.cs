@@ -65,10 +65,14 @@ public sealed class PdfPageWriter
     public void Heading(string text, bool newPage = false)
     {
         if (newPage && _gfx is not null && _y > Margin) NewPage();
-        Need(40);
+        var lines = Wrap(text, _h2, Width).ToList();
+        Need(22 + 18 * lines.Count);
         _y += 8;
-        Gfx.DrawString(text, _h2, Navy, Margin, _y + 13);
-        _y += 18;
+        foreach (var line in lines)
+        {
+            Gfx.DrawString(line, _h2, Navy, Margin, _y + 13);
+            _y += 18;
+        }
         Gfx.DrawLine(new XPen(XColor.FromArgb(31, 58, 95), 1), Margin, _y, Margin + Width, _y);
         _y += 6;
     }
@@ -131,9 +135,12 @@ public sealed class PdfPageWriter
                 while (line.Length > 1 && Gfx.MeasureString(line, font).Width > width)
                 {
                     // A long word of letters (a German compound) is cut with a hyphen; a hash or a path is cut as is.
+                    var prose = line.All(c => char.IsLetter(c) || c is ',' or '.' or ')' or '(') && !line.All(char.IsAsciiHexDigit);
                     var cut = line.Length - 1;
-                    while (cut > 1 && Gfx.MeasureString(line[..cut] + "-", font).Width > width) cut--;
-                    var hyphen = cut > 2 && char.IsLetter(line[cut - 1]) && char.IsLetter(line[cut]) && line.All(c => char.IsLetter(c) || c is ',' or '.' or ')' or '(');
+                    while (cut > 1 && Gfx.MeasureString(line[..cut] + (prose ? "-" : ""), font).Width > width) cut--;
+                    // Never leave one or two letters alone on the next line ("Sammlu-ng").
+                    if (prose && cut > 4 && line.Length - cut < 3) cut = line.Length - 3;
+                    var hyphen = prose && cut > 2 && char.IsLetter(line[cut - 1]) && char.IsLetter(line[cut]);
                     yield return hyphen ? line[..cut] + "-" : line[..cut];
                     line = line[cut..];
                 }

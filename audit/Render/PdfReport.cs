@@ -116,7 +116,7 @@ public sealed class PdfReport
         page.Heading(H(11));
         page.Text(t["erasures.intro"]);
         page.Table([t["erasures.when"], t["erasures.by"], t["erasures.collection"], t["erasures.document"], t["erasures.chunks"]],
-            e.Erasures.Select(x => new[] { t.Time(x.At), x.User, x.Collection, ErasedDocument(t, x), t.Number(x.ChunksRemoved) }), [68, 52, 55, 255, 65], t["erasures.none"]);
+            e.Erasures.Select(x => new[] { t.Time(x.At), x.User, x.Collection, ErasedDocument(t, x), t.Number(x.ChunksRemoved) }), [68, 52, 60, 250, 65], t["erasures.none"]);
 
         page.Heading(H(12));
         foreach (var item in e.Limitations) page.Bullet(item);

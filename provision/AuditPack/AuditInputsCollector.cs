@@ -45,7 +45,8 @@ public static class AuditInputsCollector
 
         var journal = (await Journal.ReadAsync(target, ct))
             .Select(j => new ProvisioningRun(j.StartedAt, j.User, j.Host, j.Generation ?? 0, j.Action, j.Outcome, j.Error,
-                [.. j.Steps.Select(s => new RunStep(s.Resource, s.Step, s.Succeeded, s.Detail))]))
+                // A journal line written without steps (by hand, or by an older provisioner) is still a run.
+                [.. (j.Steps ?? []).Select(s => new RunStep(s.Resource, s.Step, s.Succeeded, s.Detail))]))
             .ToList();
 
         var agentFile = layout.Data + "/" + AgentEvidence.RelativePath;

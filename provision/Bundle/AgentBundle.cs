@@ -57,6 +57,8 @@ public sealed class AgentBundle(ICommandRunner runner, string repositoryRoot)
         await schema.WriteAsync(staging, ct);
         progress?.Report($"the agent reads data up to {schema}");
 
+        await PublishVerifiersAsync(staging, progress, ct);
+
         progress?.Report($"fetching the pinned native llama.cpp libraries for {runtimeId}…");
         var fetch = await runner.RunAsync(Command.Of(Path.Combine(repositoryRoot, "src", "Appliance.Llama", "native", "fetch.sh"), runtimeId)
             .WithTimeout(TimeSpan.FromMinutes(10)), ct);
@@ -80,6 +82,36 @@ public sealed class AgentBundle(ICommandRunner runner, string repositoryRoot)
         Directory.Move(staging, output);
         var program = runtimeId.StartsWith("win", StringComparison.Ordinal) ? "appliance.exe" : "appliance";
         return new BuiltBundle(output, runtimeId, Path.Combine(output, program), files);
+    }
+
+    /// <summary>The platforms the DPO's verifier is built for: the office PCs (Windows) and Macs.</summary>
+    public static readonly IReadOnlyList<string> VerifierRuntimes = ["win-x64", "osx-arm64"];
+
+    /// <summary>Where a platform's verifier lies in the bundle.</summary>
+    public static string VerifierPath(string runtimeId) =>
+        $"verifier/{runtimeId}/appliance-audit-verify{(runtimeId.StartsWith("win", StringComparison.Ordinal) ? ".exe" : "")}";
+
+    /// <summary>
+    /// `audit verify` as one self-contained file per platform (verifier/RID/…), so a DPO checks a
+    /// pack on a Windows PC or a Mac that has neither .NET nor the provision CLI. Only the program
+    /// is kept: it needs none of the files published beside it.
+    /// </summary>
+    private async Task PublishVerifiersAsync(string staging, IProgress<string>? progress, CancellationToken ct)
+    {
+        var project = Path.Combine(repositoryRoot, "src", "Appliance.AuditVerifier", "Appliance.AuditVerifier.csproj");
+        foreach (var runtimeId in VerifierRuntimes)
+        {
+            progress?.Report($"publishing the audit pack verifier for {runtimeId} (one self-contained file)…");
+            var output = Path.Combine(staging + ".verifier", runtimeId);
+            var publish = await runner.RunAsync(Command.Of("dotnet", "publish", project, "-c", "Release", "-r", runtimeId, "--self-contained",
+                "-p:PublishSingleFile=true", "-p:DebugType=none", "-o", output, "--nologo", "-v", "quiet").WithTimeout(TimeSpan.FromMinutes(20)), ct);
+            if (!publish.Succeeded)
+                throw new BundleException($"dotnet publish of the audit verifier for {runtimeId} failed (exit {publish.ExitCode}): {Tail(publish.StandardOutput + publish.StandardError)}");
+            var target = Path.Combine(staging, VerifierPath(runtimeId));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(output, Path.GetFileName(target)), target, overwrite: true);
+        }
+        Directory.Delete(staging + ".verifier", recursive: true);
     }
 
     private static List<string> CheckSums(string folder)

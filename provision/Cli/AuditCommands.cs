@@ -140,47 +140,8 @@ internal static class AuditCommands
             audit key's certificate for the agent's excerpt key, the signature, the digests, each
             entry's hash and the unbroken chain from it to the log's head. Exit codes: 0 the pack is intact, 1 something fails, 2 the pack or key cannot be read.
             """) { pack, publicKey, json };
-        verify.SetAction(parse =>
-        {
-            var file = parse.GetValue(pack)!;
-            if (!file.Exists)
-            {
-                Console.Error.WriteLine($"provision audit verify: {file.FullName} does not exist");
-                return 2;
-            }
-            AuditPublicKey? key = null;
-            if (parse.GetValue(publicKey) is { } keyFile)
-            {
-                try
-                {
-                    key = AuditPublicKey.Parse(File.ReadAllText(keyFile.FullName));
-                }
-                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-                {
-                    Console.Error.WriteLine($"provision audit verify: cannot use {keyFile.FullName} as public key: {e.Message}");
-                    return 2;
-                }
-            }
-            var result = AuditPackVerifier.Verify(file.FullName, key);
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    pack = file.FullName, ok = result.Ok, key_source = result.KeySource,
-                    findings = result.Findings.Select(f => new { subject = f.Subject, ok = f.Ok, detail = f.Detail }),
-                }, JsonOptions.Indented));
-            }
-            else
-            {
-                foreach (var finding in result.Findings)
-                    Console.WriteLine($"{(finding.Ok ? "ok  " : "FAIL")}  {finding.Subject}: {finding.Detail}");
-                Console.WriteLine($"signature checked against {result.KeySource}");
-                Console.WriteLine(result.Ok
-                    ? $"{file.Name}: intact ({result.Findings.Count} checks passed)"
-                    : $"{file.Name}: {result.Failures.Count()} check(s) FAILED: {string.Join(", ", result.Failures.Select(f => f.Subject))}");
-            }
-            return result.Ok ? 0 : 1;
-        });
+        verify.SetAction(parse => PackCheckCommand.Run("provision audit verify", parse.GetValue(pack)!.FullName, parse.GetValue(publicKey)?.FullName,
+            parse.GetValue(json), Console.Out, Console.Error));
         return verify;
     }
 }

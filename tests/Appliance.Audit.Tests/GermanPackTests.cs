@@ -98,6 +98,16 @@ public sealed partial class GermanPackTests : IDisposable
     }
 
     [Fact]
+    public void Without_a_language_the_pack_speaks_privacy_report_language_as_the_nightly_pack_does()
+    {
+        var example = PackInputs.Example();
+        var inputs = example with { Config = example.Config with { Privacy = example.Config.Privacy with { ReportLanguage = ReportLanguage.De } } };
+        Assert.Null(inputs.Language);
+        Assert.Equal("de", EvidenceAssembler.Assemble(inputs, _key.Public.Fingerprint).Pack.Language);
+        Assert.Equal("en", EvidenceAssembler.Assemble(inputs with { Language = ReportLanguage.En }, _key.Public.Fingerprint).Pack.Language);
+    }
+
+    [Fact]
     public void The_german_page_is_german_and_states_times_in_the_box_zone()
     {
         var html = Entry(Build(German()), "index.html");

@@ -61,6 +61,14 @@ public sealed class AuditPackScenarioTests
         using var reader = new StreamReader(archive.GetEntry("raw/pf-anchor.conf")!.Open(), Encoding.UTF8);
         Assert.Equal(File.ReadAllText(box.HostPath("/etc/pf.anchors/com.appliance")), reader.ReadToEnd());
 
+        // The same box in German (what `audit pack --language de` writes), times in the box's zone.
+        var german = Path.Combine(box.Folder, "pack-de.zip");
+        var de = await SignedPack.WriteAsync(session, new AuditPeriod(today.AddDays(-1), today), DateTimeOffset.UtcNow, german, verify, CancellationToken.None,
+            Appliance.Config.ReportLanguage.De);
+        Assert.Equal(("de", Appliance.Audit.Text.PackText.For(Appliance.Config.ReportLanguage.De, TimeZoneInfo.Local).ZoneName), (de.Evidence.Pack.Language, de.Evidence.Pack.TimeZone));
+        Assert.Contains(de.Evidence.Limitations, l => l.StartsWith("SIMULIERT", StringComparison.Ordinal));
+        Assert.True(AuditPackVerifier.Verify(german, key.Public).Ok);
+
         await Agent_evidence_found_in_the_data_folder_is_used_and_its_chain_checked(box, session);
         await Packs_are_shelved_where_the_agent_reads_them_and_only_the_newest_kept(box, session, zip);
     }

@@ -1,3 +1,5 @@
+using Appliance.Audit.Evidence;
+using Appliance.Provision.AuditPack;
 using System.Diagnostics;
 using Appliance.Backup;
 using Microsoft.Data.Sqlite;
@@ -149,6 +151,10 @@ public sealed class BackupCliTests
         Assert.StartsWith("37 h old: backup of set old", stale["backup.recent"].Observed);
         Assert.False(stale["backup.restore-drill"].Passed);
         Assert.StartsWith("31 days old: restore of set old", stale["backup.restore-drill"].Observed);
+        // The audit pack's backup section reads the same histories and says the same.
+        var section = await PackBackupAsync(box);
+        Assert.Equal((Destination, "old", BackupRecordKind.Restore, "disk full"),
+            (section.Destination, section.LastBackup?.Set, section.LastRestoreDrill?.Kind, section.LastFailure?.Detail));
 
         await BackupHistory.AppendAsync(box.HostPath("/var/db/appliance/backup/history.jsonl"),
             new BackupEvent(BackupActivity.Backup, BackupOutcome.Succeeded, now.AddHours(-35.5), Destination, "fresh", 1, 1, null), CancellationToken.None);
@@ -158,6 +164,15 @@ public sealed class BackupCliTests
         Assert.StartsWith("35 h old: backup of set fresh", unplugged["backup.recent"].Observed);
         Assert.StartsWith("never", unplugged["backup.restore-drill"].Observed);
         Assert.False(unplugged["backup.restore-drill"].Passed);
+        var unpluggedSection = await PackBackupAsync(box);
+        Assert.Equal(("fresh", null), (unpluggedSection.LastBackup?.Set, unpluggedSection.LastRestoreDrill));
+    }
+
+    private static async Task<BackupFacts> PackBackupAsync(TestBox box)
+    {
+        await using var session = await box.OpenAsync();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        return (await AuditInputsCollector.CollectAsync(session, new AuditPeriod(today, today), DateTimeOffset.UtcNow, CancellationToken.None)).Backup;
     }
 
     [Fact]

@@ -61,6 +61,28 @@ public sealed class MacBundleTests(MacBundleFixture fixture) : IClassFixture<Mac
     }
 
     [Fact]
+    public void The_bundle_carries_the_dpo_verifier_as_one_file_for_windows_and_for_macOS()
+    {
+        Assert.Equal(["verifier/osx-arm64/appliance-audit-verify", "verifier/win-x64/appliance-audit-verify.exe"],
+            Bundle.Files.Keys.Where(f => f.StartsWith("verifier/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+
+        // Windows: a PE image for x64 (MZ, then "PE\0\0" and machine 0x8664 where e_lfanew points).
+        var exe = File.ReadAllBytes(Path.Combine(Folder, AgentBundle.VerifierPath("win-x64")));
+        Assert.Equal("MZ"u8.ToArray(), exe[..2]);
+        var pe = BinaryPrimitives.ReadInt32LittleEndian(exe.AsSpan(0x3C));
+        Assert.Equal("PE\0\0"u8.ToArray(), exe[pe..(pe + 4)]);
+        Assert.Equal(0x8664, BinaryPrimitives.ReadUInt16LittleEndian(exe.AsSpan(pe + 4)));
+
+        // macOS: a Mach-O for arm64 that runs by itself (the single-file host carries the runtime).
+        var mac = Path.Combine(Folder, AgentBundle.VerifierPath("osx-arm64"));
+        var header = File.ReadAllBytes(mac)[..8];
+        Assert.Equal((MachO64, CpuTypeArm64), (BinaryPrimitives.ReadUInt32LittleEndian(header), BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4))));
+        Assert.True(!OperatingSystem.IsWindows() && (File.GetUnixFileMode(mac) & UnixFileMode.UserExecute) != 0);
+        // Self-contained single files: tens of megabytes, not a framework-dependent stub.
+        Assert.All(new[] { exe.LongLength, new FileInfo(mac).Length }, size => Assert.InRange(size, 20_000_000, 120_000_000));
+    }
+
+    [Fact]
     public async Task Every_library_a_native_file_loads_is_in_the_bundle_or_part_of_macOS()
     {
         var native = NativeFiles().ToList();
