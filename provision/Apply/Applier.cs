@@ -11,7 +11,7 @@ public sealed record Operator(string User, string Host)
 /// <summary>The result of an apply: the journal entry it wrote and the record it left on the box.</summary>
 public sealed record ApplyOutcome(JournalEntry Journal, StateRecord Record)
 {
-    public bool Succeeded => Journal.Outcome is "applied" or "no changes";
+    public bool Succeeded => Journal.Outcome is ApplyResult.Applied or ApplyResult.NoChanges;
 }
 
 /// <summary>
@@ -48,8 +48,8 @@ public sealed class Applier(ITarget target, Operator who, TimeProvider clock)
         }
 
         int? generation = null;
-        var outcome = error is not null ? "failed" : plan.HasChanges || rollbackOf is not null ? "applied" : "no changes";
-        if (outcome == "applied")
+        var outcome = error is not null ? ApplyResult.Failed : plan.HasChanges || rollbackOf is not null ? ApplyResult.Applied : ApplyResult.NoChanges;
+        if (outcome == ApplyResult.Applied)
         {
             generation = (record.Current?.Number ?? 0) + 1;
             record = record with
@@ -57,7 +57,7 @@ public sealed class Applier(ITarget target, Operator who, TimeProvider clock)
                 Generations = [.. record.Generations, new Generation(generation.Value, clock.GetUtcNow(), $"{who.User}@{who.Host}", configFile, configText, record.Owned, rollbackOf)],
             };
         }
-        if (outcome != "no changes") await record.SaveAsync(target, cancellationToken);
+        if (outcome != ApplyResult.NoChanges) await record.SaveAsync(target, cancellationToken);
         var entry = new JournalEntry(action, who.User, who.Host, target.Description, started, clock.GetUtcNow(), outcome, generation, error, results);
         await Journal.AppendAsync(target, entry, cancellationToken);
         return new ApplyOutcome(entry, record);

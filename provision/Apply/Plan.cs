@@ -60,10 +60,10 @@ public static class Planner
 
         var wanted = desired.Owns.Select(o => o.Key).ToHashSet();
         var removals = record.Owned.Where(o => !wanted.Contains(o.Key))
-            .OrderBy(o => o.Kind switch { Owned.JobKind => 0, Owned.FileKind => 1, _ => 2 })
+            .OrderBy(o => o.Kind switch { OwnedKind.LaunchdJob => 0, OwnedKind.File => 1, _ => 2 })
             .ThenByDescending(o => o.Path.Length);
         foreach (var owned in removals)
-            changes.Add(new ResourceChange($"{owned.Kind} {owned.Path}", ChangeKind.Delete, [], Removal(owned)) { Removes = [owned] });
+            changes.Add(new ResourceChange(owned.Key, ChangeKind.Delete, [], Removal(owned)) { Removes = [owned] });
 
         return new Plan(changes, results, target.Description, target.IsSimulated);
     }
@@ -71,11 +71,11 @@ public static class Planner
     /// <summary>How to take away something the tool created and the config no longer wants.</summary>
     public static IReadOnlyList<Step> Removal(Owned owned)
     {
-        var id = $"{owned.Kind} {owned.Path}";
+        var id = owned.Key;
         return owned.Kind switch
         {
-            Owned.JobKind => [.. LaunchDaemon.Unload(owned.Label!, id), new RemovePath(owned.Path, false) { Resource = id }],
-            Owned.DirectoryKind => [new RemovePath(owned.Path, true) { Resource = id }],
+            OwnedKind.LaunchdJob => [.. LaunchDaemon.Unload(owned.Label!, id), new RemovePath(owned.Path, false) { Resource = id }],
+            OwnedKind.Directory => [new RemovePath(owned.Path, true) { Resource = id }],
             _ => [new RemovePath(owned.Path, false) { Resource = id }],
         };
     }

@@ -14,6 +14,16 @@ public abstract record Step
     public abstract string Describe();
 }
 
+/// <summary>
+/// A step of one part of the tool that only that part knows how to run (shipping the agent bundle):
+/// the runner hands it the target, so the runner itself knows no part's steps.
+/// </summary>
+public abstract record OwnStep : Step
+{
+    /// <returns>null when done; otherwise why it failed</returns>
+    public abstract Task<string?> RunAsync(Targets.ITarget target, CancellationToken cancellationToken);
+}
+
 /// <summary>Run a command; exit 0 is success (stderr is not failure: pfctl always writes to it).</summary>
 public sealed record RunCommand(Command Command) : Step
 {

@@ -80,22 +80,8 @@ public sealed class StepRunner(ITarget target)
                 return Failure(await target.RunAsync(Command.Of(MacTools.Install, "-d", "-o", dir.Owner, "-g", dir.Group, "-m", Modes.Octal(dir.Mode), dir.Path), ct));
             case RemovePath remove:
                 return Failure(await target.RunAsync(Command.Of(MacTools.Rm, remove.Recursive ? "-rf" : "-f", remove.Path), ct));
-            case Bundle.ShipBundle ship:
-            {
-                var archive = await Bundle.AgentProgram.ArchiveAsync(ship.LocalBundle, ct);
-                try
-                {
-                    var remote = ship.BinFolder.TrimEnd('/') + ".bundle.tar.gz";
-                    await target.CopyFileAsync(archive, remote, ct);
-                    return Failure(await target.RunAsync(Command.Of(MacTools.Tar, "-xzf", remote, "-C", ship.BinFolder).WithTimeout(TimeSpan.FromMinutes(20)), ct))
-                           ?? Failure(await target.RunAsync(Command.Of(MacTools.Chown, "-R", "root:wheel", ship.BinFolder), ct))
-                           ?? Failure(await target.RunAsync(Command.Of(MacTools.Rm, "-f", remote), ct));
-                }
-                finally
-                {
-                    File.Delete(archive);
-                }
-            }
+            case OwnStep own:
+                return await own.RunAsync(target, ct);
             case BackUpOriginal backup:
             {
                 if (await target.ReadFileAsync(backup.BackupPath, ct) is not null) return null;
@@ -120,6 +106,6 @@ public sealed class StepRunner(ITarget target)
         return failure;
     }
 
-    private static string? Failure(CommandResult result) =>
+    internal static string? Failure(CommandResult result) =>
         result.Succeeded ? null : new CommandFailedException(result).Message;
 }

@@ -44,7 +44,7 @@ public static class AuditInputsCollector
         var matrix = Matrix(config, loaded);
 
         var journal = (await Journal.ReadAsync(target, ct))
-            .Select(j => new ProvisioningRun(j.StartedAt, j.User, j.Host, j.Generation ?? 0, j.Action, j.Outcome, j.Error,
+            .Select(j => new ProvisioningRun(j.StartedAt, j.User, j.Host, j.Generation ?? 0, j.Action, j.Note ?? ApplyResultNames.Name(j.Outcome), j.Error,
                 // A journal line written without steps (by hand, or by an older provisioner) is still a run.
                 [.. (j.Steps ?? []).Select(s => new RunStep(s.Resource, s.Step, s.Succeeded, s.Detail))]))
             .ToList();

@@ -37,8 +37,8 @@ public static class AuditKeyOnBox
             ];
             var failed = steps.FirstOrDefault(s => !s.Succeeded);
             await Journal.AppendAsync(target, new JournalEntry("audit-key", Operator.Current.User, Operator.Current.Host, target.Description,
-                started, DateTimeOffset.UtcNow, failed is null ? $"created audit key {key.Public.Fingerprint}" : "failed",
-                null, failed?.Detail, steps), ct);
+                started, DateTimeOffset.UtcNow, failed is null ? ApplyResult.Applied : ApplyResult.Failed,
+                null, failed?.Detail, steps, failed is null ? $"created audit key {key.Public.Fingerprint}" : null), ct);
             if (failed is not null) throw new IOException($"cannot store the audit key on the box: {failed.Detail}");
             return (key, true);
         }

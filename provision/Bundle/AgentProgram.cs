@@ -45,7 +45,24 @@ public sealed class AgentProgram(string localBundle, string binFolder) : Resourc
 }
 
 /// <summary>Copy the bundle archive to the box, unpack it into the bin folder, make it root's.</summary>
-public sealed record ShipBundle(string LocalBundle, string BinFolder) : Step
+public sealed record ShipBundle(string LocalBundle, string BinFolder) : OwnStep
 {
     public override string Describe() => $"unpack the agent bundle {LocalBundle} into {BinFolder} (root:wheel)";
+
+    public override async Task<string?> RunAsync(ITarget target, CancellationToken cancellationToken)
+    {
+        var archive = await AgentProgram.ArchiveAsync(LocalBundle, cancellationToken);
+        try
+        {
+            var remote = BinFolder.TrimEnd('/') + ".bundle.tar.gz";
+            await target.CopyFileAsync(archive, remote, cancellationToken);
+            return StepRunner.Failure(await target.RunAsync(Command.Of(MacTools.Tar, "-xzf", remote, "-C", BinFolder).WithTimeout(TimeSpan.FromMinutes(20)), cancellationToken))
+                   ?? StepRunner.Failure(await target.RunAsync(Command.Of(MacTools.Chown, "-R", "root:wheel", BinFolder), cancellationToken))
+                   ?? StepRunner.Failure(await target.RunAsync(Command.Of(MacTools.Rm, "-f", remote), cancellationToken));
+        }
+        finally
+        {
+            File.Delete(archive);
+        }
+    }
 }

@@ -163,8 +163,8 @@ internal static class StateCommands
         var entry = outcome.Journal;
         switch (entry.Outcome)
         {
-            case "applied": terminal.Line($"Applied: generation {entry.Generation}, {entry.Steps.Count} steps. Journal: {Journal.FilePath}", "green"); break;
-            case "no changes": terminal.Line("Nothing to do; journaled.", "green"); break;
+            case ApplyResult.Applied: terminal.Line($"Applied: generation {entry.Generation}, {entry.Steps.Count} steps. Journal: {Journal.FilePath}", "green"); break;
+            case ApplyResult.NoChanges: terminal.Line("Nothing to do; journaled.", "green"); break;
             default:
                 terminal.Error($"Apply failed: {entry.Error}");
                 terminal.Line($"The box is partly updated; what was done is recorded in {Journal.FilePath}. Fix the cause and run apply again: it continues from here.");

@@ -339,7 +339,7 @@ public static class ControlCatalogue
         var fixText = manual ?? string.Join("; then ", fix.Select(s => s.Describe()));
         return new Setting(new Control(spec.Id, spec.Title, spec.Why, check, expected, fixText, spec.Measures), observe, fix)
         {
-            ManualFix = manual, FollowsFrom = followsFrom ?? [], Passes = passes,
+            Advice = manual, RepairedBy = followsFrom ?? [], Passes = passes,
         };
     }
 

@@ -12,7 +12,7 @@ namespace Appliance.Provision.Firewall;
 /// only appends its lines when missing (keeping the original as pf.conf.before-appliance), and
 /// checks them on every verify because macOS updates have replaced pf.conf before.
 /// </summary>
-public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
+public sealed class PfConfLines(string anchorName, string anchorFile) : Resource<string>
 {
     public string[] Lines { get; } = [$"anchor \"{anchorName}\"", $"load anchor \"{anchorName}\" from \"{anchorFile}\""];
 
@@ -21,24 +21,23 @@ public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
     public override string Id => "pf.conf lines";
     public override IReadOnlyList<Control> Controls => [Control];
 
-    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    public override async Task<Reading<string>> ReadFactsAsync(LiveBox box, CancellationToken cancellationToken)
     {
         var bytes = await box.ReadFileAsync(Control.Check, cancellationToken);
         var text = bytes is null ? "" : Encoding.UTF8.GetString(bytes);
         var present = text.Split('\n').Select(l => l.Trim()).ToHashSet();
         var missing = Lines.Where(l => !present.Contains(l)).ToList();
         var observed = bytes is null ? "/etc/pf.conf missing" : missing.Count == 0 ? "both lines present" : $"missing: {string.Join(" | ", missing)}";
-        return new Reading([new ControlResult(Control, observed, missing.Count == 0, DateTimeOffset.UtcNow)], bytes is not null)
+        return new Reading<string>([new ControlResult(Control, observed, missing.Count == 0, DateTimeOffset.UtcNow)], bytes is not null, text)
         {
-            Detail = text,
             Diff = missing.Count == 0 ? null : string.Concat(missing.Select(l => "+ " + l + "\n")),
         };
     }
 
-    public override IReadOnlyList<Step> Converge(Reading reading)
+    public override IReadOnlyList<Step> Converge(Reading<string> reading)
     {
         if (reading.Passed) return [];
-        var text = (string)reading.Detail!;
+        var text = reading.Facts;
         var present = text.Split('\n').Select(l => l.Trim()).ToHashSet();
         var updated = new StringBuilder(text.Length == 0 || text.EndsWith('\n') ? text : text + "\n");
         foreach (var line in Lines.Where(l => !present.Contains(l))) updated.Append(line).Append('\n');
@@ -49,44 +48,4 @@ public sealed class PfConfLines(string anchorName, string anchorFile) : Resource
             .. PfRulesLoaded.Reload(Id),
         ];
     }
-}
-
-/// <summary>The anchor's rules as the kernel holds them (pfctl -a … -sr), compared rule by rule with the file.</summary>
-public sealed class PfRulesLoaded(string anchorName, IReadOnlyList<PfRule> expected) : Resource
-{
-    private readonly Control control = ControlCatalogue.PfRules(anchorName, expected.Count);
-
-    public override string Id => "pf rules";
-    public override IReadOnlyList<Control> Controls => [control];
-
-    public static Command Show(string anchorName) => Command.Of(MacTools.Pfctl, "-a", anchorName, "-sr");
-
-    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
-    {
-        var result = await box.RunAsync(control.Check, cancellationToken);
-        string observed;
-        try
-        {
-            var live = PfParser.Parse(result.StandardOutput).Select(r => r.ToString()).ToList();
-            var want = expected.Select(r => r.ToString()).ToList();
-            observed = live.Count == 0 ? "no rules loaded"
-                : live.SequenceEqual(want) ? control.Expected
-                : $"{live.Count} rules loaded, {want.Except(live).Count()} missing, {live.Except(want).Count()} unexpected";
-        }
-        catch (FormatException e)
-        {
-            observed = "unreadable: " + e.Message;
-        }
-        return new Reading([new ControlResult(control, observed, observed == control.Expected, DateTimeOffset.UtcNow)], result.Succeeded);
-    }
-
-    public override IReadOnlyList<Step> Converge(Reading reading) => reading.Passed ? [] : [.. Reload(Id)];
-
-    /// <summary>Syntax-check, load, then drop existing states: open connections would bypass the new rules.</summary>
-    public static IEnumerable<Step> Reload(string resource) =>
-    [
-        new RunCommand(Command.Of(MacTools.Pfctl, "-vnf", "/etc/pf.conf")) { Resource = resource },
-        new RunCommand(Command.Of(MacTools.Pfctl, "-f", "/etc/pf.conf")) { Resource = resource },
-        new RunCommand(Command.Of(MacTools.Pfctl, "-F", "states")) { Resource = resource },
-    ];
 }

@@ -10,7 +10,7 @@ namespace Appliance.Provision.Resources;
 /// the job loaded in the system domain. `launchctl print`'s exit code is the truth (0 loaded,
 /// 113 unknown). A changed plist is booted out, polled until gone, and bootstrapped again.
 /// </summary>
-public sealed class LaunchDaemon : Resource
+public sealed class LaunchDaemon : Resource<LaunchDaemon.JobFacts>
 {
     private readonly ManagedFile plist;
     private readonly Control loaded;
@@ -31,25 +31,25 @@ public sealed class LaunchDaemon : Resource
     public override string Id => "launchd " + Label;
     public override IReadOnlyList<Control> Controls => [plist.Control, loaded];
     public override IEnumerable<string> PathsToStat => [PlistPath];
-    public override IReadOnlyList<Owned> Owns => [new(Owned.JobKind, PlistPath, plist.Sha256, Label)];
+    public override IReadOnlyList<Owned> Owns => [new(OwnedKind.LaunchdJob, PlistPath, plist.Sha256, Label)];
 
-    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    public override async Task<Reading<JobFacts>> ReadFactsAsync(LiveBox box, CancellationToken cancellationToken)
     {
-        var file = await plist.ReadAsync(box, cancellationToken);
+        var file = await plist.ReadFactsAsync(box, cancellationToken);
         var print = await box.RunAsync(loaded.Check, cancellationToken);
         var observed = print.ExitCode switch { 0 => "loaded", 113 => "not loaded", var code => $"launchctl print exited {code}" };
-        return new Reading([.. file.Results, new ControlResult(loaded, observed, observed == "loaded", DateTimeOffset.UtcNow)], file.Exists)
+        return new Reading<JobFacts>([.. file.Results, new ControlResult(loaded, observed, observed == "loaded", DateTimeOffset.UtcNow)], file.Exists,
+            new JobFacts(file, print.ExitCode == 0))
         {
             Diff = file.Diff,
             Conflict = file.Conflict,
-            Detail = new JobFacts(file, print.ExitCode == 0),
         };
     }
 
-    public override IReadOnlyList<Step> Converge(Reading reading)
+    public override IReadOnlyList<Step> Converge(Reading<JobFacts> reading)
     {
         if (reading.Passed) return [];
-        var facts = (JobFacts)reading.Detail!;
+        var facts = reading.Facts;
         var steps = new List<Step>(plist.Converge(facts.File).Select(s => s with { Resource = Id }));
         var rewritten = steps.OfType<WriteFile>().Any();
         if (rewritten) steps.Add(new RunCommand(Command.Of(MacTools.Plutil, "-lint", PlistPath)) { Resource = Id });
@@ -71,5 +71,5 @@ public sealed class LaunchDaemon : Resource
         new WaitUntil(Print(label), 113, Attempts: 50, Interval: TimeSpan.FromMilliseconds(200)) { Resource = resource },
     ];
 
-    private sealed record JobFacts(Reading File, bool Loaded);
+    public sealed record JobFacts(Reading<ManagedFile.FileFacts?> File, bool Loaded);
 }

@@ -13,7 +13,7 @@ public sealed class ManagedDirectory(ControlSpec spec, string path, string owner
     public override string Id => "folder " + Path;
     public override IReadOnlyList<Control> Controls => [control];
     public override IEnumerable<string> PathsToStat => [Path];
-    public override IReadOnlyList<Owned> Owns => [new(Owned.DirectoryKind, Path)];
+    public override IReadOnlyList<Owned> Owns => [new(OwnedKind.Directory, Path)];
 
     public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
     {

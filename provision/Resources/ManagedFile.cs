@@ -6,7 +6,7 @@ namespace Appliance.Provision.Resources;
 
 /// <summary>A generated file the tool owns: exact content, owner, group and mode.</summary>
 public sealed class ManagedFile(ControlSpec spec, string path, byte[] content, string owner, string group, UnixFileMode mode)
-    : Resource
+    : Resource<ManagedFile.FileFacts?>
 {
     public string Path { get; } = path;
 
@@ -23,31 +23,30 @@ public sealed class ManagedFile(ControlSpec spec, string path, byte[] content, s
     public override string Id => "file " + Path;
     public override IReadOnlyList<Control> Controls => [Control];
     public override IEnumerable<string> PathsToStat => [Path];
-    public override IReadOnlyList<Owned> Owns => [new(Owned.FileKind, Path, Sha256)];
+    public override IReadOnlyList<Owned> Owns => [new(OwnedKind.File, Path, Sha256)];
 
-    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    public override async Task<Reading<FileFacts?>> ReadFactsAsync(LiveBox box, CancellationToken cancellationToken)
     {
         var status = await box.StatusAsync(Path, cancellationToken);
         var current = status is null ? null : await box.ReadFileAsync(Path, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         if (status is null || current is null)
-            return new Reading([new ControlResult(Control, "absent", false, now)], Exists: false) { Diff = Secret ? SecretDiff : LineDiff.Of("", Text(Content)) };
+            return new Reading<FileFacts?>([new ControlResult(Control, "absent", false, now)], Exists: false, null) { Diff = Secret ? SecretDiff : LineDiff.Of("", Text(Content)) };
         var hash = LiveBox.Sha256Of(current);
         var observed = $"{status} sha256:{hash[..16]}";
         var sameContent = hash == Sha256;
-        return new Reading([new ControlResult(Control, observed, observed == Control.Expected, now)], Exists: true)
+        return new Reading<FileFacts?>([new ControlResult(Control, observed, observed == Control.Expected, now)], Exists: true, new FileFacts(status, sameContent))
         {
             Diff = sameContent ? null : Secret ? SecretDiff : LineDiff.Of(Text(current), Text(Content)),
             Conflict = sameContent || box.Owns(Path) ? null
                 : $"{Path} exists but was not written by provision (sha256 {hash[..16]}…). Move it away (or back it up as {Path}.before-appliance) and apply again.",
-            Detail = new FileFacts(status, sameContent),
         };
     }
 
-    public override IReadOnlyList<Step> Converge(Reading reading)
+    public override IReadOnlyList<Step> Converge(Reading<FileFacts?> reading)
     {
         if (reading.Passed) return [];
-        if (reading.Detail is FileFacts { SameContent: true })
+        if (reading.Facts is { SameContent: true })
             return [new SetOwnership(Path, Owner, Group, Mode) { Resource = Id }];
         return [new WriteFile(Path, Content, Owner, Group, Mode) { Resource = Id }];
     }

@@ -6,7 +6,7 @@ using Appliance.Provision.Targets;
 namespace Appliance.Provision.Resources;
 
 /// <summary>A model file on the box, pinned by SHA-256 and shipped from the provisioning machine's model cache.</summary>
-public sealed class ModelFile(string role, string name, string path, string sha256, string localCache) : Resource
+public sealed class ModelFile(string role, string name, string path, string sha256, string localCache) : Resource<bool>
 {
     private readonly Control control = ControlCatalogue.Model(role, name, path, sha256);
 
@@ -16,23 +16,21 @@ public sealed class ModelFile(string role, string name, string path, string sha2
     public override string Id => "model " + Path;
     public override IReadOnlyList<Control> Controls => [control];
     public override IEnumerable<string> PathsToStat => [Path];
-    public override IReadOnlyList<Owned> Owns => [new(Owned.FileKind, Path, sha256)];
+    public override IReadOnlyList<Owned> Owns => [new(OwnedKind.File, Path, sha256)];
 
-    public override async Task<Reading> ReadAsync(LiveBox box, CancellationToken cancellationToken)
+    /// <param name="Facts">whether the file on the box has the pinned content (then only its owner and mode need fixing)</param>
+    public override async Task<Reading<bool>> ReadFactsAsync(LiveBox box, CancellationToken cancellationToken)
     {
         var status = await box.StatusAsync(Path, cancellationToken);
-        if (status is null) return new Reading([new ControlResult(control, "absent", false, DateTimeOffset.UtcNow)], false);
+        if (status is null) return new Reading<bool>([new ControlResult(control, "absent", false, DateTimeOffset.UtcNow)], false, false);
         var sum = await box.RunAsync(control.Check, cancellationToken);
         var hash = sum.StandardOutput.Split(' ', 2)[0].Trim();
         var observed = $"{status} sha256:{(hash.Length >= 16 ? hash[..16] : "unreadable")}";
-        return new Reading([new ControlResult(control, observed, observed == control.Expected, DateTimeOffset.UtcNow)], true)
-        {
-            Detail = hash == sha256,
-        };
+        return new Reading<bool>([new ControlResult(control, observed, observed == control.Expected, DateTimeOffset.UtcNow)], true, hash == sha256);
     }
 
-    public override IReadOnlyList<Step> Converge(Reading reading) =>
+    public override IReadOnlyList<Step> Converge(Reading<bool> reading) =>
         reading.Passed ? []
-        : reading.Detail is true ? [new SetOwnership(Path, "root", "_appliance", Modes.FileGroupReads) { Resource = Id }]
+        : reading.Facts ? [new SetOwnership(Path, "root", "_appliance", Modes.FileGroupReads) { Resource = Id }]
         : [new CopyFile(LocalFile, Path, sha256, "root", "_appliance", Modes.FileGroupReads) { Resource = Id }];
 }

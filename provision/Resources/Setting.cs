@@ -14,14 +14,6 @@ public sealed class Setting(Control control, Func<CommandResult, string> observe
 {
     public Control Control { get; } = control;
 
-    /// <summary>What to do when a setting apply cannot change fails (shown in plan and verify).</summary>
-    public string? ManualFix { get; init; }
-
-    public override string? Advice => ManualFix;
-
-    public IReadOnlyList<string> FollowsFrom { get; init; } = [];
-    public override IReadOnlyList<string> RepairedBy => FollowsFrom;
-
     /// <summary>When observed and expected are not compared by equality (pressure levels, thresholds).</summary>
     public Func<string, bool>? Passes { get; init; }
 

@@ -26,7 +26,7 @@ public sealed class AuditPackScenarioTests
         Assert.Equal(key.Public.Fingerprint, (await AuditKeyOnBox.LoadOrCreateAsync(session.Target, CancellationToken.None)).Key.Public.Fingerprint);
         Assert.Equal("root:wheel 600", (await box.MacAsync("stat", "-f", "%Su:%Sg %Lp", AuditKeyOnBox.KeyFile)).StandardOutput.Trim());
         var journal = await Journal.ReadAsync(session.Target, CancellationToken.None);
-        Assert.Contains(journal, j => j.Action == "audit-key" && j.Outcome.Contains(key.Public.Fingerprint));
+        Assert.Contains(journal, j => j.Action == "audit-key" && j.Outcome == ApplyResult.Applied && j.Note!.Contains(key.Public.Fingerprint));
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var inputs = await AuditInputsCollector.CollectAsync(session, new AuditPeriod(today.AddDays(-1), today), DateTimeOffset.UtcNow, CancellationToken.None);

@@ -1,3 +1,4 @@
+using Appliance.Provision.Apply;
 using Appliance.Provision.Desired;
 
 namespace Appliance.Provision.Tests;
@@ -38,7 +39,7 @@ public sealed class FailedApplyTests
 
         var (_, failed) = await scenario.ApplyAsync();
         Assert.False(failed.Succeeded);
-        Assert.Equal("failed", failed.Journal.Outcome);
+        Assert.Equal(ApplyResult.Failed, failed.Journal.Outcome);
         Assert.Null(failed.Journal.Generation);
         Assert.Contains("Bootstrap failed: 5", failed.Journal.Error);
         Assert.Contains("com.appliance.agent", failed.Journal.Error);
@@ -51,7 +52,7 @@ public sealed class FailedApplyTests
         Assert.Equal(1, rerun.Journal.Generation);
         Assert.DoesNotContain(rerun.Journal.Steps, s => s.Step.Contains("pf.anchors", StringComparison.Ordinal));
         Assert.Empty(Scenario.Failed(await scenario.VerifyAsync()));
-        Assert.Equal(["failed", "applied"], (await scenario.JournalAsync()).Select(j => j.Outcome));
+        Assert.Equal([ApplyResult.Failed, ApplyResult.Applied], (await scenario.JournalAsync()).Select(j => j.Outcome));
     }
 }
 

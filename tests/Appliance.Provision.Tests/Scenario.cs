@@ -94,7 +94,7 @@ public sealed class Scenario(TestBox box, string target, string? sshConfig = nul
         // A second apply plans and changes nothing.
         var (second, again) = await ApplyAsync();
         Assert.False(second.HasChanges);
-        Assert.Equal("no changes", again.Journal.Outcome);
+        Assert.Equal(ApplyResult.NoChanges, again.Journal.Outcome);
         Assert.Empty(again.Journal.Steps);
 
         // Drift, one control at a time.
@@ -151,7 +151,7 @@ public sealed class Scenario(TestBox box, string target, string? sshConfig = nul
 
         // The journal has every apply with who, where, when and each step.
         var journal = await JournalAsync();
-        Assert.Equal(["applied", "no changes", "applied", "applied", "applied", "applied", "applied", "applied"], journal.Select(j => j.Outcome));
+        Assert.Equal([ApplyResult.Applied, ApplyResult.NoChanges, ApplyResult.Applied, ApplyResult.Applied, ApplyResult.Applied, ApplyResult.Applied, ApplyResult.Applied, ApplyResult.Applied], journal.Select(j => j.Outcome));
         Assert.All(journal, j => Assert.False(string.IsNullOrEmpty(j.User + j.Host)));
     }
 }

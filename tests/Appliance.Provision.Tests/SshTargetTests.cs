@@ -143,7 +143,7 @@ public sealed class SshTargetTests(SshFixture fixture)
         Assert.Equal(finding.Advice, refused.Conflict);
 
         var outcome = await session.ApplyAsync(plan, null, CancellationToken.None);
-        Assert.Equal("failed", outcome.Journal.Outcome);
+        Assert.Equal(ApplyResult.Failed, outcome.Journal.Outcome);
         Assert.Empty(outcome.Journal.Steps);
         Assert.Null(await session.Target.ReadFileAsync(Layout.SshDropIn, CancellationToken.None));
     }
