@@ -18,7 +18,7 @@ public static class Retention
         var keep = new HashSet<string>(Keep([.. sets.Select(s => (s.Id, s.Summary!.Created))], policy), StringComparer.Ordinal) { justWritten };
         // Once an upgrade has migrated the data, the last set taken before it is the only way back to the
         // older code: a night's backup on the same day must not replace it.
-        foreach (var schema in sets.Where(s => s.Summary!.DataSchema is not null).GroupBy(s => SchemaKey(s.Summary!.DataSchema!)))
+        foreach (var schema in sets.Where(s => s.Summary!.DataSchema is { Count: > 0 }).GroupBy(s => SchemaKey(s.Summary!.DataSchema!)))
             keep.Add(schema.First().Id);
         var pruned = new List<string>();
         foreach (var set in sets.Where(s => !keep.Contains(s.Id)))
