@@ -90,7 +90,8 @@ bench-ocr: build
 	@dotnet tests/Appliance.Rag.Bench/bin/$(CONFIGURATION)/net10.0/Appliance.Rag.Bench.dll --ocr --rounds 3 --out bench/results/ocr.json
 
 # Backup, verify and restore times and sizes for a box whose agent indexed 1,000 generated documents
-# (copies the box `make demo` provisioned); writes bench/results/backup.json.
+# and for the demo office (copies the box `make demo` provisioned); writes bench/results/backup.json.
+# BENCH_REUSE_INDEX=1 measures again on the last run's indexed box instead of indexing anew.
 bench-backup: build
 	@src/build/bench-backup.sh
 

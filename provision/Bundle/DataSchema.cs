@@ -48,11 +48,12 @@ public sealed record DataSchema(IReadOnlyDictionary<string, int> Stores)
         {
             var library = context.LoadFromAssemblyPath(Path.Combine(publishFolder, "Appliance.Rag.dll"));
             var statement = library.GetType("Appliance.Rag.Index.LibrarySchema", throwOnError: true)!;
-            var file = (string)statement.GetField("FileName", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
-            var version = (int)statement.GetProperty("Version", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+            if (statement.GetField("FileName", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is not string file
+                || statement.GetProperty("Version", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is not int version)
+                throw new BundleException($"the published Appliance.Rag.dll in {publishFolder} does not state its data schema (LibrarySchema.FileName and .Version)");
             return new DataSchema(new SortedDictionary<string, int>(StringComparer.Ordinal) { [file] = version });
         }
-        catch (Exception e) when (e is FileNotFoundException or TypeLoadException or NullReferenceException or BadImageFormatException)
+        catch (Exception e) when (e is FileNotFoundException or TypeLoadException or BadImageFormatException)
         {
             throw new BundleException($"cannot tell which data schema the published agent in {publishFolder} reads: {e.Message}");
         }

@@ -69,7 +69,7 @@ public static class OlderCodeGuard
     {
         if (LocalPath(target, layout.Data) is { } local)
             return Directory.Exists(local) && Directory.EnumerateFiles(local, "*.db").Any();
-        var list = await target.RunAsync(Command.Of("/bin/ls", layout.Data), ct);
+        var list = await target.RunAsync(Command.Of(MacTools.Ls, layout.Data), ct);
         return list.Succeeded && list.StandardOutput.Split('\n').Any(f => f.Trim().EndsWith(".db", StringComparison.Ordinal));
     }
 

@@ -31,6 +31,7 @@ public static class MacTools
     public const string Install = "/usr/bin/install";
     public const string Tar = "/usr/bin/tar";
     public const string Cat = "/bin/cat";
+    public const string Ls = "/bin/ls";
     public const string Sqlite3 = "/usr/bin/sqlite3";
     public const string Readlink = "/usr/bin/readlink";
 }

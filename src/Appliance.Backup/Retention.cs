@@ -6,7 +6,8 @@ namespace Appliance.Backup;
 
 /// <summary>
 /// Keeps the newest set of each of the last N days, ISO weeks and months (restic's forget
-/// policy), deletes the other sets, then every object no kept set lists.
+/// policy) and the newest set of each data schema, deletes the other sets, then every object no
+/// kept set lists.
 /// </summary>
 public static class Retention
 {
@@ -15,6 +16,10 @@ public static class Retention
     {
         var sets = BackupSets.List(hostFolder).Where(s => s.Summary is not null).OrderByDescending(s => s.Summary!.Created).ToList();
         var keep = new HashSet<string>(Keep([.. sets.Select(s => (s.Id, s.Summary!.Created))], policy), StringComparer.Ordinal) { justWritten };
+        // Once an upgrade has migrated the data, the last set taken before it is the only way back to the
+        // older code: a night's backup on the same day must not replace it.
+        foreach (var schema in sets.Where(s => s.Summary!.DataSchema is { Count: > 0 }).GroupBy(s => SchemaKey(s.Summary!.DataSchema!)))
+            keep.Add(schema.First().Id);
         var pruned = new List<string>();
         foreach (var set in sets.Where(s => !keep.Contains(s.Id)))
         {
@@ -31,6 +36,9 @@ public static class Retention
             if (!listed.Contains(Path.GetFileName(file))) File.Delete(file);
         return pruned;
     }
+
+    private static string SchemaKey(IReadOnlyDictionary<string, int> schema) =>
+        string.Join(",", schema.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
 
     /// <summary>The ids the policy keeps, from sets ordered newest first.</summary>
     public static IReadOnlySet<string> Keep(IReadOnlyList<(string Id, DateTimeOffset Created)> newestFirst, BackupRetention policy)

@@ -45,7 +45,9 @@ sed -e "s/file: Qwen3-30B-A3B-Q4_K_M.gguf/file: chat.gguf/" -e "s/name: qwen3-30
 echo "\$ bin/provision backup keygen --out $pbox/office-backup.key   # on the IT laptop"
 keygen=$(bin/provision backup keygen --out "$pbox/office-backup.key")
 printf '%s\n' "$keygen" | sed 's/^/  /'
-printf '\nbackup:\n  destination: /Volumes/Backup\n  schedule: nightly\n%s\n' "$(printf '%s\n' "$keygen" | grep '^  public_key: ')" >> "$pbox/appliance.yaml"
+# appliance.yaml's backup block (the USB disk at /Volumes/Backup, nightly, 7/4/12) gets this office's public key.
+sed -i "s#^  public_key: \"x25519:.*#$(printf '%s\n' "$keygen" | grep '^  public_key: ')#" "$pbox/appliance.yaml"
+grep -q "$(printf '%s\n' "$keygen" | grep -o 'x25519:[^"]*')" "$pbox/appliance.yaml" || { echo "the demo could not set the backup public key"; exit 1; }
 echo "\$ bin/provision plan -c $pbox/appliance.yaml --target sandbox:$pbox/mac   (resource lines only)"
 set +e
 bin/provision plan -c "$pbox/appliance.yaml" --target "sandbox:$pbox/mac" | grep -E '^simulated|^  [-+~!] |^Plan:|^No changes'

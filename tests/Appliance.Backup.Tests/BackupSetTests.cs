@@ -206,6 +206,30 @@ public sealed class BackupSetTests : IDisposable
     }
 
     [Fact]
+    public async Task The_last_set_before_a_schema_migration_outlives_retention_as_the_way_back_to_the_older_code()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var oneDay = new BackupRetention { Daily = 1, Weekly = 0, Monthly = 0 };
+        SetLibrarySchema(5);
+        var preUpgrade = await BackUpAsync(Writer(new FixedClock(now.AddHours(-3))), oneDay);
+        Assert.Equal(5, preUpgrade.Set.DataSchema!["data/library.db"]);
+        SetLibrarySchema(6);  // the new agent migrated the index
+        var nightly = await BackUpAsync(Writer(new FixedClock(now.AddHours(-2))), oneDay);
+        var next = await BackUpAsync(Writer(new FixedClock(now.AddHours(-1))), oneDay);
+
+        Assert.Equal([preUpgrade.Set.Id, next.Set.Id], BackupSets.List(HostFolder).Select(s => s.Id));
+        Assert.Equal([nightly.Set.Id], next.Pruned);  // same day, same schema: the policy's usual work
+        var check = await new BackupReader(office).VerifyAsync(BackupSets.List(HostFolder)[0], HostFolder, CancellationToken.None);
+        Assert.True(check.Ok, string.Join("; ", check.Problems));  // its objects were not swept with the pruned set's
+    }
+
+    private void SetLibrarySchema(int version)
+    {
+        using var library = Open(Path.Combine(Data, "library.db"));
+        Execute(library, $"PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS documents (id TEXT); INSERT INTO documents VALUES ('v{version}'); PRAGMA user_version = {version};");
+    }
+
+    [Fact]
     public void Retention_keeps_the_newest_of_each_day_week_and_month()
     {
         var start = new DateTimeOffset(2026, 1, 1, 2, 30, 0, TimeSpan.Zero);

@@ -21,6 +21,9 @@ public sealed class BundleTests
             Assert.Contains(bundle.Files.Keys, f => f.StartsWith("native/linux-x64/libllama", StringComparison.Ordinal));
             Assert.Contains("libcoreclr.so", bundle.Files.Keys);
             Assert.True(File.Exists(Path.Combine(output, BuiltBundle.Manifest)));
+            // The bundle states the data schema its code reads, and the manifest covers that statement too.
+            Assert.Contains(DataSchema.FileName, bundle.Files.Keys);
+            var schema = DataSchema.ReadFromBundle(output)!;
 
             // Run from the bundle, with no dotnet on PATH and no DOTNET_ROOT: self-contained.
             var check = await new LocalCommandRunner().RunAsync(Command.Of(bundle.AgentProgram, "selfcheck")
@@ -30,7 +33,8 @@ public sealed class BundleTests
             Assert.Contains(Path.Combine(output, "native", "linux-x64"), check.StandardOutput + check.StandardError);
 
             // The agent serves from the bundle: provision shares its folder, and their libraries must agree.
-            await ServesFromTheBundleAsync(bundle.AgentProgram, output);
+            var served = await ServesFromTheBundleAsync(bundle.AgentProgram, output);
+            Assert.Equal(served, schema.Stores["library.db"]);  // what the bundle says is what its agent writes
 
             // provision travels in the same bundle, with its templates, for the nightly verify job.
             Assert.Contains("provision", bundle.Files.Keys);
@@ -61,7 +65,8 @@ public sealed class BundleTests
         }
     }
 
-    private static async Task ServesFromTheBundleAsync(string program, string bundle)
+    /// <returns>the schema version of the index the bundled agent created</returns>
+    private static async Task<int> ServesFromTheBundleAsync(string program, string bundle)
     {
         var models = Path.Combine(TestBox.RepositoryRoot, ".cache", "models");
         string Sha(string file) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(models, file))));
@@ -95,6 +100,11 @@ public sealed class BundleTests
                 catch (HttpRequestException) { return false; }
                 catch (TaskCanceledException) { return false; }
             }, TimeSpan.FromMinutes(3), "the bundled agent answers /healthz");
+            await using var library = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "box", "data.noindex", "library.db")};Mode=ReadOnly;Pooling=False");
+            await library.OpenAsync();
+            await using var version = library.CreateCommand();
+            version.CommandText = "PRAGMA user_version";
+            return Convert.ToInt32(await version.ExecuteScalarAsync());
         }
         finally
         {

@@ -47,6 +47,8 @@ public sealed class TestBox : IDisposable
             .Replace("0000000000000000000000000000000000000000000000000000000000000002", EmbeddingSha);
         // Scenarios are about the OS; OcrControlTests covers Tesseract, which an admin installs by hand.
         text = text.Replace(OcrOn, OcrOff);
+        // The example's backup block ends the file; backup tests add their own, with a key they hold.
+        text = text[..text.IndexOf(ExampleBackup, StringComparison.Ordinal)] + "\n";
         return text.Replace("\ninference:", $"""
 
               reranker:
@@ -66,6 +68,9 @@ public sealed class TestBox : IDisposable
     /// <summary>How the example config turns OCR on; <see cref="BaseConfig"/> turns it off.</summary>
     public const string OcrOn = "    enabled: true\n    tesseract: ";
     public const string OcrOff = "    enabled: false\n    tesseract: ";
+
+    /// <summary>Where the example config's backup block begins (the last block of the file).</summary>
+    public const string ExampleBackup = "\nbackup:";
 
     public Task<ProvisioningSession> OpenAsync(string? target = null, string? sshConfig = null) =>
         ProvisioningSession.OpenAsync(ConfigFile, target ?? Target, new SessionOptions { ModelCache = ModelCache, SshConfig = sshConfig }, CancellationToken.None);
