@@ -25,18 +25,16 @@ public sealed record PersonErasure(long Id, DateTimeOffset ErasedAt, PersonErasu
 public sealed class PersonErasures
 {
     public const string FileName = "erasures.db";
-    private readonly string _connectionString;
+    private readonly AgentDatabase _database;
     private readonly TimeProvider _clock;
 
-    private PersonErasures(string connectionString, TimeProvider clock) => (_connectionString, _clock) = (connectionString, clock);
+    private PersonErasures(AgentDatabase database, TimeProvider clock) => (_database, _clock) = (database, clock);
 
     public static async Task<PersonErasures> OpenAsync(string databaseFile, TimeProvider clock, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
-        var store = new PersonErasures(new SqliteConnectionStringBuilder { DataSource = databaseFile, Pooling = true }.ToString(), clock);
+        var store = new PersonErasures(await AgentDatabase.OpenAsync(databaseFile, ct), clock);
         await using var db = await store.ConnectAsync(ct);
         await Sql.ExecuteAsync(db, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS person_erasures (
                 id INTEGER PRIMARY KEY,
                 at TEXT NOT NULL,
@@ -81,10 +79,5 @@ public sealed class PersonErasures
         return records;
     }
 
-    private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
-    {
-        var db = new SqliteConnection(_connectionString);
-        await db.OpenAsync(ct);
-        return db;
-    }
+    private Task<SqliteConnection> ConnectAsync(CancellationToken ct) => _database.ConnectAsync(ct);
 }

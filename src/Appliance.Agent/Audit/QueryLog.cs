@@ -15,13 +15,13 @@ namespace Appliance.Agent.Audit;
 public sealed class QueryLog
 {
     public const string Genesis = QueryLogChain.Genesis;
-    private readonly string _connectionString;
+    private readonly AgentDatabase _database;
     private readonly TimeProvider _clock;
     private readonly QuestionProtection? _questions;
     private readonly SemaphoreSlim _writer = new(1, 1);
 
-    private QueryLog(string connectionString, TimeProvider clock, QuestionProtection? questions) =>
-        (_connectionString, _clock, _questions) = (connectionString, clock, questions);
+    private QueryLog(AgentDatabase database, TimeProvider clock, QuestionProtection? questions) =>
+        (_database, _clock, _questions) = (database, clock, questions);
 
     public string ModeName => _questions?.ModeName ?? "unknown";
 
@@ -29,11 +29,9 @@ public sealed class QueryLog
 
     public static async Task<QueryLog> OpenAsync(string databaseFile, QuestionProtection questions, TimeProvider clock, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
-        var log = new QueryLog(new SqliteConnectionStringBuilder { DataSource = databaseFile, Pooling = true }.ToString(), clock, questions);
+        var log = new QueryLog(await AgentDatabase.OpenAsync(databaseFile, ct), clock, questions);
         await using var db = await log.ConnectAsync(ct);
         await Sql.ExecuteAsync(db, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS entries (
                 seq INTEGER PRIMARY KEY,
                 at TEXT NOT NULL,
@@ -68,8 +66,7 @@ public sealed class QueryLog
 
     /// <summary>Opens an existing log for reading and verification only (the `log verify` verb).</summary>
     public static QueryLog OpenForReading(string databaseFile) =>
-        new(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(),
-            TimeProvider.System, null);
+        new(AgentDatabase.ForReading(databaseFile), TimeProvider.System, null);
 
     public Task<QueryLogEntry> AppendAsync(QueryRecord record, CancellationToken ct) =>
         AppendAsync(EntryKinds.Query, record.User, record.Route, Questions.Protect(record.Question), record.DocumentIds,
@@ -287,10 +284,5 @@ public sealed class QueryLog
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : null;
     }
 
-    private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
-    {
-        var db = new SqliteConnection(_connectionString);
-        await db.OpenAsync(ct);
-        return db;
-    }
+    private Task<SqliteConnection> ConnectAsync(CancellationToken ct) => _database.ConnectAsync(ct);
 }

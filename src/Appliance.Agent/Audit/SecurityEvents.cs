@@ -15,18 +15,16 @@ public sealed class SecurityEvents
     internal const string SignInKind = "sign-in";
     internal const string DeniedKind = "denied";
     internal const string AccessReportKind = "access-report";
-    private readonly string _connectionString;
+    private readonly AgentDatabase _database;
     private readonly TimeProvider _clock;
 
-    private SecurityEvents(string connectionString, TimeProvider clock) => (_connectionString, _clock) = (connectionString, clock);
+    private SecurityEvents(AgentDatabase database, TimeProvider clock) => (_database, _clock) = (database, clock);
 
     public static async Task<SecurityEvents> OpenAsync(string databaseFile, TimeProvider clock, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
-        var events = new SecurityEvents(new SqliteConnectionStringBuilder { DataSource = databaseFile, Pooling = true }.ToString(), clock);
+        var events = new SecurityEvents(await AgentDatabase.OpenAsync(databaseFile, ct), clock);
         await using var db = await events.ConnectAsync(ct);
         await Sql.ExecuteAsync(db, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS events (
                 id INTEGER PRIMARY KEY,
                 at TEXT NOT NULL,
@@ -49,7 +47,7 @@ public sealed class SecurityEvents
 
     /// <summary>Opens existing events for reading only (the `audit export` verb, which must not create files in the agent's folder).</summary>
     public static SecurityEvents OpenForReading(string databaseFile) =>
-        new(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), TimeProvider.System);
+        new(AgentDatabase.ForReading(databaseFile), TimeProvider.System);
 
     /// <param name="user">the account's name; <see cref="Unknown"/> when the name matches no account (it may be a mistyped password)</param>
     /// <param name="outcome">one of <see cref="SignInOutcomes"/></param>
@@ -188,12 +186,7 @@ public sealed class SecurityEvents
         return purges;
     }
 
-    private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
-    {
-        var db = new SqliteConnection(_connectionString);
-        await db.OpenAsync(ct);
-        return db;
-    }
+    private Task<SqliteConnection> ConnectAsync(CancellationToken ct) => _database.ConnectAsync(ct);
 }
 
 /// <summary>The stores the retention job purges, as the usage evidence names them.</summary>

@@ -20,18 +20,16 @@ public sealed class ConversationStore
     public const string FileName = "conversations.db";
     public const int MaxTitleLength = 120;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    private readonly string _connectionString;
+    private readonly AgentDatabase _database;
     private readonly TimeProvider _clock;
 
-    private ConversationStore(string connectionString, TimeProvider clock) => (_connectionString, _clock) = (connectionString, clock);
+    private ConversationStore(AgentDatabase database, TimeProvider clock) => (_database, _clock) = (database, clock);
 
     public static async Task<ConversationStore> OpenAsync(string databaseFile, TimeProvider clock, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
-        var store = new ConversationStore(new SqliteConnectionStringBuilder { DataSource = databaseFile, Pooling = true, ForeignKeys = true }.ToString(), clock);
+        var store = new ConversationStore(await AgentDatabase.OpenAsync(databaseFile, ct), clock);
         await using var db = await store.ConnectAsync(ct);
         await Sql.ExecuteAsync(db, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS conversations (
                 id TEXT PRIMARY KEY,
                 user TEXT NOT NULL,
@@ -394,8 +392,8 @@ public sealed class ConversationStore
 
     private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
     {
-        var db = new SqliteConnection(_connectionString);
-        await db.OpenAsync(ct);
+        var db = await _database.ConnectAsync(ct);
+        // A deleted conversation's text is overwritten, not left in free pages.
         await Sql.ExecuteAsync(db, "PRAGMA secure_delete = ON", ct);
         return db;
     }

@@ -14,25 +14,17 @@ namespace Appliance.Agent.Identity;
 public sealed class IdentityStore
 {
     private const string TokenPrefix = "apl_";
-    private readonly string _connectionString;
+    private readonly AgentDatabase _database;
     private readonly TimeProvider _clock;
     private readonly PasswordHasher<string> _hasher = new();
 
-    private IdentityStore(string connectionString, TimeProvider clock) => (_connectionString, _clock) = (connectionString, clock);
+    private IdentityStore(AgentDatabase database, TimeProvider clock) => (_database, _clock) = (database, clock);
 
     public static async Task<IdentityStore> OpenAsync(string databaseFile, TimeProvider clock, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databaseFile,
-            ForeignKeys = true,
-            Pooling = true,
-        }.ToString();
-        var store = new IdentityStore(connectionString, clock);
+        var store = new IdentityStore(await AgentDatabase.OpenAsync(databaseFile, ct), clock);
         await using var db = await store.ConnectAsync(ct);
         await Sql.ExecuteAsync(db, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS users (
                 name TEXT PRIMARY KEY,
                 display_name TEXT NOT NULL,
@@ -308,12 +300,7 @@ public sealed class IdentityStore
             lockedUntil is null ? null : Time.Parse(lockedUntil), lastSignIn is null ? null : Time.Parse(lastSignIn));
     }
 
-    private async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
-    {
-        var db = new SqliteConnection(_connectionString);
-        await db.OpenAsync(ct);
-        return db;
-    }
+    private Task<SqliteConnection> ConnectAsync(CancellationToken ct) => _database.ConnectAsync(ct);
 
     private static string SourceName(UserSource source) => source == UserSource.Ldap ? "ldap" : "config";
 
