@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using Appliance.Agent.Answers;
+using Appliance.Agent.Audit;
+using Appliance.Agent.Documents;
+using Appliance.Agent.Identity;
+using Appliance.Config;
+using Appliance.Inference;
+using Appliance.Rag;
+using Microsoft.Extensions.AI;
+
+namespace Appliance.Agent.Jobs;
+
+/// <summary>
+/// Works through due jobs one at a time and each job one document at a time, at the background class
+/// (the decode scheduler pauses it for anyone waiting). Each finished document is committed before
+/// the next starts; a run cut off resumes at its first unfinished document after a restart. The run's
+/// result goes on its owner's shelf (or a digest's), and every document read is logged like a question.
+/// </summary>
+public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer answerer, QueryLog log, ApplianceConfig config,
+    TimeProvider clock, ILogger<JobRunner> logger) : BackgroundService
+{
+    /// <summary>The class every job's model work runs at.</summary>
+    public const WorkPriority Priority = WorkPriority.Background;
+
+    /// <summary>How often the runner looks for due jobs when nothing woke it.</summary>
+    private static readonly TimeSpan LookAgain = TimeSpan.FromMinutes(1);
+
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Lock _gate = new();
+    private (string Id, CancellationTokenSource Cancel)? _current;
+
+    /// <summary>A job was added or cancelled: look again now.</summary>
+    public void Wake()
+    {
+        try { _wake.Release(); }
+        catch (SemaphoreFullException) { }  // already woken
+    }
+
+    /// <summary>Stops the document being written for a job its owner cancelled (the store already says cancelled).</summary>
+    public void Cancelled(string id)
+    {
+        lock (_gate)
+            if (_current is { } current && current.Id == id) current.Cancel.Cancel();
+    }
+
+    /// <summary>When the quiet hours next begin after <paramref name="now"/> (now, when they have begun).</summary>
+    public DateTimeOffset NextNight(DateTimeOffset now, bool includeNow = true)
+    {
+        var night = config.Jobs.NightIn(config.Rag);
+        var local = TimeZoneInfo.ConvertTime(now, clock.LocalTimeZone);
+        if (includeNow && night.Contains(TimeOnly.FromDateTime(local.DateTime))) return now;
+        var start = local.Date + night.Start.ToTimeSpan();
+        var candidate = new DateTimeOffset(start, clock.LocalTimeZone.GetUtcOffset(start));
+        if (candidate <= now) candidate = candidate.AddDays(1);
+        return candidate;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var job in await store.DueAsync(clock.GetUtcNow(), stoppingToken))
+                    await RunAsync(job, stoppingToken);
+                var next = await store.NextDueAsync(stoppingToken);
+                var wait = next is { } due ? due - clock.GetUtcNow() : LookAgain;
+                wait = wait < TimeSpan.Zero ? TimeSpan.Zero : wait > LookAgain ? LookAgain : wait;
+                using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                await Task.WhenAny(_wake.WaitAsync(woken.Token), Task.Delay(wait, clock, woken.Token));
+                await woken.CancelAsync();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;   // the run stays "running" in the store and resumes after the restart
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "the job runner failed; it looks again in a minute");
+                await Task.Delay(LookAgain, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task RunAsync(StoredJob job, CancellationToken stoppingToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        lock (_gate) _current = (job.Id, cancel);
+        try
+        {
+            if (job.State == JobState.Scheduled)
+            {
+                var started = clock.GetUtcNow();
+                var chosen = await ChooseAsync(job, cancel.Token);
+                if (chosen.Count > config.Jobs.MaxDocuments)
+                {
+                    await store.EndRunAsync(job.Id, JobState.Failed, null,
+                        $"{chosen.Count} documents match; a job reads at most {config.Jobs.MaxDocuments} (jobs.max_documents): choose fewer collections or a later 'since'",
+                        null, CancellationToken.None);
+                    return;
+                }
+                await store.StartRunAsync(job.Id, chosen, started, cancel.Token);
+                job = job with { State = JobState.Running, StartedAt = started };
+                logger.LogInformation("job {Id} ({Task}) of {Owner} started over {Count} documents", job.Id, job.Request.Task, job.Request.Owner, chosen.Count);
+            }
+            var items = await store.ItemsAsync(job.Id, cancel.Token);
+            foreach (var item in items.Where(i => i.State == ItemState.Pending))
+            {
+                if (!await store.IsRunningAsync(job.Id, cancel.Token)) return;   // cancelled meanwhile
+                await WriteAboutAsync(job, item, cancel.Token);
+            }
+            await FinishAsync(job, cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            logger.LogInformation("job {Id} cancelled by its owner", job.Id);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "job {Id} failed", job.Id);
+            await store.EndRunAsync(job.Id, JobState.Failed, null, "the job failed; the error is in the agent's log", null, CancellationToken.None);
+        }
+        finally
+        {
+            lock (_gate) _current = null;
+        }
+    }
+
+    /// <summary>The documents a run reads: those its owner may read (their groups when they asked), filtered as they asked, oldest path first.</summary>
+    private async Task<IReadOnlyList<JobItem>> ChooseAsync(StoredJob job, CancellationToken ct)
+    {
+        var request = job.Request;
+        // A daily job reads what was added since its last run; the first run, since what was asked.
+        var since = job.LastRunStartedAt ?? request.Since;
+        var readable = await library.ListDocumentsAsync(ReaderGroups(request), ct);
+        return [.. readable
+            .Where(d => d.Status == DocumentStatus.Ready && !Shelf.IsShelf(d.CollectionId))
+            .Where(d => request.Collections.Count == 0 || request.Collections.Contains(d.CollectionId))
+            .Where(d => request.Documents.Count == 0 || request.Documents.Contains(d.Id))
+            .Where(d => since is null || d.AddedAt >= since)
+            .OrderBy(d => d.CollectionId, StringComparer.Ordinal).ThenBy(d => d.Path, StringComparer.Ordinal)
+            .Select((d, i) => new JobItem(i, d.Id, d.CollectionId, d.Title, d.Path, ItemState.Pending, null, []))];
+    }
+
+    private async Task WriteAboutAsync(StoredJob job, JobItem item, CancellationToken ct)
+    {
+        var request = job.Request;
+        var started = Stopwatch.GetTimestamp();
+        // Read again now, through the owner's groups: a document erased or closed to them since is skipped.
+        var text = await library.TextAsync(item.DocumentId, ReaderGroups(request), ct);
+        if (text is null)
+        {
+            await store.FinishItemAsync(job.Id, item.Ordinal, ItemState.Skipped, "(no longer readable: erased, or no longer in your groups' collections)", [], ct);
+            return;
+        }
+        var collectionTitle = library.Collections(ReaderGroups(request)).FirstOrDefault(c => c.Id == item.CollectionId)?.Title ?? item.CollectionId;
+        var instruction = JobTasks.Instruction(request.Prompt, item.Title, collectionTitle);
+        var passages = text.Passages.Select(p => new SearchHit(new Citation(item.DocumentId, item.CollectionId, item.Path, text.Title, p.Page, p.Section,
+            Snippet(text.Text, p), p.StartChar, p.EndChar), 1, text.Text[p.StartChar..Math.Min(p.EndChar, text.Text.Length)])).ToList();
+        var options = new ChatOptions
+        {
+            MaxOutputTokens = config.Jobs.TokensPerDocument,
+            AdditionalProperties = new() { [WorkPriorities.Key] = Priority },
+        };
+        var asked = new AnswerRequest(new Caller(request.Owner, request.Owner, [], request.Groups), BackgroundRoutes.Job, instruction, options);
+        while (true)
+        {
+            AnswerSummary? summary = null;
+            Refusal? refusal = null;
+            await foreach (var e in answerer.WriteAboutAsync(asked, passages, ct))
+                if (e is AnswerEvent.Done done) summary = done.Summary;
+                else if (e is AnswerEvent.Refused refused) refusal = refused.Refusal;
+            if (refusal is { Reason: RefusalReason.QueueFull } full)
+            {
+                // The background queue is full (other background work): wait as asked and try again.
+                await Task.Delay(full.RetryAfter ?? TimeSpan.FromSeconds(1), clock, ct);
+                continue;
+            }
+            var output = summary?.Answer ?? $"(not written: {refusal?.Detail})";
+            await store.FinishItemAsync(job.Id, item.Ordinal, summary is null ? ItemState.Skipped : ItemState.Done, output, summary?.Citations ?? [], ct);
+            await log.AppendAsync(new QueryRecord(request.Owner, BackgroundRoutes.Job, instruction, [item.DocumentId],
+                summary?.Usage.PromptTokens ?? 0, summary?.Usage.CompletionTokens ?? 0, Stopwatch.GetElapsedTime(started), summary is null ? 413 : 200),
+                CancellationToken.None);
+            return;
+        }
+    }
+
+    private async Task FinishAsync(StoredJob job, CancellationToken ct)
+    {
+        var request = job.Request;
+        var items = await store.ItemsAsync(job.Id, ct);
+        var notice = answerer.WritesWithTestModel ? Answerer.TestModelNotice : Answerer.AiNotice;
+        var titles = library.Collections(ReaderGroups(request)).ToDictionary(c => c.Id, c => c.Title, StringComparer.Ordinal);
+        var runStarted = job.StartedAt ?? clock.GetUtcNow();
+        var markdown = JobTasks.Render(request, runStarted, notice, items, titles);
+        var file = FileName(request.Name, runStarted);
+        var document = await library.PutOnShelfAsync(ShelfOf(request), file, markdown, request.Owner, ct);
+        var result = new JobResult(document.Id, document.Title, clock.GetUtcNow(), answerer.WritesWithTestModel, notice);
+        var again = request.Schedule == JobSchedule.Daily;
+        await store.EndRunAsync(job.Id, again ? JobState.Scheduled : JobState.Done, result, null,
+            again ? NextNight(clock.GetUtcNow().AddHours(1), includeNow: false) : null, CancellationToken.None);
+        logger.LogInformation("job {Id} of {Owner} wrote {Document} from {Count} documents", job.Id, request.Owner, document.Id, items.Count);
+    }
+
+    /// <summary>Where a run's result goes: a digest's shelf for its recipients, else the owner's own.</summary>
+    public static Shelf ShelfOf(JobRequest request) => request.Recipients is { Count: > 0 } recipients && request.Collections.Count == 1
+        ? Shelf.Digest(request.Collections[0], request.Name, recipients)
+        : Shelf.Personal(request.Owner);
+
+    /// <summary>The groups a job reads by: the owner's when they asked, and their own shelf's.</summary>
+    private static List<string> ReaderGroups(JobRequest request) =>
+        [.. request.Groups, .. request.Recipients is { Count: > 0 } ? Array.Empty<string>() : [Shelf.PersonGroup(request.Owner)]];
+
+    private static string FileName(string name, DateTimeOffset runStarted)
+    {
+        var safe = new string([.. name.Select(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_' ? c : '-')]).Trim();
+        if (safe.Length == 0 || safe.StartsWith('-')) safe = "job " + safe;
+        if (safe.Length > 80) safe = safe[..80];
+        return $"{safe} {runStarted.UtcDateTime:yyyy-MM-dd HHmm}.md";
+    }
+
+    private static string Snippet(string text, DocumentPassage p)
+    {
+        var end = Math.Min(p.EndChar, text.Length);
+        var passage = text[Math.Min(p.StartChar, end)..end];
+        return passage.Length <= 240 ? passage : passage[..240] + "…";
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Appliance.Agent.Audit;
+
+namespace Appliance.Agent.Tests;
+
+/// <summary>
+/// Jobs over the office's documents: a lawyer's summary of the client matters runs at the background
+/// class, cites only what the lawyer may read, and lands as a document only the lawyer finds — until
+/// they erase it. Bad requests get a 4xx with a JSON body; another person's job does not exist for them.
+/// </summary>
+public sealed class JobTests
+{
+    [Fact]
+    public async Task A_lawyers_summary_job_writes_a_cited_document_that_only_the_lawyer_can_find_and_erase()
+    {
+        using var office = TestOffice.Create();
+        await using var agent = await RunningAgent.StartAsync(office);
+        using var lars = agent.As("lars");
+        var created = await lars.PostAsJsonAsync("/api/jobs", new { name = "Client matters overnight", task = "summarise", schedule = "now", collections = new[] { "clients" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        JsonElement job = default;
+        await Eventually(async () =>
+        {
+            job = (await lars.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("job");
+            return job.GetProperty("state").GetString() is "done" or "failed";
+        }, TimeSpan.FromMinutes(2), "the job finishes");
+        Assert.Equal("done", job.GetProperty("state").GetString());
+        Assert.Equal("background", job.GetProperty("priority").GetString());
+        Assert.Equal(2, job.GetProperty("documents_done").GetInt32());
+        var result = job.GetProperty("result");
+        Assert.True(result.GetProperty("test_model").GetBoolean());
+        Assert.StartsWith("TEST MODEL", result.GetProperty("notice").GetString());
+        var documentId = result.GetProperty("document_id").GetString()!;
+
+        // The result is Lars's: listed, readable and searchable by him, citing only client matters.
+        var text = await lars.GetFromJsonAsync<JsonElement>($"/api/documents/{documentId}/text");
+        var body = text.GetProperty("text").GetString()!;
+        Assert.Equal("Client matters overnight", text.GetProperty("title").GetString());
+        Assert.Contains("TEST MODEL", body);
+        Assert.Contains("mueller-merger.md", body);
+        Assert.DoesNotContain("salaries.md", body);
+        var listed = await lars.GetFromJsonAsync<JsonElement>("/api/documents");
+        Assert.Contains(listed.EnumerateArray(), d => d.GetProperty("id").GetString() == documentId);
+        var found = await (await lars.PostAsJsonAsync("/api/search", new { query = "Client matters overnight", k = 20 })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(found.EnumerateArray(), h => h.GetProperty("citation").GetProperty("document_id").GetString() == documentId);
+
+        // Nobody else finds it: not a colleague in the same groups' collections, not the admin, not the DPO.
+        foreach (var other in new[] { "emil", "anna", "dora" })
+        {
+            using var client = agent.As(other);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/documents/{documentId}/text")).StatusCode);
+            var theirs = await (await client.PostAsJsonAsync("/api/search", new { query = "Client matters overnight", k = 50 })).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.DoesNotContain(theirs.EnumerateArray(), h => h.GetProperty("citation").GetProperty("document_id").GetString() == documentId);
+            Assert.DoesNotContain((await client.GetFromJsonAsync<JsonElement>("/api/documents")).EnumerateArray(), d => d.GetProperty("id").GetString() == documentId);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/jobs/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/jobs/{id}/result")).StatusCode);
+        }
+
+        // Each document read is in the query log like a question, marked as background work.
+        var entries = await agent.App.Services.GetRequiredService<QueryLog>().ReadAsync(null, 100, CancellationToken.None);
+        Assert.Equal(2, entries.Count(e => e.User == "lars" && e.Route == BackgroundRoutes.Job && e.DocumentIds.Count == 1));
+
+        // Erasable by its owner, with an erasure record.
+        var erased = await lars.DeleteAsync($"/api/jobs/{id}/result");
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.GetAsync($"/api/documents/{documentId}/text")).StatusCode);
+        using var dora = agent.As("dora");
+        var erasures = await dora.GetFromJsonAsync<JsonElement>("/api/audit/erasures");
+        Assert.Contains(erasures.EnumerateArray(), e => e.GetProperty("document_id").GetString() == documentId && e.GetProperty("erased_by").GetString() == "lars");
+    }
+
+    [Fact]
+    public async Task Bad_job_requests_get_a_4xx_with_a_json_body_and_a_waiting_job_can_be_cancelled()
+    {
+        using var office = TestOffice.Create();
+        await using var agent = await RunningAgent.StartAsync(office);
+        using var emil = agent.As("emil");
+        foreach (var (bad, title) in new (object Body, string Title)[]
+        {
+            (new { task = "summarise" }, "name needed"),
+            (new { name = "x", task = "translate" }, "unknown task"),
+            (new { name = "x", task = "summarise", schedule = "hourly" }, "unknown schedule"),
+            (new { name = "x", task = "summarise", collections = new[] { "clients" } }, "no such collection"),
+            (new { name = "x", task = "summarise", documents = new[] { "0000000000unknown" } }, "no such document"),
+            (new { name = new string('n', 101), task = "summarise" }, "name not acceptable"),
+        })
+        {
+            var response = await emil.PostAsJsonAsync("/api/jobs", bad);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(title, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+        var broken = await emil.PostAsync("/api/jobs", new StringContent("{\"name\": ", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+
+        var tonight = await (await emil.PostAsJsonAsync("/api/jobs", new { name = "Handbook deadlines", task = "deadlines", schedule = "daily" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("scheduled", tonight.GetProperty("state").GetString());
+        var id = tonight.GetProperty("id").GetString()!;
+        var cancelled = await emil.DeleteAsync($"/api/jobs/{id}");
+        Assert.Equal("cancelled", (await cancelled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await emil.DeleteAsync($"/api/jobs/{id}")).StatusCode);
+        using var lars = agent.As("lars");
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.DeleteAsync($"/api/jobs/{id}")).StatusCode);
+        Assert.Empty((await lars.GetFromJsonAsync<JsonElement>("/api/jobs")).EnumerateArray());
+    }
+}
