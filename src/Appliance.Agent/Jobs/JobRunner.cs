@@ -176,11 +176,12 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
                 await Task.Delay(full.RetryAfter ?? TimeSpan.FromSeconds(1), clock, ct);
                 continue;
             }
-            var output = summary?.Answer ?? $"(not written: {refusal?.Detail})";
-            await store.FinishItemAsync(job.Id, item.Ordinal, summary is null ? ItemState.Skipped : ItemState.Done, output, summary?.Citations ?? [], ct);
+            // Logged before the document counts as finished: a kill between the two logs it twice (it was read twice), never not at all.
             await log.AppendAsync(new QueryRecord(request.Owner, BackgroundRoutes.Job, instruction, [item.DocumentId],
                 summary?.Usage.PromptTokens ?? 0, summary?.Usage.CompletionTokens ?? 0, Stopwatch.GetElapsedTime(started), summary is null ? 413 : 200),
                 CancellationToken.None);
+            var output = summary?.Answer ?? $"(not written: {refusal?.Detail})";
+            await store.FinishItemAsync(job.Id, item.Ordinal, summary is null ? ItemState.Skipped : ItemState.Done, output, summary?.Citations ?? [], ct);
             return;
         }
     }
