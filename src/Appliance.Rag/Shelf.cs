@@ -21,9 +21,9 @@ public sealed record Shelf(string Id, string Title, IReadOnlyList<string> Reader
     /// </summary>
     public static string PersonGroup(string user) => PersonPrefix + user;
 
-    /// <summary>The shelf of a scheduled digest, for the groups it is sent to.</summary>
+    /// <summary>The shelf of a collection's scheduled digests, for the groups they are sent to.</summary>
     public static Shelf Digest(string collectionId, string title, IReadOnlyList<string> recipients) =>
-        new("digest:" + collectionId, $"Digest of {title}", recipients);
+        new("digest:" + collectionId, title, recipients);
 
     /// <summary>Whether a stored collection is a shelf (its id has a colon) rather than configured.</summary>
     public static bool IsShelf(string collectionId) => collectionId.Contains(':');

@@ -108,4 +108,35 @@ public sealed class JobTests
         Assert.Equal(HttpStatusCode.NotFound, (await lars.DeleteAsync($"/api/jobs/{id}")).StatusCode);
         Assert.Empty((await lars.GetFromJsonAsync<JsonElement>("/api/jobs")).EnumerateArray());
     }
+
+    [Fact]
+    public async Task A_nightly_digest_from_appliance_yaml_is_written_in_the_quiet_hours_for_its_recipient_groups_only()
+    {
+        // Quiet hours around now, in the box's time zone: the digest is due as the agent starts.
+        var now = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.Local).DateTime);
+        using var office = TestOffice.Create(jobs: $"{{ quiet_hours: {{ start: \"{now.AddHours(-1):HH:mm}\", end: \"{now.AddHours(1):HH:mm}\" }}, " +
+            "digests: { enabled: true, collections: [clients], recipients: [lawyers] } }");
+        await using var agent = await RunningAgent.StartAsync(office);
+        using var lars = agent.As("lars");
+        JsonElement digest = default;
+        await Eventually(async () =>
+        {
+            var documents = await lars.GetFromJsonAsync<JsonElement>("/api/documents");
+            digest = documents.EnumerateArray().FirstOrDefault(d => d.GetProperty("collection_id").GetString() == "digest:clients");
+            return digest.ValueKind == JsonValueKind.Object;
+        }, TimeSpan.FromMinutes(2), "the digest of the client matters is written");
+        var id = digest.GetProperty("id").GetString()!;
+        var text = await lars.GetFromJsonAsync<JsonElement>($"/api/documents/{id}/text");
+        Assert.Equal("Digest of Client matters", text.GetProperty("title").GetString());
+        Assert.Contains("schmidt-litigation.txt", text.GetProperty("text").GetString());
+        Assert.Contains("TEST MODEL", text.GetProperty("text").GetString());
+
+        foreach (var other in new[] { "emil", "dora", "anna" })
+        {
+            using var client = agent.As(other);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/documents/{id}/text")).StatusCode);
+        }
+        var entries = await agent.App.Services.GetRequiredService<QueryLog>().ReadAsync(null, 100, CancellationToken.None);
+        Assert.Equal(2, entries.Count(e => e.Route == BackgroundRoutes.Digest));
+    }
 }

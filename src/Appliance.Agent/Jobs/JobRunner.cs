@@ -16,7 +16,7 @@ namespace Appliance.Agent.Jobs;
 /// the next starts; a run cut off resumes at its first unfinished document after a restart. The run's
 /// result goes on its owner's shelf (or a digest's), and every document read is logged like a question.
 /// </summary>
-public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer answerer, QueryLog log, ApplianceConfig config,
+public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer answerer, QueryLog log, IngestionJobs syncs, ApplianceConfig config,
     TimeProvider clock, ILogger<JobRunner> logger) : BackgroundService
 {
     /// <summary>The class every job's model work runs at.</summary>
@@ -55,8 +55,19 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         return candidate;
     }
 
+    /// <summary>Who scheduled digests belong to: the box itself (no account name has a colon).</summary>
+    public const string DigestOwner = "appliance:digests";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await ScheduleDigestsAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "the digests in appliance.yaml could not be scheduled");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -82,6 +93,29 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         }
     }
 
+    /// <summary>
+    /// One daily digest job per collection listed in jobs.digests, for its recipient groups, read
+    /// through their groups; digests of collections no longer listed (or digests switched off) end.
+    /// </summary>
+    private async Task ScheduleDigestsAsync(CancellationToken ct)
+    {
+        var digests = config.Jobs.Digests;
+        var wanted = digests.Enabled ? digests.Collections.ToHashSet(StringComparer.Ordinal) : [];
+        var existing = (await store.ListAsync(DigestOwner, ct)).Where(j => j.State is JobState.Scheduled or JobState.Running).ToList();
+        foreach (var job in existing.Where(j => !wanted.Contains(j.Request.Collections[0]) || !j.Request.Recipients!.SequenceEqual(digests.Recipients)))
+            await store.CancelAsync(DigestOwner, job.Id, ct);
+        var now = clock.GetUtcNow();
+        foreach (var id in wanted.Where(id => !existing.Any(j => j.Request.Collections[0] == id && j.Request.Recipients!.SequenceEqual(digests.Recipients))))
+        {
+            var title = config.Rag.Collections.First(c => c.Id == id).Title;
+            // The first digest covers the day before it; each later one what came since the one before.
+            var request = new JobRequest(DigestOwner, digests.Recipients, $"Digest of {title}", JobTask.Digest, JobTasks.DefaultPrompt(JobTask.Digest),
+                JobSchedule.Daily, [id], now.AddDays(-1), []) { Recipients = digests.Recipients };
+            await store.AddAsync(request, NextNight(now), ct);
+            logger.LogInformation("digest of {Collection} for {Groups} scheduled nightly", id, string.Join(", ", digests.Recipients));
+        }
+    }
+
     private async Task RunAsync(StoredJob job, CancellationToken stoppingToken)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -90,6 +124,8 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         {
             if (job.State == JobState.Scheduled)
             {
+                // A run reads the collections as the sync going on (the one at start, one in the night) leaves them.
+                await syncs.IdleAsync(cancel.Token);
                 var started = clock.GetUtcNow();
                 var chosen = await ChooseAsync(job, cancel.Token);
                 if (chosen.Count > config.Jobs.MaxDocuments)
@@ -114,6 +150,12 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
             logger.LogInformation("job {Id} cancelled by its owner", job.Id);
+        }
+        catch (DocumentLibraryException e)
+        {
+            // The library refuses with words meant for people (a result it cannot store, a busy index).
+            logger.LogWarning("job {Id} failed: {Reason}", job.Id, e.Message);
+            await store.EndRunAsync(job.Id, JobState.Failed, null, e.Message, null, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -162,14 +204,25 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
             MaxOutputTokens = config.Jobs.TokensPerDocument,
             AdditionalProperties = new() { [WorkPriorities.Key] = Priority },
         };
-        var asked = new AnswerRequest(new Caller(request.Owner, request.Owner, [], request.Groups), BackgroundRoutes.Job, instruction, options);
+        var route = request.Recipients is null ? BackgroundRoutes.Job : BackgroundRoutes.Digest;
+        var asked = new AnswerRequest(new Caller(request.Owner, request.Owner, [], request.Groups), route, instruction, options);
         while (true)
         {
             AnswerSummary? summary = null;
             Refusal? refusal = null;
-            await foreach (var e in answerer.WriteAboutAsync(asked, passages, ct))
-                if (e is AnswerEvent.Done done) summary = done.Summary;
-                else if (e is AnswerEvent.Refused refused) refusal = refused.Refusal;
+            string? failure = null;
+            try
+            {
+                await foreach (var e in answerer.WriteAboutAsync(asked, passages, ct))
+                    if (e is AnswerEvent.Done done) summary = done.Summary;
+                    else if (e is AnswerEvent.Refused refused) refusal = refused.Refusal;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                // One document the model failed on does not cost the night's work: it is marked and the run goes on.
+                logger.LogError(e, "job {Id}: writing about document {Document} failed", job.Id, item.DocumentId);
+                failure = "the model failed on this document; the error is in the agent's log";
+            }
             if (refusal is { Reason: RefusalReason.QueueFull } full)
             {
                 // The background queue is full (other background work): wait as asked and try again.
@@ -177,10 +230,11 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
                 continue;
             }
             // Logged before the document counts as finished: a kill between the two logs it twice (it was read twice), never not at all.
-            await log.AppendAsync(new QueryRecord(request.Owner, BackgroundRoutes.Job, instruction, [item.DocumentId],
-                summary?.Usage.PromptTokens ?? 0, summary?.Usage.CompletionTokens ?? 0, Stopwatch.GetElapsedTime(started), summary is null ? 413 : 200),
+            await log.AppendAsync(new QueryRecord(request.Owner, route, instruction, [item.DocumentId],
+                summary?.Usage.PromptTokens ?? 0, summary?.Usage.CompletionTokens ?? 0, Stopwatch.GetElapsedTime(started),
+                summary is not null ? 200 : failure is null ? 413 : 500),
                 CancellationToken.None);
-            var output = summary?.Answer ?? $"(not written: {refusal?.Detail})";
+            var output = summary?.Answer ?? $"(not written: {failure ?? refusal?.Detail})";
             await store.FinishItemAsync(job.Id, item.Ordinal, summary is null ? ItemState.Skipped : ItemState.Done, output, summary?.Citations ?? [], ct);
             return;
         }
