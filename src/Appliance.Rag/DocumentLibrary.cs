@@ -221,6 +221,14 @@ public sealed class DocumentLibrary : IDisposable
         return await StoreUploadAsync(shelf.Id, name, content, user, cancellationToken);
     }
 
+    /// <summary>The stored file of a document on a shelf (for its download), or null for any other document.</summary>
+    public string? ShelfFile(DocumentInfo document)
+    {
+        if (!Shelf.IsShelf(document.CollectionId) || !document.Path.StartsWith(UploadPrefix, StringComparison.Ordinal)) return null;
+        var file = Path.Combine(UploadFolder(document.CollectionId), SafeFileName(document.Path[UploadPrefix.Length..]));
+        return File.Exists(file) ? file : null;
+    }
+
     private async Task EnsureShelfAsync(Shelf shelf, CancellationToken cancellationToken)
     {
         if (_collections.FirstOrDefault(c => c.Id == shelf.Id) is { } known && known.Groups.SequenceEqual(shelf.Readers)) return;

@@ -43,6 +43,9 @@ public sealed class JobTests
         Assert.Contains("TEST MODEL", body);
         Assert.Contains("mueller-merger.md", body);
         Assert.DoesNotContain("salaries.md", body);
+        var download = await lars.GetAsync($"/api/documents/{documentId}/content");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.StartsWith("# Client matters overnight", await download.Content.ReadAsStringAsync());
         var listed = await lars.GetFromJsonAsync<JsonElement>("/api/documents");
         Assert.Contains(listed.EnumerateArray(), d => d.GetProperty("id").GetString() == documentId);
         var found = await (await lars.PostAsJsonAsync("/api/search", new { query = "Client matters overnight", k = 20 })).Content.ReadFromJsonAsync<JsonElement>();
@@ -53,6 +56,7 @@ public sealed class JobTests
         {
             using var client = agent.As(other);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/documents/{documentId}/text")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/documents/{documentId}/content")).StatusCode);
             var theirs = await (await client.PostAsJsonAsync("/api/search", new { query = "Client matters overnight", k = 50 })).Content.ReadFromJsonAsync<JsonElement>();
             Assert.DoesNotContain(theirs.EnumerateArray(), h => h.GetProperty("citation").GetProperty("document_id").GetString() == documentId);
             Assert.DoesNotContain((await client.GetFromJsonAsync<JsonElement>("/api/documents")).EnumerateArray(), d => d.GetProperty("id").GetString() == documentId);

@@ -81,7 +81,7 @@ public static class DocumentEndpoints
         var document = (await library.ListDocumentsAsync(Caller.From(context.User).LibraryGroups, ct)).FirstOrDefault(d => d.Id == id);
         if (document is null && (await library.ListDocumentsAsync(AllGroups(config), ct)).FirstOrDefault(d => d.Id == id) is { } heldBack)
             await denials.GroupFilterAsync(context, $"document in collection {heldBack.CollectionId}");
-        if (document is null || files.Locate(document) is not { } path)
+        if (document is null || (files.Locate(document) ?? library.ShelfFile(document)) is not { } path)
             return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
         var type = SourceFiles.ContentType(path);
         context.Response.Headers.XContentTypeOptions = "nosniff";
