@@ -1,7 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Collections.Concurrent;
+using Appliance.Agent.Answers;
 using Appliance.Agent.Audit;
+using Appliance.Agent.Jobs;
+using Appliance.Inference;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Appliance.Agent.Tests;
 
@@ -16,7 +22,8 @@ public sealed class JobTests
     public async Task A_lawyers_summary_job_writes_a_cited_document_that_only_the_lawyer_can_find_and_erase()
     {
         using var office = TestOffice.Create();
-        await using var agent = await RunningAgent.StartAsync(office);
+        var classes = new ConcurrentQueue<WorkPriority>();
+        await using var agent = await RunningAgent.StartAsync(office, services => ObserveClasses(services, classes));
         using var lars = agent.As("lars");
         var created = await lars.PostAsJsonAsync("/api/jobs", new { name = "Client matters overnight", task = "summarise", schedule = "now", collections = new[] { "clients" } });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -30,6 +37,8 @@ public sealed class JobTests
         }, TimeSpan.FromMinutes(2), "the job finishes");
         Assert.Equal("done", job.GetProperty("state").GetString());
         Assert.Equal("background", job.GetProperty("priority").GetString());
+        // What reached the inference core: one request per document, each at the background class.
+        Assert.Equal([WorkPriority.Background, WorkPriority.Background], classes.ToArray());
         Assert.Equal(2, job.GetProperty("documents_done").GetInt32());
         var result = job.GetProperty("result");
         Assert.True(result.GetProperty("test_model").GetBoolean());
@@ -142,5 +151,39 @@ public sealed class JobTests
         }
         var entries = await agent.App.Services.GetRequiredService<QueryLog>().ReadAsync(null, 100, CancellationToken.None);
         Assert.Equal(2, entries.Count(e => e.Route == BackgroundRoutes.Digest));
+    }
+
+    [Fact]
+    public async Task A_job_reads_through_the_groups_its_owner_still_has_not_those_stored_when_they_asked()
+    {
+        using var office = TestOffice.Create();
+        await using var agent = await RunningAgent.StartAsync(office);
+        // Emil asked while he was a lawyer (as stored); he is not one now.
+        var store = agent.App.Services.GetRequiredService<JobStore>();
+        var job = await store.AddAsync(new JobRequest("emil", ["everyone", "lawyers"], "Everything I read", JobTask.Summarise,
+            JobTasks.DefaultPrompt(JobTask.Summarise), JobSchedule.Now, [], null, []), DateTimeOffset.UtcNow, CancellationToken.None);
+        agent.App.Services.GetRequiredService<JobRunner>().Wake();
+        await Eventually(async () => (await store.GetAsync("emil", job.Id, CancellationToken.None))!.State == JobState.Done,
+            TimeSpan.FromMinutes(2), "the job finishes");
+        var items = await store.ItemsAsync(job.Id, CancellationToken.None);
+        Assert.NotEmpty(items);
+        Assert.All(items, i => Assert.Equal("handbook", i.CollectionId));
+    }
+
+    /// <summary>The real chat model, with each request's work class noted on its way in.</summary>
+    private static void ObserveClasses(IServiceCollection services, ConcurrentQueue<WorkPriority> classes)
+    {
+        var models = (ServedModels)services.Single(d => d.ServiceType == typeof(ServedModels)).ImplementationInstance!;
+        services.Replace(ServiceDescriptor.Singleton(models with { Chat = new ClassObserver(models.Chat!, classes) }));
+    }
+
+    private sealed class ClassObserver(IChatClient inner, ConcurrentQueue<WorkPriority> classes) : DelegatingChatClient(inner)
+    {
+        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            CancellationToken cancellationToken = default)
+        {
+            classes.Enqueue(WorkPriorities.From(options?.AdditionalProperties, WorkPriority.Interactive));
+            return base.GetStreamingResponseAsync(messages, options, cancellationToken);
+        }
     }
 }

@@ -16,8 +16,8 @@ namespace Appliance.Agent.Jobs;
 /// the next starts; a run cut off resumes at its first unfinished document after a restart. The run's
 /// result goes on its owner's shelf (or a digest's), and every document read is logged like a question.
 /// </summary>
-public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer answerer, QueryLog log, IngestionJobs syncs, ApplianceConfig config,
-    TimeProvider clock, ILogger<JobRunner> logger) : BackgroundService
+public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer answerer, QueryLog log, IngestionJobs syncs, IdentityStore identity,
+    ApplianceConfig config, TimeProvider clock, ILogger<JobRunner> logger) : BackgroundService
 {
     /// <summary>The class every job's model work runs at.</summary>
     public const WorkPriority Priority = WorkPriority.Background;
@@ -122,12 +122,13 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         lock (_gate) _current = (job.Id, cancel);
         try
         {
+            var groups = await ReaderGroupsAsync(job.Request, cancel.Token);
             if (job.State == JobState.Scheduled)
             {
                 // A run reads the collections as the sync going on (the one at start, one in the night) leaves them.
                 await syncs.IdleAsync(cancel.Token);
                 var started = clock.GetUtcNow();
-                var chosen = await ChooseAsync(job, cancel.Token);
+                var chosen = await ChooseAsync(job, groups, cancel.Token);
                 if (chosen.Count > config.Jobs.MaxDocuments)
                 {
                     await store.EndRunAsync(job.Id, JobState.Failed, null,
@@ -143,9 +144,9 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
             foreach (var item in items.Where(i => i.State == ItemState.Pending))
             {
                 if (!await store.IsRunningAsync(job.Id, cancel.Token)) return;   // cancelled meanwhile
-                await WriteAboutAsync(job, item, cancel.Token);
+                await WriteAboutAsync(job, item, groups, cancel.Token);
             }
-            await FinishAsync(job, cancel.Token);
+            await FinishAsync(job, groups, cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
@@ -169,12 +170,12 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
     }
 
     /// <summary>The documents a run reads: those its owner may read (their groups when they asked), filtered as they asked, oldest path first.</summary>
-    private async Task<IReadOnlyList<JobItem>> ChooseAsync(StoredJob job, CancellationToken ct)
+    private async Task<IReadOnlyList<JobItem>> ChooseAsync(StoredJob job, IReadOnlyList<string> groups, CancellationToken ct)
     {
         var request = job.Request;
         // A daily job reads what was added since its last run; the first run, since what was asked.
         var since = job.LastRunStartedAt ?? request.Since;
-        var readable = await library.ListDocumentsAsync(ReaderGroups(request), ct);
+        var readable = await library.ListDocumentsAsync(groups, ct);
         return [.. readable
             .Where(d => d.Status == DocumentStatus.Ready && !Shelf.IsShelf(d.CollectionId))
             .Where(d => request.Collections.Count == 0 || request.Collections.Contains(d.CollectionId))
@@ -184,18 +185,18 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
             .Select((d, i) => new JobItem(i, d.Id, d.CollectionId, d.Title, d.Path, ItemState.Pending, null, []))];
     }
 
-    private async Task WriteAboutAsync(StoredJob job, JobItem item, CancellationToken ct)
+    private async Task WriteAboutAsync(StoredJob job, JobItem item, IReadOnlyList<string> groups, CancellationToken ct)
     {
         var request = job.Request;
         var started = Stopwatch.GetTimestamp();
         // Read again now, through the owner's groups: a document erased or closed to them since is skipped.
-        var text = await library.TextAsync(item.DocumentId, ReaderGroups(request), ct);
+        var text = await library.TextAsync(item.DocumentId, groups, ct);
         if (text is null)
         {
             await store.FinishItemAsync(job.Id, item.Ordinal, ItemState.Skipped, "(no longer readable: erased, or no longer in your groups' collections)", [], ct);
             return;
         }
-        var collectionTitle = library.Collections(ReaderGroups(request)).FirstOrDefault(c => c.Id == item.CollectionId)?.Title ?? item.CollectionId;
+        var collectionTitle = library.Collections(groups).FirstOrDefault(c => c.Id == item.CollectionId)?.Title ?? item.CollectionId;
         var instruction = JobTasks.Instruction(request.Prompt, item.Title, collectionTitle);
         var passages = text.Passages.Select(p => new SearchHit(new Citation(item.DocumentId, item.CollectionId, item.Path, text.Title, p.Page, p.Section,
             Snippet(text.Text, p), p.StartChar, p.EndChar), 1, text.Text[p.StartChar..Math.Min(p.EndChar, text.Text.Length)])).ToList();
@@ -240,12 +241,12 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         }
     }
 
-    private async Task FinishAsync(StoredJob job, CancellationToken ct)
+    private async Task FinishAsync(StoredJob job, IReadOnlyList<string> groups, CancellationToken ct)
     {
         var request = job.Request;
         var items = await store.ItemsAsync(job.Id, ct);
         var notice = answerer.WritesWithTestModel ? Answerer.TestModelNotice : Answerer.AiNotice;
-        var titles = library.Collections(ReaderGroups(request)).ToDictionary(c => c.Id, c => c.Title, StringComparer.Ordinal);
+        var titles = library.Collections(groups).ToDictionary(c => c.Id, c => c.Title, StringComparer.Ordinal);
         var runStarted = job.StartedAt ?? clock.GetUtcNow();
         var markdown = JobTasks.Render(request, runStarted, notice, items, titles);
         var file = FileName(request.Name, runStarted);
@@ -262,9 +263,16 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         ? Shelf.Digest(request.Collections[0], request.Name, recipients)
         : Shelf.Personal(request.Owner);
 
-    /// <summary>The groups a job reads by: the owner's when they asked, and their own shelf's.</summary>
-    private static List<string> ReaderGroups(JobRequest request) =>
-        [.. request.Groups, .. request.Recipients is { Count: > 0 } ? Array.Empty<string>() : [Shelf.PersonGroup(request.Owner)]];
+    /// <summary>
+    /// The groups a job reads by: the owner's when they asked that they still have now (someone who
+    /// left a group stops reading it, also in a daily job), and their own shelf's; a digest's, its recipients'.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ReaderGroupsAsync(JobRequest request, CancellationToken ct)
+    {
+        if (request.Recipients is { Count: > 0 }) return request.Groups;
+        var current = (await identity.FindAsync(request.Owner, ct))?.Groups ?? [];
+        return [.. request.Groups.Where(current.Contains), Shelf.PersonGroup(request.Owner)];
+    }
 
     private static string FileName(string name, DateTimeOffset runStarted)
     {
