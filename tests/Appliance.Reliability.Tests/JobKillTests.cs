@@ -30,7 +30,7 @@ public sealed class JobKillTests(ITestOutputHelper output)
 
         string id;
         int total;
-        Dictionary<int, string> before;
+        IReadOnlyList<string> before;
         await using (var agent = await AgentProcess.StartAsync(box, CancellationToken.None))
         {
             await agent.WaitForSyncAsync(tokens[SoakBox.Admin], CancellationToken.None);
@@ -44,7 +44,7 @@ public sealed class JobKillTests(ITestOutputHelper output)
             await Eventually(() => Progress(box, id) is { Done: >= 2 }, TimeSpan.FromMinutes(3), "two documents of the job are finished");
             KillHard(agent.Pid);
             (total, var done) = Progress(box, id)!.Value;
-            before = FinishedOutputs(box, id);
+            before = FinishedDocuments(box, id);
             output.WriteLine($"killed after {done} of {total} documents");
             Assert.InRange(done, 2, total - 1);   // mid-way: the kill came before the last document
             Assert.Equal("running", JobState(box, id));
@@ -61,9 +61,12 @@ public sealed class JobKillTests(ITestOutputHelper output)
             }, TimeSpan.FromMinutes(5), "the job finishes after the restart");
             Assert.Equal("done", job.GetProperty("state").GetString());
             Assert.Equal(total, job.GetProperty("documents_done").GetInt32());
-            // Resumed, not restarted: what was finished before the kill was not written again.
-            var after = FinishedOutputs(box, id);
-            Assert.All(before, b => Assert.Equal(b.Value, after[b.Key]));
+            // Resumed, not restarted: a document finished before the kill was read once, never again.
+            var reads = JobReads(box);
+            Assert.All(before, document => Assert.Equal(1, reads.Count(r => r == document)));
+            Assert.Equal(total, reads.Distinct().Count());
+            // What was written per document now lives only in the result document (erasing that erases it).
+            Assert.Empty(FinishedOutputs(box, id));
 
             var documentId = job.GetProperty("result").GetProperty("document_id").GetString()!;
             var text = await http.GetFromJsonAsync<JsonElement>($"/api/documents/{documentId}/text");
@@ -101,11 +104,36 @@ public sealed class JobKillTests(ITestOutputHelper output)
         }
     }
 
+    private static List<string> FinishedDocuments(SoakBox box, string id)
+    {
+        using var db = Open(box);
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT document_id FROM items WHERE job_id = $id AND state = 'done'";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        var documents = new List<string>();
+        while (reader.Read()) documents.Add(reader.GetString(0));
+        return documents;
+    }
+
+    /// <summary>Every document a job read, once per read, from the query log.</summary>
+    private static List<string> JobReads(SoakBox box)
+    {
+        using var db = new SqliteConnection($"Data Source={Path.Combine(box.DataFolder, "querylog.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT document_ids FROM entries WHERE route = 'background:job'";
+        using var reader = command.ExecuteReader();
+        var reads = new List<string>();
+        while (reader.Read()) reads.AddRange(JsonSerializer.Deserialize<List<string>>(reader.GetString(0))!);
+        return reads;
+    }
+
     private static Dictionary<int, string> FinishedOutputs(SoakBox box, string id)
     {
         using var db = Open(box);
         using var command = db.CreateCommand();
-        command.CommandText = "SELECT ordinal, output FROM items WHERE job_id = $id AND state = 'done'";
+        command.CommandText = "SELECT ordinal, output FROM items WHERE job_id = $id AND output IS NOT NULL";
         command.Parameters.AddWithValue("$id", id);
         using var reader = command.ExecuteReader();
         var outputs = new Dictionary<int, string>();

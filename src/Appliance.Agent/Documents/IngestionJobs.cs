@@ -64,6 +64,10 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
     private CancellationTokenSource? _cancel;
     private Task _run = Task.CompletedTask;
     private long _documentsIngested, _runs;
+    private readonly TaskCompletionSource _startSyncEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the sync at start has ended, however it ended (jobs read the collections after it).</summary>
+    public Task StartSyncEnded => _startSyncEnded.Task;
 
     public IngestStatus Status { get { lock (_gate) return _status with { Queued = [.. _queue.Select(q => q.Collection)] }; } }
 
@@ -190,6 +194,7 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
         {
             var now = clock.GetUtcNow();
             _status = _status with { State = state, Report = report, Error = error, Finished = now };
+            if (_status.Trigger == SyncTrigger.Start) _startSyncEnded.TrySetResult();
             if (report is not null)
                 foreach (var id in _status.Collection is { } one ? [one] : _collections)
                     _lastSync[id] = new CollectionSync(id, now, _status.Trigger ?? SyncTrigger.Admin, state,

@@ -21,7 +21,7 @@ public static class JobEndpoints
     /// <summary>A job with where each document of its current run stands (what was written is in the result, not here).</summary>
     public sealed record JobDetail(JobView Job, IReadOnlyList<JobDocument> Documents);
 
-    public sealed record JobDocument(string DocumentId, string CollectionId, string Title, string Path, string State);
+    public sealed record JobDocument(string DocumentId, string CollectionId, string Title, string Path, ItemState State);
 
     public const int MaxNameLength = 100;
     private const int MaxListed = 200;
@@ -75,7 +75,7 @@ public static class JobEndpoints
         if (await store.GetAsync(Caller.From(context.User).Name, id, ct) is not { } job) return NotFound();
         var items = await store.ItemsAsync(job.Id, ct);
         return TypedResults.Ok(new JobDetail(await ViewAsync(store, job, ct),
-            [.. items.Select(i => new JobDocument(i.DocumentId, i.CollectionId, i.Title, i.Path, i.State.ToString().ToLowerInvariant()))]));
+            [.. items.Select(i => new JobDocument(i.DocumentId, i.CollectionId, i.Title, i.Path, i.State))]));
     }
 
     /// <summary>DELETE /api/jobs/{id}: cancels a waiting or running job; what it finished stays in its progress, nothing is written.</summary>

@@ -62,6 +62,9 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
     {
         try
         {
+            // Runs choose their documents from the collections as the sync at start leaves them (hosted
+            // services start side by side, so waiting for "no sync running" alone could come first).
+            if (config.Rag.Sync.Enabled) await syncs.StartSyncEnded.WaitAsync(stoppingToken);
             await ScheduleDigestsAsync(stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

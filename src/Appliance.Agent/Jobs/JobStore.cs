@@ -159,23 +159,37 @@ public sealed class JobStore
             """, ct, ("$s", state.ToString().ToLowerInvariant()), ("$o", output), ("$c", JsonSerializer.Serialize(citations, Json)), ("$id", id), ("$n", ordinal));
     }
 
-    /// <summary>Ends a run: done with its result (and, for a daily job, scheduled again), cancelled or failed.</summary>
+    /// <summary>
+    /// Ends a run: done with its result (and, for a daily job, scheduled again), cancelled or failed.
+    /// What was written per document is overwritten in the same transaction: from now on it lives only
+    /// in the result document, so erasing that erases it.
+    /// </summary>
     public async Task EndRunAsync(string id, JobState state, JobResult? result, string? error, DateTimeOffset? nextRunAt, CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         await Sql.ExecuteAsync(db, """
             UPDATE jobs SET state = $s, finished_at = $at, error = $e, result = COALESCE($r, result), next_run_at = $next WHERE id = $id
             """, ct, ("$s", Name(state)), ("$at", Time.Format(_clock.GetUtcNow())), ("$e", error),
             ("$r", result is null ? null : JsonSerializer.Serialize(result, Json)), ("$next", nextRunAt is { } n ? Time.Format(n) : null), ("$id", id));
+        await ForgetOutputsAsync(db, id, ct);
+        await tx.CommitAsync(ct);
     }
+
+    private static Task ForgetOutputsAsync(SqliteConnection db, string id, CancellationToken ct) =>
+        Sql.ExecuteAsync(db, "UPDATE items SET output = NULL, citations = '[]' WHERE job_id = $id AND output IS NOT NULL", ct, ("$id", id));
 
     /// <summary>Cancels a waiting or running job of <paramref name="owner"/>; false when it is not theirs or already over.</summary>
     public async Task<bool> CancelAsync(string owner, string id, CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);
-        return await Sql.ExecuteAsync(db, """
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var cancelled = await Sql.ExecuteAsync(db, """
             UPDATE jobs SET state = 'cancelled', finished_at = $at, next_run_at = NULL WHERE id = $id AND owner = $o AND state IN ('scheduled', 'running')
             """, ct, ("$at", Time.Format(_clock.GetUtcNow())), ("$id", id), ("$o", owner)) == 1;
+        if (cancelled) await ForgetOutputsAsync(db, id, ct);
+        await tx.CommitAsync(ct);
+        return cancelled;
     }
 
     /// <summary>Whether the job is still to be worked on (a cancel from another request ends the runner's loop).</summary>
@@ -217,6 +231,8 @@ public sealed class JobStore
     {
         var db = new SqliteConnection(_connectionString);
         await db.OpenAsync(ct);
+        // What a job wrote about a document is overwritten when it is forgotten, not left in free pages.
+        await Sql.ExecuteAsync(db, "PRAGMA secure_delete = ON", ct);
         return db;
     }
 }
