@@ -55,6 +55,9 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         return candidate;
     }
 
+    /// <summary>A daily job's next run: the quiet hours' next beginning, never the night it just ran in.</summary>
+    private DateTimeOffset NextNightAfterRun() => NextNight(clock.GetUtcNow().AddHours(1), includeNow: false);
+
     /// <summary>Who scheduled digests belong to: the box itself (no account name has a colon).</summary>
     public const string DigestOwner = "appliance:digests";
 
@@ -134,12 +137,11 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
                 var chosen = await ChooseAsync(job, groups, cancel.Token);
                 if (chosen.Count > config.Jobs.MaxDocuments)
                 {
-                    await store.EndRunAsync(job.Id, JobState.Failed, null,
-                        $"{chosen.Count} documents match; a job reads at most {config.Jobs.MaxDocuments} (jobs.max_documents): choose fewer collections or a later 'since'",
-                        null, CancellationToken.None);
+                    await FailAsync(job,
+                        $"{chosen.Count} documents match; a job reads at most {config.Jobs.MaxDocuments} (jobs.max_documents): choose fewer collections or a later 'since'");
                     return;
                 }
-                await store.StartRunAsync(job.Id, chosen, started, cancel.Token);
+                if (!await store.StartRunAsync(job.Id, chosen, started, cancel.Token)) return;   // cancelled while it waited
                 job = job with { State = JobState.Running, StartedAt = started };
                 logger.LogInformation("job {Id} ({Task}) of {Owner} started over {Count} documents", job.Id, job.Request.Task, job.Request.Owner, chosen.Count);
             }
@@ -159,18 +161,23 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         {
             // The library refuses with words meant for people (a result it cannot store, a busy index).
             logger.LogWarning("job {Id} failed: {Reason}", job.Id, e.Message);
-            await store.EndRunAsync(job.Id, JobState.Failed, null, e.Message, null, CancellationToken.None);
+            await FailAsync(job, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "job {Id} failed", job.Id);
-            await store.EndRunAsync(job.Id, JobState.Failed, null, "the job failed; the error is in the agent's log", null, CancellationToken.None);
+            await FailAsync(job, "the job failed; the error is in the agent's log");
         }
         finally
         {
             lock (_gate) _current = null;
         }
     }
+
+    /// <summary>A run that failed ends; a daily job keeps its nights (the error stays on it until a run succeeds).</summary>
+    private Task FailAsync(StoredJob job, string error) => job.Request.Schedule == JobSchedule.Daily
+        ? store.EndRunAsync(job.Id, JobState.Scheduled, null, error, NextNightAfterRun(), CancellationToken.None)
+        : store.EndRunAsync(job.Id, JobState.Failed, null, error, null, CancellationToken.None);
 
     /// <summary>The documents a run reads: those its owner may read (their groups when they asked), filtered as they asked, oldest path first.</summary>
     private async Task<IReadOnlyList<JobItem>> ChooseAsync(StoredJob job, IReadOnlyList<string> groups, CancellationToken ct)
@@ -257,7 +264,7 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
         var result = new JobResult(document.Id, document.Title, clock.GetUtcNow(), answerer.WritesWithTestModel, notice);
         var again = request.Schedule == JobSchedule.Daily;
         await store.EndRunAsync(job.Id, again ? JobState.Scheduled : JobState.Done, result, null,
-            again ? NextNight(clock.GetUtcNow().AddHours(1), includeNow: false) : null, CancellationToken.None);
+            again ? NextNightAfterRun() : null, CancellationToken.None);
         logger.LogInformation("job {Id} of {Owner} wrote {Document} from {Count} documents", job.Id, request.Owner, document.Id, items.Count);
     }
 

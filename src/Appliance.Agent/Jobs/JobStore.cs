@@ -105,11 +105,16 @@ public sealed class JobStore
         return next is null ? null : Time.Parse(next);
     }
 
-    /// <summary>Starts a run: its documents are fixed here, in one transaction with the state, so a resumed run reads the same ones.</summary>
-    public async Task StartRunAsync(string id, IReadOnlyList<JobItem> items, DateTimeOffset startedAt, CancellationToken ct)
+    /// <summary>
+    /// Starts a run: its documents are fixed here, in one transaction with the state, so a resumed run
+    /// reads the same ones. False when the job is no longer waiting (cancelled meanwhile): nothing changes.
+    /// </summary>
+    public async Task<bool> StartRunAsync(string id, IReadOnlyList<JobItem> items, DateTimeOffset startedAt, CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        if (await Sql.ScalarAsync<string>(db, "SELECT state FROM jobs WHERE id = $id", ct, ("$id", id)) != Name(JobState.Scheduled))
+            return false;   // rolled back by the dispose
         await Sql.ExecuteAsync(db, "DELETE FROM items WHERE job_id = $id", ct, ("$id", id));
         foreach (var item in items)
             await Sql.ExecuteAsync(db, """
@@ -119,6 +124,7 @@ public sealed class JobStore
             UPDATE jobs SET state = 'running', started_at = $at, last_run_started_at = $at, finished_at = NULL, error = NULL WHERE id = $id
             """, ct, ("$id", id), ("$at", Time.Format(startedAt)));
         await tx.CommitAsync(ct);
+        return true;
     }
 
     public async Task<IReadOnlyList<JobItem>> ItemsAsync(string id, CancellationToken ct)
