@@ -40,6 +40,11 @@ internal static class ConfigRules
         if (config.Rag?.Sync?.QuietHours is { } quiet && quiet.Start == quiet.End)
             yield return at.ErrorAt("rag.sync.quiet_hours.end", $"equals start {quiet.Start:HH:mm} (expected a window: start and end differ, e.g. 20:00 to 06:00)");
 
+        if (config.Jobs?.QuietHours is { } jobQuiet && jobQuiet.Start == jobQuiet.End)
+            yield return at.ErrorAt("jobs.quiet_hours.end", $"equals start {jobQuiet.Start:HH:mm} (expected a window: start and end differ, e.g. 22:00 to 06:00)");
+        if (config.Jobs?.Digests is { } digests)
+            foreach (var error in DigestRules(digests, config, groups, defined, at)) yield return error;
+
         if (config.Rag?.Ocr?.Tesseract is { } tesseract && !Path.IsPathFullyQualified(tesseract))
             yield return at.ErrorAt("rag.ocr.tesseract", $"'{tesseract}' is not an absolute path (expected e.g. {OcrSettings.MacTesseract}: the agent never looks programs up in PATH)");
 
@@ -95,6 +100,35 @@ internal static class ConfigRules
         if (models?.Chat is { } chat) yield return ("chat", chat);
         if (models?.Embedding is { } embedding) yield return ("embedding", embedding);
         if (models?.Reranker is { } reranker) yield return ("reranker", reranker);
+    }
+
+    /// <summary>
+    /// A digest is read by its recipients: each listed collection must exist and every recipient group
+    /// must already be allowed to read it, or the digest would hand its text to people the collection excludes.
+    /// </summary>
+    private static IEnumerable<ConfigError> DigestRules(DigestSettings digests, ApplianceConfig config, HashSet<string> groups, string defined, ConfigLocations at)
+    {
+        if (digests.Enabled && digests.Collections.Count == 0)
+            yield return at.ErrorAt("jobs.digests.collections", "is empty while jobs.digests.enabled is true (expected at least one collection id from rag.collections)");
+        if (digests.Enabled && digests.Recipients.Count == 0)
+            yield return at.ErrorAt("jobs.digests.recipients", "is empty while jobs.digests.enabled is true (expected at least one group from auth.groups)");
+        for (var j = 0; j < digests.Recipients.Count; j++)
+            if (digests.Recipients[j] is { } group && !groups.Contains(group))
+                yield return at.ErrorAt($"jobs.digests.recipients[{j}]", $"group '{group}' is not defined (expected a group from auth.groups; {defined})");
+        var ids = string.Join(", ", config.Rag.Collections.Select(c => c.Id));
+        for (var i = 0; i < digests.Collections.Count; i++)
+        {
+            var id = digests.Collections[i];
+            if (id is null) continue;
+            if (config.Rag.Collections.FirstOrDefault(c => c.Id == id) is not { } collection)
+            {
+                yield return at.ErrorAt($"jobs.digests.collections[{i}]", $"collection '{id}' is not defined (expected an id from rag.collections: {ids})");
+                continue;
+            }
+            foreach (var group in digests.Recipients.Where(g => g is not null && groups.Contains(g) && !(collection.Groups ?? []).Contains(g)))
+                yield return at.ErrorAt($"jobs.digests.collections[{i}]", $"collection '{id}' may not be read by recipient group '{group}' " +
+                    $"(its readers: {string.Join(", ", collection.Groups ?? [])}); remove the group from jobs.digests.recipients or the collection from the digest");
+        }
     }
 
     private static IEnumerable<ConfigError> Duplicates(IEnumerable<string> ids, string list, string field, ConfigLocations at)

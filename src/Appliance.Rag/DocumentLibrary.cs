@@ -32,7 +32,7 @@ public sealed class DocumentLibrary : IDisposable
     private readonly HybridSearch _search;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _ingesting = new(1, 1);
-    private readonly IReadOnlyList<StoredCollection> _collections;
+    private volatile IReadOnlyList<StoredCollection> _collections;
     private readonly LibraryAccess _access;
     private readonly DataFolderLock? _writerLock;
 
@@ -204,6 +204,41 @@ public sealed class DocumentLibrary : IDisposable
             throw new DocumentLibraryException(LibraryError.Invalid,
                 $"'{name}' is not a supported format (supported: {string.Join(", ", _extractors.Extensions.Order())})");
 
+        return await StoreUploadAsync(collectionId, name, content, user, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a text the box wrote (a job's result) on a shelf: stored as a Markdown file in the data
+    /// folder and indexed at once, cited and erased like an upload. The same name again replaces it.
+    /// </summary>
+    public async Task<DocumentInfo> PutOnShelfAsync(Shelf shelf, string fileName, string markdown, string user, CancellationToken cancellationToken)
+    {
+        RequireWriter();
+        if (!Shelf.IsShelf(shelf.Id)) throw new DocumentLibraryException(LibraryError.Invalid, $"'{shelf.Id}' is a configured collection, not a shelf");
+        var name = SafeFileName(fileName);
+        if (!name.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) name += ".md";
+        await EnsureShelfAsync(shelf, cancellationToken);
+        using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(markdown));
+        return await StoreUploadAsync(shelf.Id, name, content, user, cancellationToken);
+    }
+
+    /// <summary>The stored file of a document on a shelf (for its download), or null for any other document.</summary>
+    public string? ShelfFile(DocumentInfo document)
+    {
+        if (!Shelf.IsShelf(document.CollectionId) || !document.Path.StartsWith(UploadPrefix, StringComparison.Ordinal)) return null;
+        var file = Path.Combine(UploadFolder(document.CollectionId), SafeFileName(document.Path[UploadPrefix.Length..]));
+        return File.Exists(file) ? file : null;
+    }
+
+    private async Task EnsureShelfAsync(Shelf shelf, CancellationToken cancellationToken)
+    {
+        if (_collections.FirstOrDefault(c => c.Id == shelf.Id) is { } known && known.Groups.SequenceEqual(shelf.Readers)) return;
+        _collections = await _index.SyncCollectionsAsync([new CollectionSpec(shelf.Id, shelf.Title, shelf.Readers)], cancellationToken);
+    }
+
+    /// <summary>Stores a file in a collection's uploads folder and indexes it, replacing the version before it only once it is indexed.</summary>
+    private async Task<DocumentInfo> StoreUploadAsync(string collectionId, string name, Stream content, string user, CancellationToken cancellationToken)
+    {
         var folder = UploadFolder(collectionId);
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, name);
@@ -360,8 +395,11 @@ public sealed class DocumentLibrary : IDisposable
 
     private const string UploadPrefix = "uploads/";
 
-    private string UploadFolder(string collectionId) =>
-        Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "uploads", collectionId);
+    /// <summary>A shelf's files live apart, under a name made of its id's hash (a person's name is no folder name).</summary>
+    private string UploadFolder(string collectionId) => Shelf.IsShelf(collectionId)
+        ? Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "shelves",
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(collectionId)))[..24])
+        : Path.Combine(ConfigPaths.DataFolder(_config, _configDirectory), "uploads", collectionId);
 
     /// <summary>Writes what a person sends into <paramref name="file"/>, refusing with <paramref name="tooLarge"/> past <paramref name="limitBytes"/>.</summary>
     private static async Task CopyUpToAsync(Stream content, string file, long limitBytes, Func<Exception> tooLarge, CancellationToken cancellationToken)
@@ -385,8 +423,11 @@ public sealed class DocumentLibrary : IDisposable
     /// <summary>Searches and answers in flight; syncs yield to them (the agent's answer pipeline marks its answers too).</summary>
     public ForegroundWork Foreground { get; } = new();
 
+    /// <summary>Configured collections by the config's groups; shelves by the readers stored with them.</summary>
     private IReadOnlyList<StoredCollection> Readable(IReadOnlyCollection<string> callerGroups) =>
-        [.. _collections.Where(c => _config.Rag.Collections.Any(x => x.Id == c.Id && x.Groups.Any(callerGroups.Contains)))];
+        [.. _collections.Where(c => Shelf.IsShelf(c.Id)
+            ? c.Groups.Any(callerGroups.Contains)
+            : _config.Rag.Collections.Any(x => x.Id == c.Id && x.Groups.Any(callerGroups.Contains)))];
 
     private Collection ConfiguredCollection(string id) =>
         _config.Rag.Collections.FirstOrDefault(c => c.Id == id)

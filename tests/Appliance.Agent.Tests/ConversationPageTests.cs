@@ -306,7 +306,7 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         var overflow = new List<string>();
         var anna = await browser.SignedInAsync(_agent, "anna", width: 360, locale: "de-CH");
         await Browser.CapAnswersAsync(anna, 4);
-        Assert.Equal(["Fragen", "Dokumente", "Benutzer & Tokens", "Indexierung"], await anna.Locator("#nav a").AllInnerTextsAsync());
+        Assert.Equal(["Fragen", "Dokumente", "Aufträge", "Benutzer & Tokens", "Indexierung"], await anna.Locator("#nav a").AllInnerTextsAsync());
         await AskAsync(anna, "Wie viele Urlaubstage habe ich (vacation days)?");
         await Assertions.Expect(anna.Locator("#turns .turn .answer-meta")).ToContainTextAsync("TESTMODELL");
         // A wide Markdown table in an answer scrolls inside its own box.
@@ -326,6 +326,9 @@ public sealed class ConversationPageTests(AgentFixture fixture, Browser browser)
         await Assertions.Expect(anna.Locator("#documents tr").First).ToContainTextAsync("Bereit");
         Assert.Matches(@"\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}\. \p{L}+\.? \d{4}", await anna.Locator("#documents tr").First.Locator("td").Nth(5).InnerTextAsync());
         await Check(anna, "documents");
+        await anna.EvaluateAsync("() => location.hash = '#jobs'");
+        await Assertions.Expect(anna.Locator("#jobs-none")).ToHaveTextAsync("Noch keine Aufträge.");
+        await Check(anna, "jobs");
         await anna.EvaluateAsync("() => location.hash = '#admin'");
         await Assertions.Expect(anna.Locator("#users")).ToContainTextAsync("Dora DPO");
         await Check(anna, "admin");

@@ -20,13 +20,15 @@ public sealed class TestOffice : IDisposable
     /// <param name="queryLog">full, hashed or off.</param>
     /// <param name="ldap">an auth.ldap block (YAML, indented for the auth section), or null.</param>
     /// <param name="storageRoot">storage.root, relative to the office folder (e.g. inside a sandbox-provisioned box)</param>
+    /// <param name="jobs">the jobs section as a YAML flow mapping, or null for the defaults</param>
     public static TestOffice Create(string queryLog = "full", string? ldap = null, int lockoutAttempts = 3, int parallel = 4, int queueLimit = 8, bool tls = false,
-        string storageRoot = ".", int chatContext = 2048, int agentPort = 8443, bool history = true)
+        string storageRoot = ".", int chatContext = 2048, int agentPort = 8443, bool history = true, string? jobs = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "appliance-agent-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         if (tls) SelfSignedCertificate.WritePem(Path.Combine(folder, "tls"));
-        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot, chatContext, agentPort, history);
+        var yaml = Yaml(queryLog, ldap, lockoutAttempts, parallel, queueLimit, tls, storageRoot, chatContext, agentPort, history)
+            + (jobs is null ? "" : "\njobs: " + jobs + "\n");
         var file = Path.Combine(folder, "appliance.yaml");
         File.WriteAllText(file, yaml);
         OfficeDocuments.WriteTo(folder);

@@ -171,7 +171,7 @@ public sealed partial class WebPageTests(AgentFixture fixture, Browser browser) 
     public async Task An_employee_gets_no_admin_or_privacy_pages_and_the_page_is_installable()
     {
         var page = await browser.SignedInAsync(_agent, "emil");
-        Assert.Equal(["Ask", "Documents"], await page.Locator("#nav a").AllInnerTextsAsync());
+        Assert.Equal(["Ask", "Documents", "Jobs"], await page.Locator("#nav a").AllInnerTextsAsync());
         await page.EvaluateAsync("() => location.hash = '#admin'");
         await Assertions.Expect(page.Locator("#page-ask")).ToBeVisibleAsync();
 

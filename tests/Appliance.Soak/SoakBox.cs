@@ -35,9 +35,11 @@ public sealed class SoakBox : IDisposable
     /// <param name="ownModels">copy the test models into the box, so a test may damage them</param>
     /// <param name="embeddingModel">the embedding model's file in .cache/models: the random tiny one, or the trained all-MiniLM-L6-v2 where meaning or real cost matters</param>
     /// <param name="chatModel">the chat model's file in .cache/models: the tiny one, or the ~100 M bench model where the engine's real cost matters</param>
+    /// <param name="jobs">the jobs section's settings as a YAML flow mapping (e.g. "{ tokens_per_document: 1024 }"), or null for the defaults</param>
     public SoakBox(int users, int queueLimit, int parallel, string? memos = null, bool ownModels = false, string embeddingModel = "tiny-embed.gguf",
-        string chatModel = "tiny-chat.gguf", int threads = 1, int contextLength = 4096)
+        string chatModel = "tiny-chat.gguf", int threads = 1, int contextLength = 4096, string? jobs = null)
     {
+        _jobs = jobs;
         Memos = memos;
         _embeddingModel = embeddingModel;
         _chatModel = chatModel;
@@ -69,6 +71,7 @@ public sealed class SoakBox : IDisposable
     private readonly string _chatModel;
     private readonly int _threads;
     private readonly int _contextLength;
+    private readonly string? _jobs;
 
     public string? Memos { get; }
     public string ModelsFolder { get; }
@@ -143,6 +146,7 @@ public sealed class SoakBox : IDisposable
             storage:
               root: "{Path.Combine(Folder, "box")}"
               models: "{models}"
+            {(_jobs is null ? "" : "jobs: " + _jobs)}
             """;
     }
 

@@ -62,9 +62,23 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
         IReadOnlyList<SearchHit> hits =
         [
             .. await AttachedHitsAsync(request.Attached, searched, ct),
-            .. await library.SearchAsync(new SearchRequest(searched, request.Caller.Groups.ToList()) { Collections = request.Collections }, ct),
+            .. await library.SearchAsync(new SearchRequest(searched, request.Caller.LibraryGroups) { Collections = request.Collections }, ct),
         ];
+        await foreach (var e in ComposeAsync(request, searched, hits, started, ct))
+            yield return e;
+    }
 
+    /// <summary>
+    /// Writes about passages chosen beforehand — a job's one document — instead of searched ones: the
+    /// same prompt fitting, generation and citation mapping as an answer. Nobody waits for it, so it
+    /// does not hold syncs back; its class (background) travels in <see cref="AnswerRequest.Options"/>.
+    /// </summary>
+    public IAsyncEnumerable<AnswerEvent> WriteAboutAsync(AnswerRequest request, IReadOnlyList<SearchHit> passages, CancellationToken ct) =>
+        ComposeAsync(request, request.Question, passages, Stopwatch.GetTimestamp(), ct);
+
+    private async IAsyncEnumerable<AnswerEvent> ComposeAsync(AnswerRequest request, string searched, IReadOnlyList<SearchHit> hits, long started,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
         if (models.Chat is null || hits.Count == 0)
         {
             var extractive = AnswerComposer.Extractive(searched, hits);

@@ -40,7 +40,7 @@ public sealed class AccessDenials(SecurityEvents events, ILogger<AccessDenials> 
     public async Task HeldBackAsync(Caller caller, string route, IEnumerable<string>? requested, DocumentLibrary library, ApplianceConfig config)
     {
         if (requested is null) return;
-        var readable = library.Collections(caller.Groups.ToList()).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var readable = library.Collections(caller.LibraryGroups).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var id in requested.Distinct(StringComparer.Ordinal).Where(id => !readable.Contains(id) && config.Rag.Collections.Any(c => c.Id == id)))
             await RecordAsync(caller.Name, route, "group filter: collection " + id);
     }

@@ -19,6 +19,19 @@ public static class EntryKinds
     public const string Purge = "purge";
 }
 
+/// <summary>
+/// The routes of work nobody waited for, logged like questions: a job's document, a digest's. The
+/// prefix lets the audit pack count background work apart from people's questions.
+/// </summary>
+public static class BackgroundRoutes
+{
+    public const string Prefix = "background:";
+    public const string Job = Prefix + "job";
+    public const string Digest = Prefix + "digest";
+
+    public static bool IsBackground(string? route) => route?.StartsWith(Prefix, StringComparison.Ordinal) == true;
+}
+
 /// <summary>One row of the query log exactly as stored and hashed.</summary>
 /// <param name="QuestionSalt">random per entry, never shown: it makes the hashed commitment to the question unguessable</param>
 public sealed record QueryLogEntry(

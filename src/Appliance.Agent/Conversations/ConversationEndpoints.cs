@@ -34,7 +34,7 @@ public static class ConversationEndpoints
             return TypedResults.Problem(statusCode: 400, title: "title needed", detail: "a conversation's title cannot be empty");
         if (body.Collections is { } wanted)
         {
-            var readable = library.Collections(caller.Groups.ToList()).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+            var readable = library.Collections(caller.LibraryGroups).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
             if (wanted.FirstOrDefault(c => !readable.Contains(c)) is { } unknown)
                 return TypedResults.Problem(statusCode: 400, title: "no such collection", detail: $"you have no collection '{unknown}'");
             if (!await store.ScopeAsync(caller.Name, id, wanted.Count == 0 ? null : wanted, ct)) return NotFound();

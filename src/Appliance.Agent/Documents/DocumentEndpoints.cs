@@ -16,10 +16,10 @@ public static class DocumentEndpoints
     public sealed record SearchResultView(CitationView Citation, double Score, string Text);
 
     public static Ok<IReadOnlyList<CollectionInfo>> Collections(HttpContext context, DocumentLibrary library) =>
-        TypedResults.Ok(library.Collections(Caller.From(context.User).Groups.ToList()));
+        TypedResults.Ok(library.Collections(Caller.From(context.User).LibraryGroups));
 
     public static async Task<Ok<IReadOnlyList<DocumentInfo>>> ListAsync(HttpContext context, DocumentLibrary library, CancellationToken ct) =>
-        TypedResults.Ok(await library.ListDocumentsAsync(Caller.From(context.User).Groups.ToList(), ct));
+        TypedResults.Ok(await library.ListDocumentsAsync(Caller.From(context.User).LibraryGroups, ct));
 
     /// <summary>POST /api/search: the chunks the caller may read that best match, with citations; logged like a question.</summary>
     public static async Task<IResult> SearchAsync(SearchBody? body, HttpContext context, DocumentLibrary library, QueryLog log,
@@ -30,7 +30,7 @@ public static class DocumentEndpoints
         var started = Stopwatch.GetTimestamp();
         var caller = Caller.From(context.User);
         await RecordHeldBackAsync(body.Collections, context, library, config, denials);
-        var hits = await library.SearchAsync(new SearchRequest(body.Query, caller.Groups.ToList(), body.K) { Collections = body.Collections }, ct);
+        var hits = await library.SearchAsync(new SearchRequest(body.Query, caller.LibraryGroups, body.K) { Collections = body.Collections }, ct);
         await log.AppendAsync(new QueryRecord(caller.Name, "/api/search", body.Query, hits.Select(h => h.DocumentId).Distinct().ToList(),
             0, 0, Stopwatch.GetElapsedTime(started), 200), CancellationToken.None);
         return TypedResults.Ok(hits.Select(h => new SearchResultView(CitationView.Of(h.Citation), h.Score, h.Text)).ToList());
@@ -47,7 +47,7 @@ public static class DocumentEndpoints
             return TypedResults.Problem(statusCode: 400, title: "collection and name needed",
                 detail: "POST /api/documents?collection=ID&name=FILE.pdf with the file as the request body");
         var caller = Caller.From(context.User);
-        if (library.Collections(caller.Groups.ToList()).FirstOrDefault(c => c.Id == collection) is not { } target)
+        if (library.Collections(caller.LibraryGroups).FirstOrDefault(c => c.Id == collection) is not { } target)
         {
             await RecordHeldBackAsync([collection], context, library, config, denials);
             return TypedResults.Problem(statusCode: 404, title: "no such collection", detail: $"you have no collection '{collection}'");
@@ -78,9 +78,9 @@ public static class DocumentEndpoints
     public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files,
         AccessDenials denials, CancellationToken ct)
     {
-        var document = library.FindDocument(id, [.. Caller.From(context.User).Groups], out var heldIn);
+        var document = library.FindDocument(id, Caller.From(context.User).LibraryGroups, out var heldIn);
         if (heldIn is not null) await denials.GroupFilterAsync(context, $"document in collection {heldIn}");
-        if (document is null || files.Locate(document) is not { } path)
+        if (document is null || (files.Locate(document) ?? library.ShelfFile(document)) is not { } path)
             return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
         var type = SourceFiles.ContentType(path);
         context.Response.Headers.XContentTypeOptions = "nosniff";
@@ -100,10 +100,10 @@ public static class DocumentEndpoints
         AccessDenials denials, CancellationToken ct)
     {
         var caller = Caller.From(context.User);
-        if (await library.TextAsync(id, caller.Groups.ToList(), ct) is { } text) return TypedResults.Ok(text);
+        if (await library.TextAsync(id, caller.LibraryGroups, ct) is { } text) return TypedResults.Ok(text);
         // A file attached to one of the caller's own conversations opens in the same viewer.
         if (await conversations.AttachmentTextAsync(caller.Name, id, ct) is { } attached) return TypedResults.Ok(attached);
-        library.FindDocument(id, [.. caller.Groups], out var heldIn);
+        library.FindDocument(id, caller.LibraryGroups, out var heldIn);
         if (heldIn is not null) await denials.GroupFilterAsync(context, $"document in collection {heldIn}");
         return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
     }

@@ -64,6 +64,11 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
     private CancellationTokenSource? _cancel;
     private Task _run = Task.CompletedTask;
     private long _documentsIngested, _runs;
+    private readonly TaskCompletionSource _startSyncEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _startSyncRequested;
+
+    /// <summary>Completes when the sync at start has ended, however it ended (jobs read the collections after it).</summary>
+    public Task StartSyncEnded => _startSyncEnded.Task;
 
     public IngestStatus Status { get { lock (_gate) return _status with { Queued = [.. _queue.Select(q => q.Collection)] }; } }
 
@@ -85,6 +90,7 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
     {
         lock (_gate)
         {
+            _startSyncRequested |= trigger == SyncTrigger.Start;
             if (_status.State == SyncState.Running) Enqueue(collection, trigger);
             else StartLocked(collection, trigger);
             return _status with { Queued = [.. _queue.Select(q => q.Collection)] };
@@ -190,6 +196,8 @@ public sealed class IngestionJobs(DocumentLibrary library, ApplianceConfig confi
         {
             var now = clock.GetUtcNow();
             _status = _status with { State = state, Report = report, Error = error, Finished = now };
+            // The sync at start may have been merged into one already queued: it has ended once nothing of it waits.
+            if (_startSyncRequested && _queue.Count == 0) _startSyncEnded.TrySetResult();
             if (report is not null)
                 foreach (var id in _status.Collection is { } one ? [one] : _collections)
                     _lastSync[id] = new CollectionSync(id, now, _status.Trigger ?? SyncTrigger.Admin, state,

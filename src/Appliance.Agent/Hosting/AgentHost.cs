@@ -4,6 +4,7 @@ using Appliance.Agent.Audit;
 using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
+using Appliance.Agent.Jobs;
 using Appliance.Agent.Metrics;
 using Appliance.Agent.Web;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -37,6 +38,7 @@ public static class AgentHost
         var securityEvents = await SecurityEvents.OpenAsync(Path.Combine(data, SecurityEvents.FileName), clock, ct);
         var conversations = await ConversationStore.OpenAsync(Path.Combine(data, ConversationStore.FileName), clock, ct);
         var personErasures = await PersonErasures.OpenAsync(Path.Combine(data, PersonErasures.FileName), clock, ct);
+        var jobs = await JobStore.OpenAsync(Path.Combine(data, JobStore.FileName), clock, ct);
         SqliteMemoryBudget.Apply();
 
         // The library and the models start before the web host exists; they log like the rest.
@@ -102,6 +104,7 @@ public static class AgentHost
         services.AddSingleton(conversations);
         services.AddSingleton(personErasures);
         services.AddSingleton(ExcerptSigner.Open(data));
+        services.AddSingleton(jobs);
         services.AddSingleton<AccessDenials>();
         services.AddSingleton(new NightlyPacks(data));
         services.AddSingleton(new EvidenceExport(config, data, queryLog, securityEvents, library, identity, clock));
@@ -114,6 +117,8 @@ public static class AgentHost
         services.AddSingleton<IngestionJobs>();
         services.AddSingleton<FolderWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<FolderWatch>());
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<PageStrings>();
         services.AddSingleton<ConversationExport>();

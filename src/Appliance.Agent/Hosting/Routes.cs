@@ -4,6 +4,7 @@ using Appliance.Agent.Conversations;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Audit;
 using Appliance.Agent.Identity;
+using Appliance.Agent.Jobs;
 using Appliance.Agent.Metrics;
 using Appliance.Agent.OpenAi;
 using Appliance.Agent.Sessions;
@@ -62,6 +63,13 @@ public static class Routes
         conversations.MapGet("/{id}/export", ConversationEndpoints.ExportAsync);                      // Markdown or PDF with its citations
         conversations.MapPost("/{id}/attachments", ConversationEndpoints.AttachAsync);                // read for this conversation only, never indexed
         employee.MapPost("/turns/{id}/rating", ConversationEndpoints.RateAsync);
+
+        var jobs = app.MapGroup("/api/jobs").RequireAuthorization(RoleNames.Employee);                 // the caller's own, nobody else's
+        jobs.MapGet("", JobEndpoints.ListAsync);
+        jobs.MapPost("", JobEndpoints.CreateAsync);                                                  // over documents the caller's groups may read
+        jobs.MapGet("/{id}", JobEndpoints.GetAsync);
+        jobs.MapDelete("/{id}", JobEndpoints.CancelAsync);
+        jobs.MapDelete("/{id}/result", JobEndpoints.EraseResultAsync);                               // erases what it wrote, with an erasure record
 
         var erasure = app.MapGroup("/api/documents").RequireAuthorization(Policies.Erasure);           // admin or dpo
         erasure.MapDelete("/{id}", DocumentEndpoints.DeleteAsync);

@@ -11,6 +11,9 @@ public sealed record Caller(string Name, string DisplayName, IReadOnlyList<strin
         principal.FindFirstValue(Principals.DisplayNameClaim) ?? principal.Identity!.Name!,
         principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
         principal.FindAll(Principals.GroupClaim).Select(c => c.Value).ToList());
+
+    /// <summary>What the library reads by: the person's groups and the group of one, which opens their own shelf (their job results).</summary>
+    public IReadOnlyList<string> LibraryGroups => [.. Groups, Appliance.Rag.Shelf.PersonGroup(Name)];
 }
 
 /// <summary>Builds the claims principal of a signed-in user; the same shape for cookies and tokens.</summary>

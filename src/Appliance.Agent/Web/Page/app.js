@@ -12,6 +12,7 @@ const state = {
 const pages = [
   { id: 'ask', role: 'employee' },
   { id: 'documents', role: 'employee' },
+  { id: 'jobs', role: 'employee', label: 'jobs.nav' },
   { id: 'admin', role: 'admin' },
   { id: 'indexing', role: 'admin' },
   { id: 'dpo', role: 'dpo' },
@@ -141,7 +142,7 @@ function showPage(id) {
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== 'page-' + id;
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('current', link.dataset.page === id);
   $('menu').hidden = id !== 'ask';
-  const loaders = { documents: loadDocuments, admin: loadAdmin, indexing: loadIndexing, dpo: loadDpo, audit: loadAudit, security: loadSecurity, requests: loadRequests };
+  const loaders = { documents: loadDocuments, jobs: loadJobs, admin: loadAdmin, indexing: loadIndexing, dpo: loadDpo, audit: loadAudit, security: loadSecurity, requests: loadRequests };
   if (loaders[id]) loaders[id]().catch((e) => console.error(e));
 }
 
@@ -174,7 +175,7 @@ function renderNav() {
   const nav = $('nav');
   nav.replaceChildren();
   for (const page of pages.filter((p) => state.session.roles.includes(p.role)))
-    nav.append(el('a', t('nav.' + page.id), { href: '#' + page.id, 'data-page': page.id }));
+    nav.append(el('a', t(page.label || 'nav.' + page.id), { href: '#' + page.id, 'data-page': page.id }));
   $('who').textContent = state.session.display_name + ' (' + state.session.roles.map((r) => t('role.' + r)).join(', ') + ')';
 }
 
@@ -857,6 +858,74 @@ $('upload-form').addEventListener('submit', async (event) => {
     : t('documents.notUploaded', { detail: await problem(response) });
   $('upload-file').value = '';
   await loadDocuments();
+});
+
+// ---- Jobs: named tasks over the person's documents, run while nobody waits; their results are the person's own documents ----
+
+let jobsPoll = null;
+
+function jobWhen(job) {
+  if (job.state === 'scheduled') return job.next_run_at ? when(job.next_run_at) : '';
+  return job.finished_at ? when(job.finished_at) : when(job.started_at);
+}
+
+function jobResultItem(job) {
+  const result = job.result;
+  const item = el('li', null, { 'data-job': job.id });
+  item.append(el('a', result.title, { href: '#view/' + encodeURIComponent(result.document_id), class: 'job-result' }),
+    ' — ' + t('jobs.readyAt', { when: when(result.written_at) }) + ' ');
+  // Model text from a generated test model is labelled where it is listed, as answers are.
+  if (result.test_model) item.append(el('span', t('jobs.testModel'), { class: 'test-model-label' }), ' ');
+  item.append(button(t('jobs.eraseResult'), { class: 'small secondary erase-result' }, async () => {
+    const response = await api('DELETE', '/api/jobs/' + encodeURIComponent(job.id) + '/result');
+    $('job-status').textContent = response.ok ? t('jobs.erased', { title: result.title }) : await problem(response);
+    await loadJobs();
+  }));
+  return item;
+}
+
+async function loadJobs() {
+  clearTimeout(jobsPoll);
+  const collections = state.collections.filter((c) => !c.id.includes(':'));
+  const chosen = $('job-collection').value;
+  $('job-collection').replaceChildren(el('option', t('jobs.allCollections'), { value: '' }), ...collections.map((c) => el('option', c.title, { value: c.id })));
+  $('job-collection').value = chosen;
+  const response = await api('GET', '/api/jobs');
+  if (!response.ok) { $('job-status').textContent = await problem(response); return; }
+  const jobs = await response.json();
+  const ready = jobs.filter((j) => j.result).sort((a, b) => b.result.written_at.localeCompare(a.result.written_at));
+  $('jobs-ready').replaceChildren(...ready.map(jobResultItem));
+  $('jobs-ready-none').hidden = ready.length > 0;
+  $('jobs-none').hidden = jobs.length > 0;
+  $('jobs').replaceChildren(...jobs.map((j) => row([j.name, t('jobs.task.' + j.task), t('jobs.schedule.' + j.schedule),
+    el('span', t('jobs.state.' + j.state) + (j.error ? ': ' + j.error : ''), { class: 'job-state' }),
+    j.documents_total ? t('jobs.progressOf', { done: j.documents_done, total: j.documents_total }) : '', jobWhen(j),
+    j.state === 'scheduled' || j.state === 'running'
+      ? button(t('jobs.cancel'), { class: 'small secondary cancel-job' }, async () => {
+        const cancelled = await api('DELETE', '/api/jobs/' + encodeURIComponent(j.id));
+        if (!cancelled.ok) $('job-status').textContent = await problem(cancelled);
+        await loadJobs();
+      }) : '',
+  ])));
+  // A job running now is followed while its owner looks at the page.
+  if (jobs.some((j) => j.state === 'running' || (j.state === 'scheduled' && j.schedule === 'now')) && !$('page-jobs').hidden)
+    jobsPoll = setTimeout(() => loadJobs().catch((e) => console.error(e)), 1500);
+}
+
+$('job-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const days = Number($('job-since').value);
+  const body = {
+    name: $('job-name').value.trim(), task: $('job-task').value, schedule: $('job-schedule').value, prompt: $('job-prompt').value.trim(),
+    collections: $('job-collection').value ? [$('job-collection').value] : [],
+    since: days ? new Date(Date.now() - days * 86400000).toISOString() : null,
+  };
+  const response = await api('POST', '/api/jobs', body);
+  if (response.status !== 201) { $('job-status').textContent = await problem(response); return; }
+  const job = await response.json();
+  $('job-status').textContent = t('jobs.created', { name: job.name, state: t('jobs.state.' + job.state) });
+  $('job-form').reset();
+  await loadJobs();
 });
 
 // ---- Admin: users, tokens, feedback ----
