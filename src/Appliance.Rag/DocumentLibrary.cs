@@ -233,7 +233,7 @@ public sealed class DocumentLibrary : IDisposable
     private async Task EnsureShelfAsync(Shelf shelf, CancellationToken cancellationToken)
     {
         if (_collections.FirstOrDefault(c => c.Id == shelf.Id) is { } known && known.Groups.SequenceEqual(shelf.Readers)) return;
-        _collections = await _index.SyncCollectionsAsync([new CollectionSpec(shelf.Id, shelf.Title, shelf.Readers)], cancellationToken);
+        _collections = await _index.Collections.SyncAsync([new CollectionSpec(shelf.Id, shelf.Title, shelf.Readers)], cancellationToken);
     }
 
     /// <summary>Stores a file in a collection's uploads folder and indexes it, replacing the version before it only once it is indexed.</summary>
