@@ -19,6 +19,9 @@ public sealed class EvidenceExport(
     public const string NoDocument = "(no document retrieved)";
     public const string FormerAccount = "(account no longer exists)";
 
+    /// <summary>The role under which work nobody waited for (jobs, digests) is counted, apart from people's questions.</summary>
+    public const string BackgroundWork = "background work (jobs, digests)";
+
     public string FilePath => Path.Combine(dataFolder, AgentEvidence.RelativePath);
 
     /// <summary>The retention window: everything the agent still holds.</summary>
@@ -36,6 +39,10 @@ public sealed class EvidenceExport(
         return evidence;
     }
 
+    private static string RoleOf(QueryLogEntry entry, Dictionary<string, string> roleOf) =>
+        BackgroundRoutes.IsBackground(entry.Route) ? BackgroundWork
+        : entry.User is { } user && roleOf.TryGetValue(user, out var role) ? role : FormerAccount;
+
     public async Task<AgentEvidence> BuildAsync(AuditPeriod period, CancellationToken ct)
     {
         var from = new DateTimeOffset(period.From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -49,7 +56,7 @@ public sealed class EvidenceExport(
 
         var queries = entries.Where(e => e.Kind == EntryKinds.Query).ToList();
         var counts = queries
-            .GroupBy(e => (Day: Day(e.At), Collection: CollectionLabel(e, collectionOf), Role: e.User is { } u && roleOf.TryGetValue(u, out var r) ? r : FormerAccount))
+            .GroupBy(e => (Day: Day(e.At), Collection: CollectionLabel(e, collectionOf), Role: RoleOf(e, roleOf)))
             .Select(g => new UsageCount(g.Key.Day, g.Key.Collection, g.Key.Role, g.Count()))
             .OrderBy(c => c.Day).ThenBy(c => c.Collection, StringComparer.Ordinal).ThenBy(c => c.Role, StringComparer.Ordinal)
             .ToList();
