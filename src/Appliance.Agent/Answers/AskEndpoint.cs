@@ -38,7 +38,7 @@ public static class AskEndpoint
     public sealed record AskBody(string? Question, IReadOnlyList<string>? Collections, int? MaxTokens, string? ConversationId, bool? Regenerate,
         IReadOnlyList<EarlierTurn>? Earlier);
 
-    public static async Task AskAsync(AskBody? body, HttpContext context, Answerer answerer, QueryLog log, ConversationStore conversations,
+    public static async Task AskAsync(AskBody? body, Caller caller, HttpContext context, Answerer answerer, QueryLog log, ConversationStore conversations,
         ApplianceConfig config, IOptions<JsonOptions> json, ILogger<Answerer> logger)
     {
         var question = body?.Question?.Trim() ?? "";
@@ -59,7 +59,6 @@ public static class AskEndpoint
             await TypedResults.Problem(statusCode: 400, title: "max_tokens out of range", detail: $"max_tokens must be between 1 and {Answerer.MaxAnswerTokensCeiling}").ExecuteAsync(context);
             return;
         }
-        var caller = Caller.From(context.User);
         var ct = context.RequestAborted;
         var history = config.Privacy.History.Enabled;
 

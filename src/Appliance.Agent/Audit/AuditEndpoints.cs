@@ -57,7 +57,7 @@ public static class AuditEndpoints
     /// (<see cref="LogExcerpt"/>) that `provision audit verify` checks; 409 with advice while the
     /// nightly job has not certified the agent's excerpt key.
     /// </summary>
-    public static async Task<IResult> LogExcerptAsync(HttpContext context, QueryLog log, DocumentLibrary library, ApplianceConfig config, TimeProvider clock,
+    public static async Task<IResult> LogExcerptAsync(Caller caller, HttpContext context, QueryLog log, DocumentLibrary library, ApplianceConfig config, TimeProvider clock,
         ExcerptSigner signer, AgentOptions options, string? user, string? route, string? collection, string? outcome, string? from, string? to, CancellationToken ct)
     {
         if (await ParseFilterAsync(user, route, collection, outcome, from, to, clock, library, config, ct) is not { } filter)
@@ -75,7 +75,7 @@ public static class AuditEndpoints
         var chain = entries.Count == 0 ? [] : await log.LinksFromAsync(entries[0].Seq, ct);
         var described = string.Join("; ", new[] { ("user", user), ("route", route), ("collection", collection), ("outcome", outcome), ("from", from), ("to", to) }
             .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={p.Item2!.Trim()}"));
-        var about = new ExcerptAbout(config.Appliance.Name, clock.GetUtcNow(), Caller.From(context.User).Name, described.Length == 0 ? "all entries" : described,
+        var about = new ExcerptAbout(config.Appliance.Name, clock.GetUtcNow(), caller.Name, described.Length == 0 ? "all entries" : described,
             log.ModeName, entries.Count, chain.Count > 0 ? chain[^1] : await log.HeadAsync(ct));
         var zip = LogExcerpt.Write(about, [.. entries.Select(e => new ChainEntry(e.Seq, e.PreviousHash, e.Hash, QueryLog.Canonical(e)))], chain,
             Csv(entries, await DocumentNamesAsync(context, library, ct), clock), signing.Key, signing.Certificate);
@@ -180,7 +180,7 @@ public static class AuditEndpoints
     }
 
     /// <summary>GET /api/audit/packs/{name}: one pack, as a download. Only names listed on the shelf are served.</summary>
-    public static async Task<IResult> PackAsync(string name, HttpContext context, NightlyPacks shelf, EvidenceExport export, AgentOptions options,
+    public static async Task<IResult> PackAsync(string name, Caller caller, NightlyPacks shelf, EvidenceExport export, AgentOptions options,
         ILogger<NightlyPacks> logger, CancellationToken ct)
     {
         if (shelf.Locate(name) is not { } path)
@@ -195,7 +195,7 @@ public static class AuditEndpoints
         {
             logger.LogError(e, "could not refresh the agent evidence before a pack download");
         }
-        logger.LogInformation("audit pack {Pack} downloaded by {User}", name, Caller.From(context.User).Name);
+        logger.LogInformation("audit pack {Pack} downloaded by {User}", name, caller.Name);
         return TypedResults.PhysicalFile(path, "application/zip", name);
     }
 

@@ -19,7 +19,7 @@ public static class PeopleEndpoints
     /// the report, as JSON for the page and the file, or as a PDF. Each run is recorded as a security
     /// event (who, when, for whom) — never what it found.
     /// </summary>
-    public static async Task<IResult> ReportAsync(HttpContext context, AccessReportBuilder builder, AccessReportPdf pdf, SecurityEvents events,
+    public static async Task<IResult> ReportAsync(Caller caller, HttpContext context, AccessReportBuilder builder, AccessReportPdf pdf, SecurityEvents events,
         IdentityStore identity, TimeProvider clock, string? account, string[]? variant, string? format, string? language, CancellationToken ct)
     {
         var variants = (variant ?? []).Select(v => v.Trim()).Where(v => v.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -30,7 +30,7 @@ public static class PeopleEndpoints
             return BadRequest("too many or too long variants", $"at most {ReportSubject.MaxVariants} variants of at most {ReportSubject.MaxVariantLength} characters");
         if (format is not (null or "json" or "pdf"))
             return BadRequest("unknown format", "format is json or pdf");
-        var dpo = Caller.From(context.User);
+        var dpo = caller;
         var subject = new ReportSubject(name, variants);
         var report = await builder.BuildAsync(subject, dpo, ct);
         // Recorded once it ran, so a report that failed halfway is not claimed; nothing it found goes into the record.
@@ -47,11 +47,11 @@ public static class PeopleEndpoints
     }
 
     /// <summary>DELETE /api/audit/people/{name}/conversations?reason=: every conversation of the person and their attachments, with an erasure record.</summary>
-    public static async Task<IResult> EraseConversationsAsync(string name, string? reason, HttpContext context, ConversationStore store, PersonErasures erasures,
+    public static async Task<IResult> EraseConversationsAsync(string name, string? reason, Caller caller, ConversationStore store, PersonErasures erasures,
         ILogger<ConversationStore> logger, CancellationToken ct)
     {
         if (reason is { Length: > MaxReasonLength }) return BadRequest("reason too long", $"a reason of at most {MaxReasonLength} characters");
-        var dpo = Caller.From(context.User).Name;
+        var dpo = caller.Name;
         var erased = await store.ErasePersonAsync(name, ct);
         var record = await erasures.RecordAsync(PersonErasureKind.Conversations, name, erased.Conversations, erased.Attachments, dpo,
             Reason(reason, dpo), null, ct);
@@ -64,11 +64,11 @@ public static class PeopleEndpoints
     /// preferences, with an erasure record; 404 when there is no such account. An account appliance.yaml
     /// still names is listed as remaining there, for IT to remove.
     /// </summary>
-    public static async Task<IResult> EraseAccountAsync(string name, string? reason, HttpContext context, IdentityStore identity, PersonErasures erasures,
+    public static async Task<IResult> EraseAccountAsync(string name, string? reason, Caller caller, IdentityStore identity, PersonErasures erasures,
         AgentOptions options, ILogger<IdentityStore> logger, CancellationToken ct)
     {
         if (reason is { Length: > MaxReasonLength }) return BadRequest("reason too long", $"a reason of at most {MaxReasonLength} characters");
-        var dpo = Caller.From(context.User).Name;
+        var dpo = caller.Name;
         if (dpo == name) return TypedResults.Problem(statusCode: 409, title: "your own account", detail: "another DPO or IT erases the account you are signed in with");
         if (await identity.EraseAccountAsync(name, ct) is not { } erased)
             return TypedResults.Problem(statusCode: 404, title: "no such account", detail: $"the box has no account named '{name}'");

@@ -19,15 +19,14 @@ public static class ConversationEndpoints
 
     public const int MaxCommentLength = 2000;
 
-    public static async Task<IResult> ListAsync(string? q, HttpContext context, ConversationStore store, CancellationToken ct) =>
-        TypedResults.Ok(await store.ListAsync(Caller.From(context.User).Name, q, ct));
+    public static async Task<IResult> ListAsync(string? q, Caller caller, ConversationStore store, CancellationToken ct) =>
+        TypedResults.Ok(await store.ListAsync(caller.Name, q, ct));
 
-    public static async Task<IResult> GetAsync(string id, HttpContext context, ConversationStore store, CancellationToken ct) =>
-        await store.GetAsync(Caller.From(context.User).Name, id, ct) is { } conversation ? TypedResults.Ok(conversation) : NotFound();
+    public static async Task<IResult> GetAsync(string id, Caller caller, ConversationStore store, CancellationToken ct) =>
+        await store.GetAsync(caller.Name, id, ct) is { } conversation ? TypedResults.Ok(conversation) : NotFound();
 
-    public static async Task<IResult> ChangeAsync(string id, ChangeBody? body, HttpContext context, ConversationStore store, DocumentLibrary library, CancellationToken ct)
+    public static async Task<IResult> ChangeAsync(string id, ChangeBody? body, Caller caller, ConversationStore store, DocumentLibrary library, CancellationToken ct)
     {
-        var caller = Caller.From(context.User);
         if (body is null || (body.Title is null && body.Collections is null))
             return TypedResults.Problem(statusCode: 400, title: "nothing to change", detail: "send {\"title\": \"…\"} and/or {\"collections\": [\"…\"]}");
         if (body.Title is { } title && string.IsNullOrWhiteSpace(title))
@@ -44,10 +43,9 @@ public static class ConversationEndpoints
     }
 
     /// <summary>GET /api/conversations/{id}/export?format=markdown|pdf&amp;lang=de: the conversation with its citations, for the file note.</summary>
-    public static async Task<IResult> ExportAsync(string id, string? format, string? lang, HttpContext context, ConversationStore store,
+    public static async Task<IResult> ExportAsync(string id, string? format, string? lang, Caller caller, ConversationStore store,
         ConversationExport export, Config.ApplianceConfig config, CancellationToken ct)
     {
-        var caller = Caller.From(context.User);
         if (await store.GetAsync(caller.Name, id, ct) is not { } conversation) return NotFound();
         var language = Web.PageStrings.Language(lang);
         var name = FileName(conversation.Summary.Title);
@@ -71,11 +69,11 @@ public static class ConversationEndpoints
     public sealed record NewConversation(string? Title);
 
     /// <summary>POST /api/conversations {"title"}: an empty conversation (to attach a file before the first question, which then names it).</summary>
-    public static async Task<IResult> CreateAsync(NewConversation? body, HttpContext context, ConversationStore store, Config.ApplianceConfig config, CancellationToken ct)
+    public static async Task<IResult> CreateAsync(NewConversation? body, Caller caller, ConversationStore store, Config.ApplianceConfig config, CancellationToken ct)
     {
         if (!config.Privacy.History.Enabled)
             return TypedResults.Problem(statusCode: 409, title: "history is off", detail: "this box keeps no conversations (privacy.history)");
-        var summary = await store.CreateAsync(Caller.From(context.User).Name, string.IsNullOrWhiteSpace(body?.Title) ? "…" : body.Title, null, ct);
+        var summary = await store.CreateAsync(caller.Name, string.IsNullOrWhiteSpace(body?.Title) ? "…" : body.Title, null, ct);
         return TypedResults.Created($"/api/conversations/{summary.Id}", summary);
     }
 
@@ -84,12 +82,11 @@ public static class ConversationEndpoints
     /// chunked, embedded) for this conversation only — never put into the office's index — and cited in
     /// its answers; erased with the conversation.
     /// </summary>
-    public static async Task<IResult> AttachAsync(string id, string? name, HttpContext context, ConversationStore store, DocumentLibrary library,
+    public static async Task<IResult> AttachAsync(string id, string? name, Caller caller, HttpContext context, ConversationStore store, DocumentLibrary library,
         Config.ApplianceConfig config, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name))
             return TypedResults.Problem(statusCode: 400, title: "name needed", detail: "POST /api/conversations/{id}/attachments?name=FILE with the file as the body");
-        var caller = Caller.From(context.User);
         if (await store.SummaryAsync(caller.Name, id, ct) is null) return NotFound();
         var limit = (long)config.Rag.MaxUploadMb * 1024 * 1024;
         var tooLarge = PageProblems.Result(413, "file too large", $"files can be up to {config.Rag.MaxUploadMb} MB", PageProblems.FileTooLarge,
@@ -117,17 +114,17 @@ public static class ConversationEndpoints
         }
     }
 
-    public static async Task<IResult> DeleteAsync(string id, HttpContext context, ConversationStore store, CancellationToken ct) =>
-        await store.DeleteAsync(Caller.From(context.User).Name, id, ct) ? TypedResults.NoContent() : NotFound();
+    public static async Task<IResult> DeleteAsync(string id, Caller caller, ConversationStore store, CancellationToken ct) =>
+        await store.DeleteAsync(caller.Name, id, ct) ? TypedResults.NoContent() : NotFound();
 
     /// <summary>POST /api/turns/{id}/rating {"rating": "up"|"down", "comment"?}: thumbs on one of the caller's answers.</summary>
-    public static async Task<IResult> RateAsync(long id, RatingBody? body, HttpContext context, ConversationStore store, CancellationToken ct)
+    public static async Task<IResult> RateAsync(long id, RatingBody? body, Caller caller, ConversationStore store, CancellationToken ct)
     {
         if (body?.Rating is not { } rating)
             return TypedResults.Problem(statusCode: 400, title: "rating needed", detail: "send {\"rating\": \"up\"} or {\"rating\": \"down\"}, with an optional comment");
         if (body.Comment is { Length: > MaxCommentLength })
             return TypedResults.Problem(statusCode: 400, title: "comment too long", detail: $"a comment can have up to {MaxCommentLength} characters");
-        return await store.RateAsync(Caller.From(context.User).Name, id, rating, body.Comment, ct) ? TypedResults.NoContent() : NotFound();
+        return await store.RateAsync(caller.Name, id, rating, body.Comment, ct) ? TypedResults.NoContent() : NotFound();
     }
 
     /// <summary>GET /api/admin/feedback: thumbs per collection (admins; no question, no comment, no name).</summary>

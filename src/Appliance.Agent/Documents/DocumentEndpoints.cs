@@ -15,20 +15,19 @@ public static class DocumentEndpoints
 
     public sealed record SearchResultView(CitationView Citation, double Score, string Text);
 
-    public static Ok<IReadOnlyList<CollectionInfo>> Collections(HttpContext context, DocumentLibrary library) =>
-        TypedResults.Ok(library.Collections(Caller.From(context.User).LibraryGroups));
+    public static Ok<IReadOnlyList<CollectionInfo>> Collections(Caller caller, DocumentLibrary library) =>
+        TypedResults.Ok(library.Collections(caller.LibraryGroups));
 
-    public static async Task<Ok<IReadOnlyList<DocumentInfo>>> ListAsync(HttpContext context, DocumentLibrary library, CancellationToken ct) =>
-        TypedResults.Ok(await library.ListDocumentsAsync(Caller.From(context.User).LibraryGroups, ct));
+    public static async Task<Ok<IReadOnlyList<DocumentInfo>>> ListAsync(Caller caller, DocumentLibrary library, CancellationToken ct) =>
+        TypedResults.Ok(await library.ListDocumentsAsync(caller.LibraryGroups, ct));
 
     /// <summary>POST /api/search: the chunks the caller may read that best match, with citations; logged like a question.</summary>
-    public static async Task<IResult> SearchAsync(SearchBody? body, HttpContext context, DocumentLibrary library, QueryLog log,
+    public static async Task<IResult> SearchAsync(SearchBody? body, Caller caller, HttpContext context, DocumentLibrary library, QueryLog log,
         ApplianceConfig config, AccessDenials denials, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body?.Query) || body.Query.Length > 4000)
             return TypedResults.Problem(statusCode: 400, title: "query needed", detail: "send {\"query\": \"…\"} with 1–4000 characters");
         var started = Stopwatch.GetTimestamp();
-        var caller = Caller.From(context.User);
         await RecordHeldBackAsync(body.Collections, context, library, config, denials);
         var hits = await library.SearchAsync(new SearchRequest(body.Query, caller.LibraryGroups, body.K) { Collections = body.Collections }, ct);
         await log.AppendAsync(new QueryRecord(caller.Name, "/api/search", body.Query, hits.Select(h => h.DocumentId).Distinct().ToList(),
@@ -40,13 +39,12 @@ public static class DocumentEndpoints
     /// POST /api/documents?collection=ID&amp;name=FILE with the file as the body: stored and indexed at
     /// once, when the collection takes uploads and the caller is in one of its groups.
     /// </summary>
-    public static async Task<IResult> UploadAsync(string? collection, string? name, HttpContext context, DocumentLibrary library, ApplianceConfig config,
+    public static async Task<IResult> UploadAsync(string? collection, string? name, Caller caller, HttpContext context, DocumentLibrary library, ApplianceConfig config,
         AccessDenials denials, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(collection) || string.IsNullOrWhiteSpace(name))
             return TypedResults.Problem(statusCode: 400, title: "collection and name needed",
                 detail: "POST /api/documents?collection=ID&name=FILE.pdf with the file as the request body");
-        var caller = Caller.From(context.User);
         if (library.Collections(caller.LibraryGroups).FirstOrDefault(c => c.Id == collection) is not { } target)
         {
             await RecordHeldBackAsync([collection], context, library, config, denials);
@@ -75,10 +73,10 @@ public static class DocumentEndpoints
     }
 
     /// <summary>GET /api/documents/{id}/content: the original file (PDFs inline for #page=N links, others as a download), if the caller may read it.</summary>
-    public static async Task<IResult> ContentAsync(string id, HttpContext context, DocumentLibrary library, SourceFiles files,
+    public static async Task<IResult> ContentAsync(string id, Caller caller, HttpContext context, DocumentLibrary library, SourceFiles files,
         AccessDenials denials, CancellationToken ct)
     {
-        var document = library.FindDocument(id, Caller.From(context.User).LibraryGroups, out var heldIn);
+        var document = library.FindDocument(id, caller.LibraryGroups, out var heldIn);
         if (heldIn is not null) await denials.GroupFilterAsync(context, $"document in collection {heldIn}");
         if (document is null || (files.Locate(document) ?? library.ShelfFile(document)) is not { } path)
             return TypedResults.Problem(statusCode: 404, title: "no such document", detail: "it does not exist or you may not read it");
@@ -96,10 +94,9 @@ public static class DocumentEndpoints
     /// GET /api/documents/{id}/text: the document's text as indexed, with its passages' places, for the
     /// page's citation viewer (every format shown as text, highlighted at the cited span), if the caller may read it.
     /// </summary>
-    public static async Task<IResult> TextAsync(string id, HttpContext context, DocumentLibrary library, Conversations.ConversationStore conversations,
+    public static async Task<IResult> TextAsync(string id, Caller caller, HttpContext context, DocumentLibrary library, Conversations.ConversationStore conversations,
         AccessDenials denials, CancellationToken ct)
     {
-        var caller = Caller.From(context.User);
         if (await library.TextAsync(id, caller.LibraryGroups, ct) is { } text) return TypedResults.Ok(text);
         // A file attached to one of the caller's own conversations opens in the same viewer.
         if (await conversations.AttachmentTextAsync(caller.Name, id, ct) is { } attached) return TypedResults.Ok(attached);
@@ -110,13 +107,13 @@ public static class DocumentEndpoints
 
     /// <summary>DELETE /api/documents/{id}: erase the document's chunks, vectors and text, and record the erasure.</summary>
     /// <summary>DELETE /api/documents/{id}[?reason=…]: erases a document everywhere (admin or DPO), with the reason the erasure log keeps.</summary>
-    public static async Task<IResult> DeleteAsync(string id, string? reason, HttpContext context, DocumentLibrary library, CancellationToken ct)
+    public static async Task<IResult> DeleteAsync(string id, string? reason, Caller caller, DocumentLibrary library, CancellationToken ct)
     {
         if (reason is { Length: > MaxReasonLength })
             return TypedResults.Problem(statusCode: 400, title: "reason too long", detail: $"a reason of at most {MaxReasonLength} characters");
         try
         {
-            return TypedResults.Ok(await library.DeleteDocumentAsync(id, Caller.From(context.User).Name, ct, reason));
+            return TypedResults.Ok(await library.DeleteDocumentAsync(id, caller.Name, ct, reason));
         }
         catch (DocumentLibraryException e)
         {

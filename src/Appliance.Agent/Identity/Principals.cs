@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using System.Security.Claims;
 using Appliance.Config;
 
@@ -11,6 +12,12 @@ public sealed record Caller(string Name, string DisplayName, IReadOnlyList<strin
         principal.FindFirstValue(Principals.DisplayNameClaim) ?? principal.Identity!.Name!,
         principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
         principal.FindAll(Principals.GroupClaim).Select(c => c.Value).ToList());
+
+    /// <summary>
+    /// Lets a route handler take the signed-in caller as a parameter: minimal APIs bind a parameter
+    /// of this type through this method. Every such route requires a signed-in user.
+    /// </summary>
+    public static ValueTask<Caller?> BindAsync(HttpContext context) => ValueTask.FromResult<Caller?>(From(context.User));
 
     /// <summary>What the library reads by: the person's groups and the group of one, which opens their own shelf (their job results).</summary>
     public IReadOnlyList<string> LibraryGroups => [.. Groups, Appliance.Rag.Shelf.PersonGroup(Name)];

@@ -7,18 +7,18 @@ public static class TokenEndpoints
 {
     public sealed record NewToken(string? Name);
 
-    public static async Task<Ok<IReadOnlyList<ApiTokenInfo>>> ListOwnAsync(HttpContext context, IdentityStore store, CancellationToken ct) =>
-        TypedResults.Ok(await store.ListTokensAsync(Caller.From(context.User).Name, ct));
+    public static async Task<Ok<IReadOnlyList<ApiTokenInfo>>> ListOwnAsync(Caller caller, IdentityStore store, CancellationToken ct) =>
+        TypedResults.Ok(await store.ListTokensAsync(caller.Name, ct));
 
-    public static async Task<Results<Created<IssuedToken>, ProblemHttpResult>> IssueOwnAsync(NewToken? body, HttpContext context, IdentityStore store, CancellationToken ct)
+    public static async Task<Results<Created<IssuedToken>, ProblemHttpResult>> IssueOwnAsync(NewToken? body, Caller caller, IdentityStore store, CancellationToken ct)
     {
         var name = body?.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 100)
             return TypedResults.Problem(statusCode: 400, title: "token name needed", detail: "give the token a name of 1–100 characters, e.g. the tool that will use it");
-        var issued = await store.IssueTokenAsync(Caller.From(context.User).Name, name, ct);
+        var issued = await store.IssueTokenAsync(caller.Name, name, ct);
         return TypedResults.Created($"/api/tokens/{issued.Info.Id}", issued);
     }
 
-    public static async Task<Results<NoContent, NotFound>> RevokeOwnAsync(string id, HttpContext context, IdentityStore store, CancellationToken ct) =>
-        await store.RevokeTokenAsync(id, Caller.From(context.User).Name, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+    public static async Task<Results<NoContent, NotFound>> RevokeOwnAsync(string id, Caller caller, IdentityStore store, CancellationToken ct) =>
+        await store.RevokeTokenAsync(id, caller.Name, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 }

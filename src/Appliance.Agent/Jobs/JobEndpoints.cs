@@ -26,10 +26,9 @@ public static class JobEndpoints
     public const int MaxNameLength = 100;
     private const int MaxListed = 200;
 
-    public static async Task<IResult> CreateAsync(JobBody? body, HttpContext context, JobStore store, JobRunner runner, DocumentLibrary library,
+    public static async Task<IResult> CreateAsync(JobBody? body, Caller caller, JobStore store, JobRunner runner, DocumentLibrary library,
         Config.ApplianceConfig config, TimeProvider clock, CancellationToken ct)
     {
-        var caller = Caller.From(context.User);
         if (body is null || string.IsNullOrWhiteSpace(body.Name))
             return Invalid("name needed", "send {\"name\": \"…\", \"task\": \"summarise|deadlines|digest\", \"schedule\": \"now|tonight|daily\"}");
         if (body.Name.Length > MaxNameLength || body.Name.Any(char.IsControl))
@@ -63,25 +62,25 @@ public static class JobEndpoints
         return TypedResults.Created($"/api/jobs/{job.Id}", await ViewAsync(store, job, ct));
     }
 
-    public static async Task<IResult> ListAsync(HttpContext context, JobStore store, CancellationToken ct)
+    public static async Task<IResult> ListAsync(Caller caller, JobStore store, CancellationToken ct)
     {
-        var jobs = (await store.ListAsync(Caller.From(context.User).Name, ct)).Take(MaxListed).ToList();
+        var jobs = (await store.ListAsync(caller.Name, ct)).Take(MaxListed).ToList();
         var progress = await store.ProgressAsync(jobs.Select(j => j.Id), ct);
         return TypedResults.Ok(jobs.Select(j => View(j, progress.GetValueOrDefault(j.Id))).ToList());
     }
 
-    public static async Task<IResult> GetAsync(string id, HttpContext context, JobStore store, CancellationToken ct)
+    public static async Task<IResult> GetAsync(string id, Caller caller, JobStore store, CancellationToken ct)
     {
-        if (await store.GetAsync(Caller.From(context.User).Name, id, ct) is not { } job) return NotFound();
+        if (await store.GetAsync(caller.Name, id, ct) is not { } job) return NotFound();
         var items = await store.ItemsAsync(job.Id, ct);
         return TypedResults.Ok(new JobDetail(await ViewAsync(store, job, ct),
             [.. items.Select(i => new JobDocument(i.DocumentId, i.CollectionId, i.Title, i.Path, i.State))]));
     }
 
     /// <summary>DELETE /api/jobs/{id}: cancels a waiting or running job; what it finished stays in its progress, nothing is written.</summary>
-    public static async Task<IResult> CancelAsync(string id, HttpContext context, JobStore store, JobRunner runner, CancellationToken ct)
+    public static async Task<IResult> CancelAsync(string id, Caller caller, JobStore store, JobRunner runner, CancellationToken ct)
     {
-        var owner = Caller.From(context.User).Name;
+        var owner = caller.Name;
         if (await store.GetAsync(owner, id, ct) is not { } job) return NotFound();
         if (!await store.CancelAsync(owner, id, ct))
             return TypedResults.Problem(statusCode: 409, title: "not running", detail: $"the job is {job.State.ToString().ToLowerInvariant()}; only a waiting or running job can be cancelled");
@@ -91,9 +90,9 @@ public static class JobEndpoints
     }
 
     /// <summary>DELETE /api/jobs/{id}/result: erases the document the job wrote (text, passages, vectors), with an erasure record.</summary>
-    public static async Task<IResult> EraseResultAsync(string id, HttpContext context, JobStore store, DocumentLibrary library, CancellationToken ct)
+    public static async Task<IResult> EraseResultAsync(string id, Caller caller, JobStore store, DocumentLibrary library, CancellationToken ct)
     {
-        var owner = Caller.From(context.User).Name;
+        var owner = caller.Name;
         if (await store.GetAsync(owner, id, ct) is not { Result: { } result } job) return NotFound();
         try
         {

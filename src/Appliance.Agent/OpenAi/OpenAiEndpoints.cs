@@ -38,7 +38,7 @@ public static class OpenAiEndpoints
         return TypedResults.Json(new ModelList("list", entries));
     }
 
-    public static async Task ChatCompletionsAsync(HttpContext context, ServedModels models, Answerer answerer, QueryLog log, IOptions<JsonOptions> json)
+    public static async Task ChatCompletionsAsync(Caller caller, HttpContext context, ServedModels models, Answerer answerer, QueryLog log, IOptions<JsonOptions> json)
     {
         var started = Stopwatch.GetTimestamp();
         var ct = context.RequestAborted;
@@ -66,7 +66,7 @@ public static class OpenAiEndpoints
 
         // The same answer pipeline as /api/ask; this route only speaks OpenAI's wire format.
         var events = documents
-            ? answerer.AnswerAsync(new AnswerRequest(Caller.From(context.User), AccessDenials.RouteOf(context), request.Question!, request.Options)
+            ? answerer.AnswerAsync(new AnswerRequest(caller, AccessDenials.RouteOf(context), request.Question!, request.Options)
             {
                 EarlierTurns = [.. Conversation(request.Messages)],
                 Collections = request.Collections,

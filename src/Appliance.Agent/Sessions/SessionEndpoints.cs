@@ -42,18 +42,17 @@ public static class SessionEndpoints
     }
 
     /// <summary>GET /api/session: who is signed in (the page calls it on load; it also hands the page its CSRF token).</summary>
-    public static async Task<Ok<SessionInfo>> CurrentAsync(HttpContext context, IdentityStore identity, CancellationToken ct)
+    public static async Task<Ok<SessionInfo>> CurrentAsync(Caller caller, HttpContext context, IdentityStore identity, CancellationToken ct)
     {
-        var caller = Caller.From(context.User);
         return TypedResults.Ok(InfoOf(caller, context.User.FindFirst(Principals.CsrfClaim)?.Value, await identity.LanguageAsync(caller.Name, ct)));
     }
 
     /// <summary>PUT /api/session/language {"language": "de"}: the page language, remembered for the person wherever they sign in.</summary>
-    public static async Task<IResult> SetLanguageAsync(LanguageChoice? body, HttpContext context, IdentityStore identity, CancellationToken ct)
+    public static async Task<IResult> SetLanguageAsync(LanguageChoice? body, Caller caller, IdentityStore identity, CancellationToken ct)
     {
         if (body?.Language is not { } language || !Web.PageStrings.Languages.Contains(language))
             return TypedResults.Problem(statusCode: 400, title: "unknown language", detail: $"language is one of {string.Join(", ", Web.PageStrings.Languages)}");
-        return await identity.SetLanguageAsync(Caller.From(context.User).Name, language, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await identity.SetLanguageAsync(caller.Name, language, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     /// <summary>DELETE /api/session.</summary>
