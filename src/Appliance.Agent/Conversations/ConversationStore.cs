@@ -14,6 +14,8 @@ namespace Appliance.Agent.Conversations;
 /// the owner and sees nothing else), deleted by them, purged after privacy.history.retention_days and
 /// erased with the person. Deleting overwrites (secure_delete). Thumbs outlive a deleted conversation
 /// only as counts per collection, without the comment.
+/// Kept as one store (about 400 lines) on purpose: conversations, turns, thumbs and attachments live
+/// and die together in one transaction per change, and every query names the owner the same way.
 /// </summary>
 public sealed class ConversationStore
 {
