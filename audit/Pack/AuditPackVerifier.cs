@@ -84,18 +84,7 @@ public static class AuditPackVerifier
         if (trustedKey is not null && manifest.KeyFingerprint != trustedKey.Fingerprint)
             findings.Add(new PackFinding(AuditPackWriter.ManifestName, false, $"names key {manifest.KeyFingerprint}, not the trusted {trustedKey.Fingerprint}"));
 
-        foreach (var listed in manifest.Files)
-        {
-            if (!files.TryGetValue(listed.Path, out var bytes))
-            {
-                findings.Add(new PackFinding(listed.Path, false, "listed in the manifest but missing from the pack"));
-                continue;
-            }
-            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            findings.Add(actual == listed.Sha256
-                ? new PackFinding(listed.Path, true, "SHA-256 matches")
-                : new PackFinding(listed.Path, false, $"SHA-256 is {actual}, the manifest says {listed.Sha256}"));
-        }
+        CheckListedFiles(manifest, files, findings, "pack");
         var listedPaths = manifest.Files.Select(f => f.Path).Append(AuditPackWriter.ManifestName).Append(AuditPackWriter.SignatureName).ToHashSet(StringComparer.Ordinal);
         if (!listedPaths.Contains(AuditPackWriter.PageName) && files.TryGetValue(AuditPackWriter.PageName, out var page) && key is not null)
         {
@@ -127,6 +116,23 @@ public static class AuditPackVerifier
     /// index.html states the manifest's hash and signature, so the manifest cannot list it: the page
     /// is signed on its own by the same key and must name the hash of this very manifest.
     /// </summary>
+    /// <summary>Every file the manifest lists is there with its SHA-256; <paramref name="container"/> names what is checked ("pack", "excerpt").</summary>
+    internal static void CheckListedFiles(Manifest manifest, IReadOnlyDictionary<string, byte[]> files, List<PackFinding> findings, string container)
+    {
+        foreach (var listed in manifest.Files)
+        {
+            if (!files.TryGetValue(listed.Path, out var bytes))
+            {
+                findings.Add(new PackFinding(listed.Path, false, $"listed in the manifest but missing from the {container}"));
+                continue;
+            }
+            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            findings.Add(actual == listed.Sha256
+                ? new PackFinding(listed.Path, true, "SHA-256 matches")
+                : new PackFinding(listed.Path, false, $"SHA-256 is {actual}, the manifest says {listed.Sha256}"));
+        }
+    }
+
     private static PackFinding CheckPage(byte[] page, byte[]? signatureText, AuditPublicKey key, byte[] manifest)
     {
         byte[]? signature = null;

@@ -110,18 +110,7 @@ public static class LogExcerpt
         }
 
         if (Read<Manifest>(files, AuditPackWriter.ManifestName, findings) is not { } manifest) return new PackVerification(findings, keySource);
-        foreach (var listed in manifest.Files)
-        {
-            if (!files.TryGetValue(listed.Path, out var bytes))
-            {
-                findings.Add(new PackFinding(listed.Path, false, "listed in the manifest but missing from the excerpt"));
-                continue;
-            }
-            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            findings.Add(actual == listed.Sha256
-                ? new PackFinding(listed.Path, true, "SHA-256 matches")
-                : new PackFinding(listed.Path, false, $"SHA-256 is {actual}, the manifest says {listed.Sha256}"));
-        }
+        AuditPackVerifier.CheckListedFiles(manifest, files, findings, "excerpt");
         var listedPaths = manifest.Files.Select(f => f.Path).Append(AuditPackWriter.ManifestName).Append(AuditPackWriter.SignatureName).ToHashSet(StringComparer.Ordinal);
         foreach (var extra in files.Keys.Where(k => !listedPaths.Contains(k)).Order(StringComparer.Ordinal))
             findings.Add(new PackFinding(extra, false, "in the excerpt but not listed in the manifest"));
