@@ -44,10 +44,7 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
     public const int DefaultMaxAnswerTokens = 384;
     public const int MaxAnswerTokensCeiling = 2048;
 
-    /// <summary>Passages of a conversation's attached files put before the office's documents.</summary>
-    public const int AttachedSources = 2;
-
-    private const int SnippetLength = 240;
+    private readonly ConversationSources _conversation = new(library, models);
 
     /// <summary>Whether answers come from a generated test model (their text is meaningless).</summary>
     public bool WritesWithTestModel => models.ChatIsTestModel;
@@ -58,10 +55,10 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
         using var waiting = library.Foreground.Begin();
         var started = Stopwatch.GetTimestamp();
         await denials.HeldBackAsync(request.Caller, request.Route, request.Collections, library, config);
-        var searched = await SearchedAsync(request, ct);
+        var searched = await _conversation.SearchedAsync(request, ct);
         IReadOnlyList<SearchHit> hits =
         [
-            .. await AttachedHitsAsync(request.Attached, searched, ct),
+            .. await _conversation.AttachedHitsAsync(request.Attached, searched, ct),
             .. await library.SearchAsync(new SearchRequest(searched, request.Caller.LibraryGroups) { Collections = request.Collections }, ct),
         ];
         await foreach (var e in ComposeAsync(request, searched, hits, started, ct))
@@ -103,61 +100,6 @@ public sealed class Answerer(DocumentLibrary library, ServedModels models, Acces
         }
         await foreach (var e in GenerateAsync(Messages(prompt, earlier), request.Options, prompt.Sources, searched, started, ct))
             yield return e;
-    }
-
-    /// <summary>
-    /// What to search for: the question itself, or — after earlier turns — the follow-up made
-    /// standalone, by the chat model when it is a real one, else by carrying the earlier questions' key words.
-    /// </summary>
-    private async Task<string> SearchedAsync(AnswerRequest request, CancellationToken ct)
-    {
-        var earlier = request.EarlierTurns.Where(m => m.Role == ChatRole.User).Select(m => m.Text).ToList();
-        if (earlier.Count == 0) return request.Question.Trim();
-        if (models.Chat is { } chat && !models.ChatIsTestModel)
-        {
-            try
-            {
-                var response = await chat.GetResponseAsync(
-                    [new(ChatRole.System, FollowUpQuery.RewritePrompt), .. request.EarlierTurns.TakeLast(6), new(ChatRole.User, request.Question)],
-                    new ChatOptions { MaxOutputTokens = 64, Temperature = 0 }, ct);
-                if (FollowUpQuery.Accept(response.Text) is { } rewritten) return rewritten;
-            }
-            catch (InferenceRefusedException)
-            {
-                // A busy or full model still gets the follow-up searched, the deterministic way.
-            }
-        }
-        return FollowUpQuery.Carry(request.Question, earlier);
-    }
-
-    /// <summary>
-    /// Files attached to a conversation come first among its sources — the asker attached them to ask
-    /// about them: their best passages for what is searched, by meaning (the library's embedding model)
-    /// and by the share of the searched words they contain.
-    /// </summary>
-    private async Task<IReadOnlyList<SearchHit>> AttachedHitsAsync(IReadOnlyList<AttachedPassage> attached, string searched, CancellationToken ct)
-    {
-        if (attached.Count == 0) return [];
-        var query = await library.EmbedQueryAsync(searched, ct);
-        var words = DocumentLibrary.QueryWords(searched);
-        return [.. attached
-            .Select(p => (Passage: p, Score: Similarity(query, p.Vector)
-                + words.Count(w => p.Text.Contains(w, StringComparison.OrdinalIgnoreCase)) / (double)Math.Max(1, words.Count)))
-            .OrderByDescending(x => x.Score)
-            .Take(AttachedSources)
-            .Select(x => new SearchHit(new Citation(x.Passage.Attachment.Id, Attachment.CollectionId, Attachment.PathOf(x.Passage.Attachment.Name),
-                x.Passage.Attachment.Title, x.Passage.Place.Page, x.Passage.Place.Section,
-                x.Passage.Text.Length <= SnippetLength ? x.Passage.Text : x.Passage.Text[..SnippetLength] + "…",
-                x.Passage.Place.StartChar, x.Passage.Place.EndChar), x.Score, x.Passage.Text))];
-    }
-
-    /// <summary>Cosine of two normalised vectors from the same model; 0 when either is missing.</summary>
-    private static double Similarity(float[]? a, float[]? b)
-    {
-        if (a is null || b is null || a.Length != b.Length) return 0;
-        double dot = 0;
-        for (var i = 0; i < a.Length; i++) dot += a[i] * b[i];
-        return dot;
     }
 
     /// <summary>A plain chat with the model (no documents), as the same events: the OpenAI surface's other model.</summary>
