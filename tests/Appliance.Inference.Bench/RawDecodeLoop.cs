@@ -15,7 +15,7 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
     {
         using var ctx = CreateContext(sequences, prompt.Count + steps + 8);
         using var batch = new LlamaBatch(Math.Max(prompt.Count * sequences, sequences));
-        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().Add(LlamaApi.llama_sampler_init_greedy())).ToArray();
+        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().AddGreedy()).ToArray();
         try
         {
             for (var s = 0; s < sequences; s++)
@@ -56,7 +56,7 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
     {
         using var ctx = CreateContext(sequences, prompt.Count + generate + 8);
         using var batch = new LlamaBatch(512);
-        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().Add(LlamaApi.llama_sampler_init_greedy())).ToArray();
+        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().AddGreedy()).ToArray();
         try
         {
             var clock = Stopwatch.StartNew();
@@ -106,7 +106,7 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
             for (var i = start; i < end; i++) batch.Add(prompt[i], i, 0, wantLogits: i == prompt.Count - 1);
             Check(ctx.Decode(batch));
         }
-        LlamaApi.llama_synchronize(ctx.Pointer);
+        ctx.Synchronize();
         return prompt.Count / clock.Elapsed.TotalSeconds;
     }
 

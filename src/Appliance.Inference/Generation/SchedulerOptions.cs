@@ -21,6 +21,7 @@ namespace Appliance.Inference;
 /// <param name="ContextPerSequence">tokens one conversation may hold (prompt + answer)</param>
 /// <param name="QueueLimit">requests that may wait for a free sequence before new ones are refused (<see cref="RefusalReason.QueueFull"/>)</param>
 /// <param name="BatchSize">tokens per llama_decode at most</param>
+/// <param name="MicroBatchSize">tokens llama.cpp computes together inside one decode (n_ubatch)</param>
 /// <param name="PrefillChunk">prompt tokens per step while other sequences are generating, so a long prompt does not freeze them</param>
 /// <param name="PrefixReuse">reuse the KV of a shared prompt prefix instead of recomputing it</param>
 public sealed record SchedulerOptions(
@@ -30,4 +31,5 @@ public sealed record SchedulerOptions(
     int Threads,
     int BatchSize = 512,
     int PrefillChunk = 128,
-    bool PrefixReuse = true);
+    bool PrefixReuse = true,
+    int MicroBatchSize = 512);
