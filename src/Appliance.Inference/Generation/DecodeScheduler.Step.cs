@@ -24,6 +24,9 @@ public sealed partial class DecodeScheduler
         }
         var budget = _options.BatchSize - generating;
         if (generating > 0) budget = Math.Min(budget, _options.PrefillChunk);
+        // Background prompts (and resumed background work recomputing its cache) go in small pieces
+        // even on an idle engine: the step a question arrives during is then never a long one.
+        var backgroundRoom = _options.PrefillChunk;
         var prefilling = _sequences
             .Where(s => s.Phase == SequencePhase.Prefilling && !SitsOut(s))
             .OrderBy(s => s.Work!.Request.Priority).ThenBy(s => s.Admission);
@@ -33,6 +36,8 @@ public sealed partial class DecodeScheduler
             var work = s.Work!;
             var prompt = work.Context;
             var n = Math.Min(budget, prompt.Count - s.PrefillCursor);
+            if (s.Runs(WorkPriority.Background)) backgroundRoom -= n = Math.Min(n, backgroundRoom);
+            if (n == 0) continue;
             for (var i = 0; i < n; i++)
             {
                 var pos = s.PrefillCursor + i;
