@@ -21,6 +21,7 @@ internal static class PriorityBench
     private const int AnswerTokens = 16;
     private const int Questions = 10;
     private const int BatchRequests = 8;
+    private const int BatchPromptTokens = 64;
     private const int BatchGenerate = 64;
 
     public static async Task<int> RunAsync(string modelPath, int threads, int runs, string outFile)
@@ -40,12 +41,14 @@ internal static class PriorityBench
         var asked = 1;
         for (var run = 0; run < runs; run++)
         {
+            Console.Error.WriteLine($"run {run + 1}/{runs}: {Questions} questions on an idle scheduler");
             var idle = new List<double>();
             for (var q = 0; q < Questions; q++) idle.Add((await Generate(scheduler, Question(asked++), AnswerTokens, WorkPriority.Interactive)).TimeToFirstToken.TotalMilliseconds);
 
             using var load = new CancellationTokenSource();
             var background = Task.Run(() => SaturateAsync(scheduler, run, load.Token));
             await Eventually(() => scheduler.Stats.ActiveSequences == Parallel && scheduler.Stats.QueueDepth > 0, "the background load fills every sequence");
+            Console.Error.WriteLine($"run {run + 1}/{runs}: {Questions} questions under the background load");
             var loaded = new List<double>();
             for (var q = 0; q < Questions; q++) loaded.Add((await Generate(scheduler, Question(asked++), AnswerTokens, WorkPriority.Interactive)).TimeToFirstToken.TotalMilliseconds);
             var stillBusy = scheduler.Stats.ActiveSequences > 0;
@@ -61,8 +64,9 @@ internal static class PriorityBench
             figures.Add("background_requests_finished_under_load", backgroundFinished);
 
             // Alternate which class goes first, so a machine getting busier or quieter favours neither.
+            Console.Error.WriteLine($"run {run + 1}/{runs}: a batch as background and as API work");
             var classes = run % 2 == 0 ? new[] { WorkPriority.Background, WorkPriority.Api } : [WorkPriority.Api, WorkPriority.Background];
-            foreach (var c in classes) figures.Add($"{c.ToString().ToLowerInvariant()}_alone_tps", await BatchAsync(scheduler, Question(asked++), c));
+            foreach (var c in classes) figures.Add($"{c.ToString().ToLowerInvariant()}_alone_tps", await BatchAsync(scheduler, Question(asked++)[..BatchPromptTokens], c));
             Console.Error.WriteLine($"run {run + 1}/{runs}: {figures.Last()}");
         }
 
@@ -76,7 +80,7 @@ internal static class PriorityBench
             ["sequences"] = Parallel,
             ["question"] = $"{QuestionTokens} prompt tokens, {AnswerTokens} generated, {Questions} one after another per run",
             ["background_load"] = $"{Parallel * 2} background requests at all times (4-token prompts, up to 900 tokens each), topped up as they finish",
-            ["throughput_batch"] = $"{BatchRequests} requests at once, {QuestionTokens}-token prompts, {BatchGenerate} tokens each, on an otherwise idle scheduler",
+            ["throughput_batch"] = $"{BatchRequests} requests at once, {BatchPromptTokens}-token prompts, {BatchGenerate} tokens each, on an otherwise idle scheduler",
             ["interactive_ttft_ms"] = new JsonObject
             {
                 ["idle_p50"] = Math.Round(figures.Median("idle_ttft_p50_ms"), 1),

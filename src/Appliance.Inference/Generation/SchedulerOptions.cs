@@ -22,7 +22,7 @@ namespace Appliance.Inference;
 /// <param name="QueueLimit">requests that may wait for a free sequence before new ones are refused (<see cref="RefusalReason.QueueFull"/>)</param>
 /// <param name="BatchSize">tokens per llama_decode at most</param>
 /// <param name="MicroBatchSize">tokens llama.cpp computes together inside one decode (n_ubatch)</param>
-/// <param name="PrefillChunk">prompt tokens per step while other sequences are generating, so a long prompt does not freeze them</param>
+/// <param name="PrefillChunk">prompt tokens per step while other sequences are generating, so a long prompt does not freeze them; background prompts never take more per step, so a question never waits behind a long background step</param>
 /// <param name="PrefixReuse">reuse the KV of a shared prompt prefix instead of recomputing it</param>
 public sealed record SchedulerOptions(
     int Parallel,
