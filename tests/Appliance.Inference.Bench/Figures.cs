@@ -11,6 +11,8 @@ internal sealed class Figures
 
     public double Median(string key) => Percentile(_samples[key], 50);
 
+    public double Latest(string key) => _samples[key][^1];
+
     public JsonObject Samples() => new(_samples.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonArray([.. kv.Value.Select(v => (JsonNode)Math.Round(v, 1))]))));
 
     public string Last() => string.Join(", ", _samples.Select(kv => $"{kv.Key} {kv.Value[^1]:F1}"));
