@@ -80,6 +80,7 @@ public sealed class PrioritySchedulingTests(TinyChatFixture fixture)
         // A person's prompt fills whole 512-token batches; background prompt goes 128 tokens per step.
         Assert.Equal((tokens + 511) / 512, question.FirstTokenStep - question.EnqueuedStep);
         Assert.Equal((background.Request.PromptTokens.Count + 127) / 128, background.FirstTokenStep - background.EnqueuedStep);
+        Assert.Equal(128, scheduler.Options.BackgroundPrefillChunk);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed partial class DecodeScheduler
         if (generating > 0) budget = Math.Min(budget, _options.PrefillChunk);
         // Background prompts (and resumed background work recomputing its cache) go in small pieces
         // even on an idle engine: the step a question arrives during is then never a long one.
-        var backgroundRoom = _options.PrefillChunk;
+        var backgroundRoom = _options.BackgroundPrefillChunk;
         var prefilling = _sequences
             .Where(s => s.Phase == SequencePhase.Prefilling && !SitsOut(s))
             .OrderBy(s => s.Work!.Request.Priority).ThenBy(s => s.Admission);
