@@ -22,7 +22,7 @@ DEBIAN_TOOLS_AUDIT := poppler-utils fonts-dejavu-core
 DEBIAN_TOOLS_RELIABILITY := strace
 DEBIAN_TOOLS := $(DEBIAN_TOOLS_BASE) $(DEBIAN_TOOLS_INFERENCE) $(DEBIAN_TOOLS_RAG) $(DEBIAN_TOOLS_AGENT) $(DEBIAN_TOOLS_PROVISION) $(DEBIAN_TOOLS_AUDIT) $(DEBIAN_TOOLS_RELIABILITY)
 
-.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr bench-sync bench-backup bench-serving soak clean
+.PHONY: help setup test-models sample-office build test demo bench bench-inference bench-rag bench-ocr bench-sync bench-backup bench-serving bench-prefill bench-priority soak clean
 
 help:
 	@echo "make demo   — run the appliance end to end on embedded defaults (see README)"
@@ -60,13 +60,24 @@ demo: build
 	@src/build/demo.sh
 
 # Every benchmark; each area adds its bench-* target to this list.
-BENCHES := bench-inference bench-rag bench-ocr bench-sync bench-serving
+BENCHES := bench-inference bench-rag bench-ocr bench-sync bench-serving bench-prefill bench-priority
 bench: build $(BENCHES)
 	@[ -n "$(BENCHES)" ] || echo "no benchmarks yet"
 
 # Engine/scheduler vs. a raw decode loop on the ~100 M F16 test model (see tests/Appliance.Inference.Bench).
 bench-inference: build
 	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll --threads 2 --runs 5 --out bench/results/inference.json
+
+# A 2,000-token (RAG-sized) prompt through the scheduler, alone and while 3 conversations decode, against the
+# raw loop's prefill rate at micro-batches 128/256/512, 1 and 2 threads (bench/results/prefill-{1,2}t.json).
+bench-prefill: build
+	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll prefill --threads 1 --runs 3
+	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll prefill --threads 2 --runs 3
+
+# Interactive TTFT p95 under a saturating background load vs idle, and background vs API throughput alone
+# (bench/results/priority.json).
+bench-priority: build
+	@dotnet tests/Appliance.Inference.Bench/bin/$(CONFIGURATION)/net10.0/inference-bench.dll priority --threads 2 --runs 3
 
 # Retrieval quality (lexical, vector, hybrid, Xapian) on every set: the Python 3.11 manual and the Debian
 # Reference in English, German, French and Italian; ingestion throughput and search latency.

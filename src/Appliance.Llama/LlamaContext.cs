@@ -19,6 +19,9 @@ public sealed class LlamaContext : SafeHandle
         return true;
     }
 
+    /// <summary>llama_init_from_model with the defaults changed only where <paramref name="options"/> says; null when llama.cpp refuses them.</summary>
+    public static LlamaContext? InitFromModel(LlamaModel model, LlamaContextOptions options) => InitFromModel(model, options.ToNative());
+
     /// <summary>llama_init_from_model; null when llama.cpp refuses the parameters. Keeps the model alive while the context lives.</summary>
     public static LlamaContext? InitFromModel(LlamaModel model, LlamaContextParams parameters)
     {
@@ -35,18 +38,22 @@ public sealed class LlamaContext : SafeHandle
         return result;
     }
 
-    public nint Pointer => handle;
-    public nint Memory => LlamaApi.llama_get_memory(handle);
+    internal nint Pointer => handle;
+    private nint Memory => LlamaApi.llama_get_memory(handle);
     public uint ContextSize => LlamaApi.llama_n_ctx(handle);
     public uint ContextSizePerSequence => LlamaApi.llama_n_ctx_seq(handle);
     public uint BatchSize => LlamaApi.llama_n_batch(handle);
     public uint MicroBatchSize => LlamaApi.llama_n_ubatch(handle);
     public uint MaxSequences => LlamaApi.llama_n_seq_max(handle);
     public int Threads => LlamaApi.llama_n_threads(handle);
+    public int BatchThreads => LlamaApi.llama_n_threads_batch(handle);
     public LlamaPoolingType PoolingType => (LlamaPoolingType)LlamaApi.llama_pooling_type(handle);
 
     /// <summary>llama_decode: 0 ok, 1 no KV slot for the batch, 2 aborted, negative error.</summary>
     public int Decode(LlamaBatch batch) => LlamaApi.llama_decode(handle, batch.Data);
+
+    /// <summary>llama_synchronize: waits until the last decode's computation has finished (for timing).</summary>
+    public void Synchronize() => LlamaApi.llama_synchronize(handle);
 
     public unsafe ReadOnlySpan<float> EmbeddingsOfSequence(int seqId, int length)
     {

@@ -17,6 +17,9 @@ public sealed class LlamaModel : SafeHandle
         return true;
     }
 
+    /// <summary>llama_model_load_from_file with llama_model_default_params(); null when llama.cpp refuses the file.</summary>
+    public static LlamaModel? LoadFromFile(string path) => LoadFromFile(path, LlamaApi.llama_model_default_params());
+
     /// <summary>llama_model_load_from_file; null when llama.cpp refuses the file (see the runtime's RecentErrors).</summary>
     public static unsafe LlamaModel? LoadFromFile(string path, LlamaModelParams parameters)
     {

@@ -3,7 +3,10 @@ using Appliance.Llama.Native;
 
 namespace Appliance.Llama;
 
-/// <summary>A sampler chain (llama_sampler*). Samplers added to it belong to it.</summary>
+/// <summary>
+/// A sampler chain (llama_sampler*), built with the typed Add* methods in the order the tokens
+/// should pass through them; samplers added to it belong to it.
+/// </summary>
 public sealed class LlamaSampler : SafeHandle
 {
     private LlamaSampler() : base(0, ownsHandle: true) { }
@@ -25,11 +28,24 @@ public sealed class LlamaSampler : SafeHandle
         return chain;
     }
 
-    public LlamaSampler Add(nint sampler)
+    private LlamaSampler Add(nint sampler)
     {
         LlamaApi.llama_sampler_chain_add(handle, sampler);
         return this;
     }
+
+    /// <summary>llama_sampler_init_penalties: repetition (1 = off), frequency and presence penalties over the last <paramref name="lastN"/> tokens.</summary>
+    public LlamaSampler AddPenalties(int lastN, float repeat, float frequency, float presence) =>
+        Add(LlamaApi.llama_sampler_init_penalties(lastN, repeat, frequency, presence));
+
+    public LlamaSampler AddGreedy() => Add(LlamaApi.llama_sampler_init_greedy());
+    public LlamaSampler AddTopK(int k) => Add(LlamaApi.llama_sampler_init_top_k(k));
+    public LlamaSampler AddTopP(float p, int minKeep = 1) => Add(LlamaApi.llama_sampler_init_top_p(p, (nuint)minKeep));
+    public LlamaSampler AddMinP(float p, int minKeep = 1) => Add(LlamaApi.llama_sampler_init_min_p(p, (nuint)minKeep));
+    public LlamaSampler AddTemperature(float temperature) => Add(LlamaApi.llama_sampler_init_temp(temperature));
+
+    /// <summary>llama_sampler_init_dist: the seeded draw that ends a non-greedy chain.</summary>
+    public LlamaSampler AddDistribution(uint seed) => Add(LlamaApi.llama_sampler_init_dist(seed));
 
     public int Length => LlamaApi.llama_sampler_chain_n(handle);
 

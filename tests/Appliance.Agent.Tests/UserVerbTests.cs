@@ -39,7 +39,23 @@ public sealed class UserVerbTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         var secret = result.StandardOutput.Trim();
         Assert.StartsWith("apl_", secret);
-        Assert.Equal("emil", (await (await StoreAsync()).AuthenticateTokenAsync(secret, CancellationToken.None))?.Name);
+        var holder = await (await StoreAsync()).AuthenticateTokenAsync(secret, CancellationToken.None);
+        Assert.Equal("emil", holder?.User.Name);
+        Assert.Equal(Appliance.Inference.WorkPriority.Api, holder?.Class);
+    }
+
+    [Fact]
+    public async Task A_token_for_overnight_work_is_issued_as_background_and_a_wrong_class_is_refused()
+    {
+        var result = await AgentProgram.RunAsync(null, "users", "token", "emil", "--label", "nightly digest", "--class", "background", "-c", _office.ConfigFile);
+        Assert.Equal(0, result.ExitCode);
+        var holder = await (await StoreAsync()).AuthenticateTokenAsync(result.StandardOutput.Trim(), CancellationToken.None);
+        Assert.Equal(Appliance.Inference.WorkPriority.Background, holder?.Class);
+
+        var wrong = await AgentProgram.RunAsync(null, "users", "token", "emil", "--class", "urgent", "-c", _office.ConfigFile);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("interactive, api or background", wrong.StandardError);
+        Assert.Empty(wrong.StandardOutput.Trim());
     }
 
     [Fact]

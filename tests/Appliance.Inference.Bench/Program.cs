@@ -14,11 +14,19 @@ if (argv.Contains("--help") || argv.Contains("-h"))
         inference-bench — the inference engine against a minimal decode loop on the binding
 
         usage: inference-bench [--model FILE] [--threads N] [--runs N] [--steps N] [--out FILE]
+               inference-bench prefill [--model FILE] [--threads N] [--prompt-tokens N] [--runs N] [--out FILE]
+               inference-bench priority [--model FILE] [--threads N] [--runs N] [--out FILE]
                inference-bench batched [--model FILE] [--threads N] [--prompt-tokens N] [--generate N] [--sequences 1,4,8,16] [--runs N]
 
           batched       the engine's limit for the serving bench, as llama-batched-bench measures it:
                         per sequence count, N prompts prefilled together then N sequences decoded in
                         lockstep; one JSON object on stdout (medians)
+          prefill       a RAG-sized prompt (--prompt-tokens, default 2000) through the scheduler, alone
+                        and while 3 others decode (with their inter-token gaps), against the raw loop's
+                        prefill at micro-batches 128/256/512; writes bench/results/prefill-<N>t.json
+          priority      interactive TTFT p95 idle vs under a saturating background load (target ≤ 1.5×),
+                        and a batch sent as background vs as API work alone (target ≥ 0.9); writes
+                        bench/results/priority.json
 
           --model FILE  GGUF to run (default: .cache/models/bench-100m-f16.gguf, a test model with random weights)
           --threads N   llama.cpp threads (default 2)
@@ -36,6 +44,12 @@ if (argv.Contains("--help") || argv.Contains("-h"))
 string? Arg(string flag) => argv.IndexOf(flag) is var i and >= 0 && i + 1 < argv.Count ? argv[i + 1] : null;
 var modelPath = Arg("--model") ?? Appliance.TestModels.TestModels.Bench100MF16;
 var threads = int.Parse(Arg("--threads") ?? "2", CultureInfo.InvariantCulture);
+if (argv.FirstOrDefault() == "prefill")
+    return await PrefillBench.RunAsync(modelPath, threads, int.Parse(Arg("--prompt-tokens") ?? "2000", CultureInfo.InvariantCulture),
+        int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture), Arg("--out") ?? Path.Combine("bench", "results", $"prefill-{threads}t.json"));
+if (argv.FirstOrDefault() == "priority")
+    return await PriorityBench.RunAsync(modelPath, threads, int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture),
+        Arg("--out") ?? Path.Combine("bench", "results", "priority.json"));
 if (argv.FirstOrDefault() == "batched")
     return await BatchedLimit.RunAsync(modelPath, threads,
         int.Parse(Arg("--prompt-tokens") ?? "256", CultureInfo.InvariantCulture),

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Appliance.Llama;
-using Appliance.Llama.Native;
 
 namespace Appliance.Inference.Bench;
 
@@ -15,7 +14,7 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
     {
         using var ctx = CreateContext(sequences, prompt.Count + steps + 8);
         using var batch = new LlamaBatch(Math.Max(prompt.Count * sequences, sequences));
-        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().Add(LlamaApi.llama_sampler_init_greedy())).ToArray();
+        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().AddGreedy()).ToArray();
         try
         {
             for (var s = 0; s < sequences; s++)
@@ -56,7 +55,7 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
     {
         using var ctx = CreateContext(sequences, prompt.Count + generate + 8);
         using var batch = new LlamaBatch(512);
-        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().Add(LlamaApi.llama_sampler_init_greedy())).ToArray();
+        var samplers = Enumerable.Range(0, sequences).Select(_ => LlamaSampler.CreateChain().AddGreedy()).ToArray();
         try
         {
             var clock = Stopwatch.StartNew();
@@ -93,10 +92,10 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
         }
     }
 
-    /// <summary>Prompt tokens per second for one prompt, in batches of 512.</summary>
-    public double PrefillTokensPerSecond(IReadOnlyList<int> prompt)
+    /// <summary>Prompt tokens per second for one prompt, in batches of 512 computed in micro-batches of <paramref name="microBatch"/>; logits for the last token only.</summary>
+    public double PrefillTokensPerSecond(IReadOnlyList<int> prompt, int microBatch = 512)
     {
-        using var ctx = CreateContext(1, prompt.Count + 8);
+        using var ctx = CreateContext(1, prompt.Count + 8, microBatch);
         using var batch = new LlamaBatch(512);
         var clock = Stopwatch.StartNew();
         for (var start = 0; start < prompt.Count; start += 512)
@@ -106,20 +105,13 @@ internal sealed class RawDecodeLoop(LlamaModel model, int threads)
             for (var i = start; i < end; i++) batch.Add(prompt[i], i, 0, wantLogits: i == prompt.Count - 1);
             Check(ctx.Decode(batch));
         }
-        LlamaApi.llama_synchronize(ctx.Pointer);
+        ctx.Synchronize();
         return prompt.Count / clock.Elapsed.TotalSeconds;
     }
 
-    private LlamaContext CreateContext(int sequences, int perSequence)
-    {
-        var p = LlamaApi.llama_context_default_params();
-        p.n_seq_max = (uint)sequences;
-        p.n_ctx = (uint)(((perSequence + 255) / 256 * 256) * sequences);
-        p.n_batch = p.n_ubatch = 512;
-        p.n_threads = p.n_threads_batch = threads;
-        p.kv_unified = 0;
-        return LlamaContext.InitFromModel(model, p) ?? throw new InvalidOperationException("no context");
-    }
+    private LlamaContext CreateContext(int sequences, int perSequence, int microBatch = 512) =>
+        LlamaContext.InitFromModel(model, new LlamaContextOptions((perSequence + 255) / 256 * 256 * sequences, 512, microBatch, sequences, threads))
+        ?? throw new InvalidOperationException("no context");
 
     private static void Check(int rc)
     {

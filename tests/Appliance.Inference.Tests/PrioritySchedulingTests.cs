@@ -65,6 +65,25 @@ public sealed class PrioritySchedulingTests(TinyChatFixture fixture)
     }
 
     [Fact]
+    public async Task A_background_prompt_is_fed_in_small_pieces_so_a_question_never_waits_behind_a_long_step()
+    {
+        await using var scheduler = fixture.NewScheduler(new SchedulerOptions(Parallel: 1, ContextPerSequence: 2048, QueueLimit: 4, Threads: 1, PrefixReuse: false));
+        var prompt = string.Join(' ', Enumerable.Repeat("where is the invoice of the client", 86));
+
+        var question = scheduler.Enqueue(Request(prompt, 1, WorkPriority.Interactive));
+        await DrainAsync(question);
+        var background = scheduler.Enqueue(Request("overnight: " + prompt, 1, WorkPriority.Background));
+        await DrainAsync(background);
+
+        var tokens = question.Request.PromptTokens.Count;
+        Assert.InRange(tokens, 513, 640);
+        // A person's prompt fills whole 512-token batches; background prompt goes 128 tokens per step.
+        Assert.Equal((tokens + 511) / 512, question.FirstTokenStep - question.EnqueuedStep);
+        Assert.Equal((background.Request.PromptTokens.Count + 127) / 128, background.FirstTokenStep - background.EnqueuedStep);
+        Assert.Equal(128, scheduler.Options.BackgroundPrefillChunk);
+    }
+
+    [Fact]
     public void A_request_carries_its_class_by_value_or_by_name()
     {
         Assert.Equal(WorkPriority.Background, WorkPriorities.From(new Dictionary<string, object?> { [WorkPriorities.Key] = "background" }, WorkPriority.Interactive));

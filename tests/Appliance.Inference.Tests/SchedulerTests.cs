@@ -119,6 +119,7 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
     [Fact]
     public async Task A_long_prompt_is_prefilled_in_chunks_while_others_keep_generating()
     {
+        await using var scheduler = fixture.NewScheduler(new SchedulerOptions(Parallel: 4, ContextPerSequence: 2048, QueueLimit: 16, Threads: 1, PrefillChunk: 128));
         var longPrompt = fixture.Tokens(string.Join(' ', Enumerable.Repeat("the court case about the contract and the invoice", 150)));
         Assert.InRange(longPrompt.Length, 1000, 2000);
         using var cancel = new CancellationTokenSource();
@@ -127,7 +128,7 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
         {
             try
             {
-                await foreach (var _ in Scheduler.GenerateAsync(Greedy("hello", 1500), cancel.Token)) Interlocked.Increment(ref received);
+                await foreach (var _ in scheduler.GenerateAsync(Greedy("hello", 1500), cancel.Token)) Interlocked.Increment(ref received);
             }
             catch (OperationCanceledException) { }
         });
@@ -135,13 +136,13 @@ public sealed class SchedulerTests(TinyChatFixture fixture)
 
         var before = Volatile.Read(ref received);
         var atFirstToken = -1;
-        await foreach (var u in Scheduler.GenerateAsync(new GenerationRequest(longPrompt, 3)))
+        await foreach (var u in scheduler.GenerateAsync(new GenerationRequest(longPrompt, 3)))
             if (atFirstToken < 0) atFirstToken = Volatile.Read(ref received);
         await cancel.CancelAsync();
         await generating;
 
         // 128-token chunks: the other sequence advanced one token per step while this prompt was filled.
-        var steps = longPrompt.Length / Scheduler.Options.PrefillChunk;
+        var steps = longPrompt.Length / scheduler.Options.PrefillChunk;
         Assert.True(atFirstToken - before >= steps / 2, $"only {atFirstToken - before} tokens of the other stream during {steps} prefill steps");
     }
 

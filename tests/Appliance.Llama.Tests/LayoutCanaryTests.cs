@@ -85,7 +85,7 @@ public sealed class LayoutCanaryTests
         Assert.Equal(128u, ctx.MicroBatchSize);
         Assert.Equal(4u, ctx.MaxSequences);
         Assert.Equal(2, ctx.Threads);
-        Assert.Equal(1, LlamaApi.llama_n_threads_batch(ctx.Pointer));
+        Assert.Equal(1, ctx.BatchThreads);
         Assert.Equal(LlamaPoolingType.Mean, ctx.PoolingType);
         // kv_unified = 0 splits the context evenly across the sequences.
         Assert.Equal(256u, ctx.ContextSizePerSequence);

@@ -14,7 +14,8 @@ public static class AdminEndpoints
 
     public sealed record NewPassword(string? Password);
 
-    public sealed record NewUserToken(string? User, string? Name);
+    /// <param name="Class">interactive, api (default) or background: how the scheduler ranks the token's /v1 requests</param>
+    public sealed record NewUserToken(string? User, string? Name, string? Class = null);
 
     public static async Task<Ok<IReadOnlyList<UserView>>> UsersAsync(IdentityStore store, CancellationToken ct) =>
         TypedResults.Ok<IReadOnlyList<UserView>>((await store.ListAsync(ct)).Select(View).ToList());
@@ -47,7 +48,9 @@ public static class AdminEndpoints
             return TypedResults.Problem(statusCode: 400, title: "unknown user", detail: "name an existing user in \"user\"");
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100)
             return TypedResults.Problem(statusCode: 400, title: "token name needed", detail: "give the token a name of 1–100 characters");
-        var issued = await store.IssueTokenAsync(body.User, body.Name.Trim(), ct);
+        if (!TokenWorkClass.TryParse(body.Class, out var workClass))
+            return TypedResults.Problem(statusCode: 400, title: "unknown class of work", detail: $"\"class\" is {TokenWorkClass.Choices}");
+        var issued = await store.IssueTokenAsync(body.User, body.Name.Trim(), workClass, ct);
         return TypedResults.Created($"/api/admin/tokens/{issued.Info.Id}", issued);
     }
 

@@ -85,11 +85,13 @@ internal static class UsersCommand
         var config = ConfigOption.Create();
         var name = new Argument<string>("name") { Description = "the user the token acts as" };
         var label = new Option<string>("--label") { Description = "what the token is for", DefaultValueFactory = _ => "cli" };
+        var workClass = new Option<string>("--class") { Description = $"how the scheduler ranks the token's /v1 requests: {TokenWorkClass.Choices}", DefaultValueFactory = _ => "api" };
         var command = new Command("token", """
             Issue an API token for a user and print it once (it is stored only as a hash). Use it as
             `Authorization: Bearer <token>`, e.g. OPENAI_API_KEY for the openai SDKs. Revoke it on
-            the admin page or with DELETE /api/admin/tokens/{id}.
-            """) { config, name, label };
+            the admin page or with DELETE /api/admin/tokens/{id}. --class background for batch work that
+            should only use capacity nobody waits for; interactive for a tool a person waits on.
+            """) { config, name, label, workClass };
         command.SetAction(async (parse, ct) =>
         {
             if (await OpenAsync(parse.GetValue(config)!, ct) is not { } store) return 2;
@@ -99,7 +101,12 @@ internal static class UsersCommand
                 Console.Error.WriteLine($"appliance users token: no user '{user}'");
                 return 1;
             }
-            var issued = await store.IssueTokenAsync(user, parse.GetValue(label)!, ct);
+            if (!TokenWorkClass.TryParse(parse.GetValue(workClass), out var chosen))
+            {
+                Console.Error.WriteLine($"appliance users token: --class is {TokenWorkClass.Choices}");
+                return 1;
+            }
+            var issued = await store.IssueTokenAsync(user, parse.GetValue(label)!, chosen, ct);
             Console.WriteLine(issued.Secret);
             return 0;
         });

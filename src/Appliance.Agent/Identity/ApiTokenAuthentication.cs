@@ -18,9 +18,9 @@ public sealed class ApiTokenAuthentication(
         if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.Fail("only Bearer tokens are accepted");
-        var user = await store.AuthenticateTokenAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (user is null) return AuthenticateResult.Fail("unknown or revoked API token");
-        return AuthenticateResult.Success(new AuthenticationTicket(Principals.For(user, Principals.Token), SchemeName));
+        var holder = await store.AuthenticateTokenAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (holder is null) return AuthenticateResult.Fail("unknown or revoked API token");
+        return AuthenticateResult.Success(new AuthenticationTicket(Principals.For(holder.User, Principals.Token, workClass: holder.Class), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

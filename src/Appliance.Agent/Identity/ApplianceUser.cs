@@ -1,4 +1,5 @@
 using Appliance.Config;
+using Appliance.Inference;
 
 namespace Appliance.Agent.Identity;
 
@@ -20,7 +21,12 @@ public sealed record ApplianceUser(
 }
 
 /// <summary>An API token as shown to people: never the secret itself, which is only shown once at creation.</summary>
-public sealed record ApiTokenInfo(string Id, string User, string Name, DateTimeOffset Created, DateTimeOffset? LastUsed, DateTimeOffset? Revoked);
+/// <param name="Class">how the scheduler ranks the token's /v1 requests: api by default, interactive for a tool a person waits on, background for batch work</param>
+public sealed record ApiTokenInfo(string Id, string User, string Name, DateTimeOffset Created, DateTimeOffset? LastUsed, DateTimeOffset? Revoked,
+    WorkPriority Class = WorkPriority.Api);
+
+/// <summary>Who a valid token acts as, and the class of work it was issued for.</summary>
+public sealed record TokenHolder(ApplianceUser User, WorkPriority Class);
 
 /// <summary>What erasing an account removed; <paramref name="StillConfigured"/>: appliance.yaml still names it (IT removes it there).</summary>
 public sealed record AccountErased(string Name, UserSource Source, int Tokens, bool StillConfigured);

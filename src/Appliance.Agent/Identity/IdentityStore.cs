@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Appliance.Config;
+using Appliance.Inference;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 
@@ -51,8 +52,12 @@ public sealed class IdentityStore
                 token_hash BLOB NOT NULL UNIQUE,
                 created TEXT NOT NULL,
                 last_used TEXT,
-                revoked TEXT);
+                revoked TEXT,
+                work_class TEXT NOT NULL DEFAULT 'api');
             """, ct);
+        // Stores made before tokens had a class: their tokens keep the API class they always had.
+        if (await Sql.ScalarAsync<long>(db, "SELECT COUNT(*) FROM pragma_table_info('api_tokens') WHERE name = 'work_class'", ct) == 0)
+            await Sql.ExecuteAsync(db, "ALTER TABLE api_tokens ADD COLUMN work_class TEXT NOT NULL DEFAULT 'api'", ct);
         return store;
     }
 
@@ -234,26 +239,36 @@ public sealed class IdentityStore
         return new AccountErased(name, configured ? UserSource.Config : UserSource.Ldap, tokens, StillConfigured: configured);
     }
 
-    public async Task<IssuedToken> IssueTokenAsync(string user, string name, CancellationToken ct)
+    public Task<IssuedToken> IssueTokenAsync(string user, string name, CancellationToken ct) => IssueTokenAsync(user, name, WorkPriority.Api, ct);
+
+    /// <param name="workClass">the class of work the token's /v1 requests are scheduled as</param>
+    public async Task<IssuedToken> IssueTokenAsync(string user, string name, WorkPriority workClass, CancellationToken ct)
     {
         var secret = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var id = TokenId();
         var created = _clock.GetUtcNow();
         await using var db = await ConnectAsync(ct);
-        await Sql.ExecuteAsync(db, "INSERT INTO api_tokens (id, user, name, token_hash, created) VALUES ($i, $u, $n, $h, $c)", ct,
-            ("$i", id), ("$u", user), ("$n", name), ("$h", TokenHash(secret)), ("$c", Time.Format(created)));
-        return new IssuedToken(new ApiTokenInfo(id, user, name, created, null, null), secret);
+        await Sql.ExecuteAsync(db, "INSERT INTO api_tokens (id, user, name, token_hash, created, work_class) VALUES ($i, $u, $n, $h, $c, $w)", ct,
+            ("$i", id), ("$u", user), ("$n", name), ("$h", TokenHash(secret)), ("$c", Time.Format(created)), ("$w", WorkClassName(workClass)));
+        return new IssuedToken(new ApiTokenInfo(id, user, name, created, null, null, workClass), secret);
     }
 
-    /// <summary>The user a token belongs to, when it is known and not revoked; records its use.</summary>
-    public async Task<ApplianceUser?> AuthenticateTokenAsync(string secret, CancellationToken ct)
+    /// <summary>The user a token belongs to and the class its work runs as, when it is known and not revoked; records its use.</summary>
+    public async Task<TokenHolder?> AuthenticateTokenAsync(string secret, CancellationToken ct)
     {
         if (!secret.StartsWith(TokenPrefix, StringComparison.Ordinal)) return null;
         await using var db = await ConnectAsync(ct);
-        var user = await Sql.ScalarAsync<string>(db,
-            "UPDATE api_tokens SET last_used = $t WHERE token_hash = $h AND revoked IS NULL RETURNING user", ct,
-            ("$t", Time.Format(_clock.GetUtcNow())), ("$h", TokenHash(secret)));
-        return user is null ? null : await ReadUserAsync(db, user, ct);
+        await using var command = db.CreateCommand();
+        command.CommandText = "UPDATE api_tokens SET last_used = $t WHERE token_hash = $h AND revoked IS NULL RETURNING user, work_class";
+        command.Parameters.AddWithValue("$t", Time.Format(_clock.GetUtcNow()));
+        command.Parameters.AddWithValue("$h", TokenHash(secret));
+        string user, workClass;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return null;
+            (user, workClass) = (reader.GetString(0), reader.GetString(1));
+        }
+        return await ReadUserAsync(db, user, ct) is { } found ? new TokenHolder(found, ParseWorkClass(workClass)) : null;
     }
 
     /// <param name="user">Only this user's tokens; null for all.</param>
@@ -261,13 +276,14 @@ public sealed class IdentityStore
     {
         await using var db = await ConnectAsync(ct);
         await using var command = db.CreateCommand();
-        command.CommandText = "SELECT id, user, name, created, last_used, revoked FROM api_tokens WHERE $u IS NULL OR user = $u ORDER BY created, id";
+        command.CommandText = "SELECT id, user, name, created, last_used, revoked, work_class FROM api_tokens WHERE $u IS NULL OR user = $u ORDER BY created, id";
         command.Parameters.AddWithValue("$u", (object?)user ?? DBNull.Value);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var tokens = new List<ApiTokenInfo>();
         while (await reader.ReadAsync(ct))
             tokens.Add(new ApiTokenInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), Time.Parse(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : Time.Parse(reader.GetString(4)), reader.IsDBNull(5) ? null : Time.Parse(reader.GetString(5))));
+                reader.IsDBNull(4) ? null : Time.Parse(reader.GetString(4)), reader.IsDBNull(5) ? null : Time.Parse(reader.GetString(5)),
+                ParseWorkClass(reader.GetString(6))));
         return tokens;
     }
 
@@ -303,6 +319,11 @@ public sealed class IdentityStore
     private Task<SqliteConnection> ConnectAsync(CancellationToken ct) => _database.ConnectAsync(ct);
 
     private static string SourceName(UserSource source) => source == UserSource.Ldap ? "ldap" : "config";
+
+    private static string WorkClassName(WorkPriority workClass) => workClass.ToString().ToLowerInvariant();
+
+    private static WorkPriority ParseWorkClass(string stored) =>
+        Enum.TryParse<WorkPriority>(stored, ignoreCase: true, out var workClass) ? workClass : WorkPriority.Api;
 
     // Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     private static byte[] TokenHash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using System.Security.Claims;
 using Appliance.Config;
+using Appliance.Inference;
 
 namespace Appliance.Agent.Identity;
 
@@ -29,12 +30,14 @@ public static class Principals
     public const string GroupClaim = "appliance:group";
     public const string DisplayNameClaim = "appliance:display_name";
     public const string CsrfClaim = "appliance:csrf";
+    public const string WorkClassClaim = "appliance:work_class";
 
     /// <summary>Authentication types, so later stages know whether a browser cookie (CSRF applies) or a token came in.</summary>
     public const string Session = "session";
     public const string Token = "token";
 
-    public static ClaimsPrincipal For(ApplianceUser user, string authenticationType, string? csrfToken = null)
+    /// <param name="workClass">a token's class of work (sessions have none: the page is interactive by its routes)</param>
+    public static ClaimsPrincipal For(ApplianceUser user, string authenticationType, string? csrfToken = null, WorkPriority? workClass = null)
     {
         var claims = new List<Claim>
         {
@@ -44,7 +47,12 @@ public static class Principals
         claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, RoleNames.Of(r))));
         claims.AddRange(user.Groups.Select(g => new Claim(GroupClaim, g)));
         if (csrfToken is not null) claims.Add(new Claim(CsrfClaim, csrfToken));
+        if (workClass is { } c) claims.Add(new Claim(WorkClassClaim, c.ToString()));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, ClaimTypes.Name, ClaimTypes.Role));
     }
+
+    /// <summary>The class /v1 schedules this caller's requests as: its token's class, API for everyone else.</summary>
+    public static WorkPriority ApiWorkClass(ClaimsPrincipal principal) =>
+        Enum.TryParse<WorkPriority>(principal.FindFirstValue(WorkClassClaim), out var c) ? c : WorkPriority.Api;
 
 }

@@ -17,6 +17,9 @@ public static class MetricsEndpoint
         {
             text.Gauge("appliance_inference_queue_depth", "requests waiting for a free sequence", stats.QueueDepth);
             text.Gauge("appliance_inference_active_sequences", "sequences being decoded right now", stats.ActiveSequences);
+            var byClass = text.Family("appliance_inference_requests_total", "counter", "generation requests accepted since start, per class of work");
+            foreach (var (workClass, count) in stats.RequestsByClass)
+                byClass.Sample("appliance_inference_requests_total", count, ("class", workClass.ToString().ToLowerInvariant()));
             text.Counter("appliance_inference_prompt_tokens_total", "prompt tokens processed since start", stats.PromptTokensTotal);
             text.Counter("appliance_inference_completion_tokens_total", "completion tokens generated since start", stats.CompletionTokensTotal);
             text.Gauge("appliance_inference_decode_tokens_per_second", "recent decode speed over all sequences", stats.RecentDecodeTokensPerSecond);

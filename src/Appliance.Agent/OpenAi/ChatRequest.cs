@@ -43,7 +43,8 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             messages.Add(new ChatMessage(role.Value, text));
         }
 
-        var options = new ChatOptions { AdditionalProperties = new() { [WorkPriorities.Key] = WorkPriority.Api } };
+        // The class of work is the caller's, not the body's: the endpoint adds it from the token.
+        var options = new ChatOptions { AdditionalProperties = [] };
         if ((Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens")) is { } maxTokens)
         {
             if (maxTokens is < 1 or > MaxTokensCeiling) return Fail($"max_tokens must be between 1 and {MaxTokensCeiling}", "max_tokens");

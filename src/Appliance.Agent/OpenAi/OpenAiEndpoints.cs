@@ -46,6 +46,7 @@ public static class OpenAiEndpoints
         if (bodyProblem is not null) { await bodyProblem.ExecuteAsync(context); return; }
         var (request, problem) = ChatRequest.Parse(body!.Value);
         if (problem is not null) { await OpenAiErrors.BadRequest(problem.Message, problem.Param).ExecuteAsync(context); return; }
+        request!.Options.AdditionalProperties![WorkPriorities.Key] = Principals.ApiWorkClass(context.User);
         if (models.Chat is null || models.ChatModel is null)
         {
             await OpenAiErrors.Result(503, "no chat model is loaded on this appliance", "model_not_loaded").ExecuteAsync(context);

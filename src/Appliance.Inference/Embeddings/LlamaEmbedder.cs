@@ -1,5 +1,4 @@
 using Appliance.Llama;
-using Appliance.Llama.Native;
 
 namespace Appliance.Inference;
 
@@ -26,17 +25,18 @@ public sealed class LlamaEmbedder : IDisposable
         Dimensions = model.EmbeddingLength;
         MaxTokensPerText = Math.Min(maxTokensPerText, model.TrainedContextLength);
         _maxSequences = maxSequences;
-        var p = LlamaApi.llama_context_default_params();
         // Mean pooling over several sequences aborts in llama.cpp unless n_seq_max divides n_ctx
         // (EMBEDDINGS.md): round the context up to a multiple of the sequence count.
-        p.n_ctx = (uint)((MaxTokensPerText + maxSequences - 1) / maxSequences * maxSequences);
-        p.n_batch = p.n_ubatch = (uint)MaxTokensPerText;
-        p.n_seq_max = (uint)maxSequences;
-        p.n_threads = p.n_threads_batch = threads;
-        p.embeddings = 1;
-        p.kv_unified = 1;
-        // The model's own pooling when it declares one; a model without it is mean-pooled.
-        p.pooling_type = (int)(header.PoolingType is null or 0 ? LlamaPoolingType.Mean : LlamaPoolingType.Unspecified);
+        var p = new LlamaContextOptions(
+            ContextSize: (MaxTokensPerText + maxSequences - 1) / maxSequences * maxSequences,
+            BatchSize: MaxTokensPerText,
+            MicroBatchSize: MaxTokensPerText,
+            Sequences: maxSequences,
+            Threads: threads,
+            UnifiedKv: true,
+            Embeddings: true,
+            // The model's own pooling when it declares one; a model without it is mean-pooled.
+            Pooling: header.PoolingType is null or 0 ? LlamaPoolingType.Mean : LlamaPoolingType.Unspecified);
         _context = LlamaContext.InitFromModel(model, p)
                    ?? throw new ModelLoadException("llama.cpp could not create an embedding context (out of memory?)");
         _batch = new LlamaBatch(MaxTokensPerText);

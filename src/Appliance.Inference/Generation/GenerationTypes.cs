@@ -95,10 +95,12 @@ public sealed class PromptBudget(int contextTokens, Func<IEnumerable<Microsoft.E
 }
 
 /// <summary>A snapshot of the inference load, for the status page and metrics.</summary>
+/// <param name="RequestsByClass">requests the local scheduler accepted since start, per class of work (every class present)</param>
 public sealed record InferenceStats(
     int QueueDepth,
     int ActiveSequences,
     long PromptTokensTotal,
     long CompletionTokensTotal,
     double RecentDecodeTokensPerSecond,
-    long ModelMemoryBytes);
+    long ModelMemoryBytes,
+    IReadOnlyDictionary<WorkPriority, long> RequestsByClass);

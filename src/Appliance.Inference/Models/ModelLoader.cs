@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Appliance.Llama;
-using Appliance.Llama.Native;
 
 namespace Appliance.Inference;
 
@@ -45,8 +44,7 @@ public sealed class ModelLoader(LlamaRuntime runtime)
         {
             throw new ModelLoadException($"model '{request.Name}': {path} is not a usable GGUF file: {e.Message}", e);
         }
-        var parameters = LlamaApi.llama_model_default_params();
-        var model = await Task.Run(() => LlamaModel.LoadFromFile(path, parameters), ct);
+        var model = await Task.Run(() => LlamaModel.LoadFromFile(path), ct);
         if (model is null)
         {
             var said = runtime.RecentErrors.TakeLast(3).ToList();

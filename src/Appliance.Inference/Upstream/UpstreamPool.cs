@@ -131,8 +131,9 @@ public sealed class UpstreamPool : IAsyncDisposable
         }
     }
 
+    /// <summary>In-flight requests only: the upstream schedules and counts its own work, so the class counts stay zero.</summary>
     public InferenceStats Stats() =>
-        new(0, Upstreams.Sum(u => u.InFlight), 0, 0, 0, 0);
+        new(0, Upstreams.Sum(u => u.InFlight), 0, 0, 0, 0, Enum.GetValues<WorkPriority>().ToDictionary(c => c, _ => 0L));
 
     public async ValueTask DisposeAsync()
     {

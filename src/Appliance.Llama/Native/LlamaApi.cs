@@ -97,7 +97,8 @@ public static unsafe class LlamaApi
     [DllImport(Llama)] public static extern nint llama_sampler_init_top_p(float p, nuint minKeep);
     [DllImport(Llama)] public static extern nint llama_sampler_init_min_p(float p, nuint minKeep);
     [DllImport(Llama)] public static extern nint llama_sampler_init_temp(float t);
-    [DllImport(Llama)] public static extern nint llama_sampler_init_penalties(int nVocab, int penaltyLastN, float penaltyRepeat, float penaltyFreq, float penaltyPresent);
+    // This API generation dropped n_vocab (and the eos/newline arguments): a leading n_vocab would be read as penalty_last_n.
+    [DllImport(Llama)] public static extern nint llama_sampler_init_penalties(int penaltyLastN, float penaltyRepeat, float penaltyFreq, float penaltyPresent);
     [DllImport(Llama)] public static extern int llama_sampler_sample(nint sampler, nint ctx, int idx);
     [DllImport(Llama)] public static extern void llama_sampler_accept(nint sampler, int token);
     [DllImport(Llama)] public static extern void llama_sampler_reset(nint sampler);
