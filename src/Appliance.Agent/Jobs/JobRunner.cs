@@ -70,7 +70,11 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
             if (config.Rag.Sync.Enabled) await syncs.StartSyncEnded.WaitAsync(stoppingToken);
             await ScheduleDigestsAsync(stoppingToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            return;   // the agent stopped before jobs began (its port was taken, say): nothing ran, nothing to report
+        }
+        catch (Exception e)
         {
             logger.LogError(e, "the digests in appliance.yaml could not be scheduled");
         }

@@ -65,8 +65,17 @@ public static class JobTasks
                 break;
         }
         if (items.Count == 0) text.Append("No document matched.\n");
-        return text.ToString();
+        return Printable(text.ToString());
     }
+
+    /// <summary>
+    /// The result without control characters (line breaks and tabs stay): a model can write a NUL or
+    /// an escape, and the library rightly refuses a text file holding NUL bytes as binary.
+    /// </summary>
+    public static string Printable(string text) =>
+        text.Any(c => char.IsControl(c) && c is not ('\n' or '\t'))
+            ? string.Concat(text.Where(c => !char.IsControl(c) || c is '\n' or '\t'))
+            : text;
 
     private static void AppendSources(StringBuilder text, JobItem item)
     {
