@@ -34,7 +34,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
         for (var kill = 1; kill <= Kills; kill++)
         {
             await using var agent = await AgentProcess.StartAsync(box, CancellationToken.None);
-            using var http = Client(agent, box.AdminToken);
+            using var http = agent.Client(box.AdminToken, TimeSpan.FromSeconds(30));
             (await http.PostAsJsonAsync("/api/ingest", new { collection = "memos" })).EnsureSuccessStatusCode();
             using var load = new CancellationTokenSource();
             var queries = QueryUntilCancelledAsync(http, random.Next(), load.Token);
@@ -42,7 +42,7 @@ public sealed class AgentKillTests(ITestOutputHelper output)
             // Kill only once this run has written documents, at a random moment after that: mid-ingest, not before it.
             await Eventually(() => ReadyDocuments(box) > previousReady, TimeSpan.FromMinutes(2), "this run wrote documents");
             await Task.Delay(random.Next(0, 1500));
-            KillHard(agent.Pid);
+            agent.KillHard();
             load.Cancel();
             await queries;
 
@@ -92,17 +92,5 @@ public sealed class AgentKillTests(ITestOutputHelper output)
         }
     }
 
-    private static HttpClient Client(AgentProcess agent, string token)
-    {
-        var http = new HttpClient { BaseAddress = agent.Address, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
 
-    private static void KillHard(int pid)
-    {
-        using var process = System.Diagnostics.Process.GetProcessById(pid);
-        process.Kill(entireProcessTree: false); // SIGKILL: no shutdown hooks, no flush
-        process.WaitForExit();
-    }
 }

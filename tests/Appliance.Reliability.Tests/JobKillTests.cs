@@ -34,7 +34,7 @@ public sealed class JobKillTests(ITestOutputHelper output)
         await using (var agent = await AgentProcess.StartAsync(box, CancellationToken.None))
         {
             await agent.WaitForSyncAsync(tokens[SoakBox.Admin], CancellationToken.None);
-            using var http = Client(agent, tokens[Requester]);
+            using var http = agent.Client(tokens[Requester], TimeSpan.FromSeconds(60));
             var created = await http.PostAsJsonAsync("/api/jobs", new { name = "Handbook overnight", task = "summarise", schedule = "now", collections = new[] { "handbook" } });
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var job = await created.Content.ReadFromJsonAsync<JsonElement>();
@@ -42,7 +42,7 @@ public sealed class JobKillTests(ITestOutputHelper output)
             id = job.GetProperty("id").GetString()!;
 
             await Eventually(() => Progress(box, id) is { Done: >= 2 }, TimeSpan.FromMinutes(3), "two documents of the job are finished");
-            KillHard(agent.Pid);
+            agent.KillHard();
             (total, var done) = Progress(box, id)!.Value;
             before = FinishedDocuments(box, id);
             output.WriteLine($"killed after {done} of {total} documents");
@@ -52,7 +52,7 @@ public sealed class JobKillTests(ITestOutputHelper output)
 
         await using (var agent = await AgentProcess.StartAsync(box, CancellationToken.None))
         {
-            using var http = Client(agent, tokens[Requester]);
+            using var http = agent.Client(tokens[Requester], TimeSpan.FromSeconds(60));
             JsonElement job = default;
             await Eventually(async () =>
             {
@@ -72,9 +72,9 @@ public sealed class JobKillTests(ITestOutputHelper output)
             var text = await http.GetFromJsonAsync<JsonElement>($"/api/documents/{documentId}/text");
             Assert.Equal("Handbook overnight", text.GetProperty("title").GetString());
             Assert.Contains("TEST MODEL", text.GetProperty("text").GetString());
-            using var colleague = Client(agent, tokens[Colleague]);
+            using var colleague = agent.Client(tokens[Colleague], TimeSpan.FromSeconds(60));
             Assert.Equal(HttpStatusCode.NotFound, (await colleague.GetAsync($"/api/documents/{documentId}/text")).StatusCode);
-            using var admin = Client(agent, tokens[SoakBox.Admin]);
+            using var admin = agent.Client(tokens[SoakBox.Admin], TimeSpan.FromSeconds(60));
             Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/documents/{documentId}/text")).StatusCode);
 
             // Logged like questions (each finished document at least once), counted in the evidence's usage for the handbook.
@@ -158,17 +158,5 @@ public sealed class JobKillTests(ITestOutputHelper output)
         return db;
     }
 
-    private static HttpClient Client(AgentProcess agent, string token)
-    {
-        var http = new HttpClient { BaseAddress = agent.Address, Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
 
-    private static void KillHard(int pid)
-    {
-        using var process = System.Diagnostics.Process.GetProcessById(pid);
-        process.Kill(entireProcessTree: false); // SIGKILL: no shutdown hooks, no flush
-        process.WaitForExit();
-    }
 }

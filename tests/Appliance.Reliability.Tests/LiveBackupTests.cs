@@ -42,7 +42,7 @@ public sealed class LiveBackupTests(ITestOutputHelper output)
         string setId;
         await using (var agent = await AgentProcess.StartAsync(box, CancellationToken.None))
         {
-            using var admin = Client(agent, box.AdminToken);
+            using var admin = agent.Client(box.AdminToken, TimeSpan.FromSeconds(60));
             foreach (var user in box.Users)
             {
                 var issued = await (await admin.PostAsJsonAsync("/api/admin/tokens", new { user = user.Name, name = "load" })).EnsureSuccessStatusCode()
@@ -110,11 +110,11 @@ public sealed class LiveBackupTests(ITestOutputHelper output)
         await using (var agent = await AgentProcess.StartAsync(box, CancellationToken.None))
         {
             var user = box.Users[0];
-            using var http = Client(agent, user.Token);
+            using var http = agent.Client(user.Token, TimeSpan.FromSeconds(60));
             var theirs = await http.GetFromJsonAsync<JsonElement>("/api/conversations");
             Assert.Equal(Scalar(Talks(box.DataFolder), $"SELECT count(*) FROM conversations WHERE user = '{user.Name}'"), theirs.GetArrayLength());
             for (var i = 0; i < 3; i++) (await http.PostAsJsonAsync("/api/search", new { query = $"code{i}z", k = 3 })).EnsureSuccessStatusCode();
-            using var dpo = Client(agent, box.AdminToken);
+            using var dpo = agent.Client(box.AdminToken, TimeSpan.FromSeconds(60));
             JsonElement chain = default;
             await Eventually(async () => (chain = await dpo.GetFromJsonAsync<JsonElement>("/api/audit/log/verify")).GetProperty("entries_checked").GetInt64() == counts.Log + 3,
                 TimeSpan.FromSeconds(30), "the three new searches are logged");
@@ -169,7 +169,7 @@ public sealed class LiveBackupTests(ITestOutputHelper output)
     /// <summary>Each client searches and asks (short answers) in turn until stopped; overload (429) is allowed, errors are not.</summary>
     private static async Task ClientAsync(AgentProcess agent, SoakUser user, int seed, CancellationToken stop)
     {
-        using var http = Client(agent, user.Token);
+        using var http = agent.Client(user.Token, TimeSpan.FromSeconds(60));
         var random = new Random(seed);
         while (!stop.IsCancellationRequested)
         {
@@ -217,12 +217,6 @@ public sealed class LiveBackupTests(ITestOutputHelper output)
 
     private static string ProvisionDll => Path.Combine(SoakBox.RepositoryRoot, "provision", "bin", "Release", "net10.0", "provision.dll");
 
-    private static HttpClient Client(AgentProcess agent, string token)
-    {
-        var http = new HttpClient { BaseAddress = agent.Address, Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
 
     private static void CopyFolder(string from, string to)
     {

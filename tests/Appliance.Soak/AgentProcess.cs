@@ -97,13 +97,27 @@ public sealed class AgentProcess : IAsyncDisposable
     /// </summary>
     public async Task WaitForSyncAsync(string adminToken, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
+        using var http = Client(adminToken, TimeSpan.FromSeconds(30));
         await Eventually(async () =>
         {
             using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/ingest", ct));
             return status.RootElement.GetProperty("state").GetString() != "running" && status.RootElement.GetProperty("queued").GetArrayLength() == 0;
         }, TimeSpan.FromMinutes(5), "the agent's sync at start ends");
+    }
+
+    /// <summary>An HTTP client that calls the agent with an API token.</summary>
+    public HttpClient Client(string token, TimeSpan timeout)
+    {
+        var http = new HttpClient { BaseAddress = Address, Timeout = timeout };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    /// <summary>SIGKILL, as a power cut or the OOM killer would: no shutdown hooks, no flush.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit();
     }
 
     /// <summary>Asks the agent to stop as launchd would (SIGTERM) and waits for the graceful drain.</summary>
