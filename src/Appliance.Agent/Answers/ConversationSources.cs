@@ -1,11 +1,4 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Text;
-using Appliance.Agent.Audit;
 using Appliance.Agent.Conversations;
-using Appliance.Agent.Documents;
-using Appliance.Agent.Identity;
-using Appliance.Config;
 using Appliance.Inference;
 using Appliance.Rag;
 using Appliance.Rag.Answers;
