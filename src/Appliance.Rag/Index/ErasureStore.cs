@@ -35,7 +35,7 @@ internal sealed class ErasureStore(LibraryIndex index)
             var generation = CollectionStore.NextGeneration(connection, transaction, collectionId);
             return ((new ErasureRecord(id, documentId, collectionId, path, hash, chunkIds.Length, erasedBy, reason, at), chunkIds, origin),
                 [new CollectionChange(collectionId, generation, chunkIds, [])]);
-        }, cancellationToken, checkpoint: true);
+        }, cancellationToken, checkpoint: erased => erased is not null);
 
     /// <summary>Files erased by a person, by path, with the content hash they had and who erased them.</summary>
     public Dictionary<string, Exclusion> Exclusions(string collectionId)

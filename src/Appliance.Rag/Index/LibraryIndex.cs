@@ -78,9 +78,9 @@ internal sealed class LibraryIndex : IDisposable
     /// One write: under the writer lock, in one transaction; once it has committed, what is kept in
     /// memory follows each changed collection while the lock is still held (so in commit order).
     /// </summary>
-    /// <param name="checkpoint">then truncate the write-ahead log, which would otherwise keep old page images until the next checkpoint</param>
+    /// <param name="checkpoint">whether, given the result, to truncate the write-ahead log then, which would otherwise keep old page images until the next checkpoint</param>
     internal async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, (T Result, IReadOnlyList<CollectionChange> Changes)> write,
-        CancellationToken cancellationToken, bool checkpoint = false)
+        CancellationToken cancellationToken, Func<T, bool>? checkpoint = null)
     {
         await _writer.WaitAsync(cancellationToken);
         try
@@ -98,7 +98,7 @@ internal sealed class LibraryIndex : IDisposable
                 Frequencies.Forget(change.CollectionId, change.Generation);
                 Vectors.Apply(change);
             }
-            if (checkpoint) IndexSql.Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+            if (checkpoint?.Invoke(result) == true) IndexSql.Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
             return result;
         }
         finally
