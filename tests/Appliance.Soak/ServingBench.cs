@@ -11,7 +11,9 @@ namespace Appliance.Soak;
 /// <summary>What N closed-loop streaming clients of /v1/chat/completions got from the agent at one concurrency.</summary>
 /// <param name="GeneratedTokensPerSecond">every client's completion tokens over the wall time from the first request to the last end</param>
 /// <param name="InterTokenP95Ms">gaps between a stream's consecutive content chunks, all streams pooled</param>
-public sealed record ServingFigures(int Concurrency, int Requests, double GeneratedTokensPerSecond, double TtftP50Ms, double TtftP95Ms, double InterTokenP95Ms, int PromptTokens);
+/// <param name="TimeShares">where the time went: each decode-loop part's and each streaming part's seconds per second of wall time (from /metrics)</param>
+public sealed record ServingFigures(int Concurrency, int Requests, double GeneratedTokensPerSecond, double TtftP50Ms, double TtftP95Ms, double InterTokenP95Ms, int PromptTokens,
+    IReadOnlyDictionary<string, double> TimeShares);
 
 /// <summary>
 /// The agent as a client of its OpenAI API sees it, beside the engine's limit: the agent started as a real
@@ -24,6 +26,9 @@ public sealed record ServingFigures(int Concurrency, int Requests, double Genera
 public static class ServingBench
 {
     private const int Generate = 128;
+
+    /// <summary>About 2,000 tokens in the chat format: a system prompt, six 300-token sources and a question.</summary>
+    private const int RagPromptWords = 1000;
 
     public static string BenchDll => Path.Combine(SoakBox.RepositoryRoot, "tests", "Appliance.Inference.Bench", "bin", "Release", "net10.0", "inference-bench.dll");
 
@@ -68,11 +73,42 @@ public static class ServingBench
                     ["inter_token_p95_ms"] = Math.Round(Median(agentRuns.Select(r => r[i].InterTokenP95Ms)), 1),
                     ["limit_prefill_tps"] = Math.Round(Median(limitRuns.Select(l => Limit(l, c, "prefill_tps"))), 1),
                     ["limit_decode_step_ms"] = Math.Round(Median(limitRuns.Select(l => Limit(l, c, "decode_step_ms"))), 2),
+                    // Seconds per second of wall time, medians of runs: the decode loop's parts sum to 1; the streaming parts run on request threads beside it.
+                    ["time_shares"] = new JsonObject(agentRuns[0][i].TimeShares.Keys.Select(part =>
+                        KeyValuePair.Create(part, (JsonNode?)Math.Round(Median(agentRuns.Select(r => r[i].TimeShares.GetValueOrDefault(part))), 4)))),
                     ["agent_samples_tps"] = new JsonArray([.. agentRuns.Select(r => (JsonNode)Math.Round(r[i].GeneratedTokensPerSecond, 1))]),
                     ["limit_samples_tps"] = new JsonArray([.. limitRuns.Select(l => (JsonNode)Math.Round(Limit(l, c, "generated_tps"), 1))]),
                 };
             }
-            byThreads[threads.ToString(CultureInfo.InvariantCulture)] = new JsonObject { ["prompt_tokens"] = agentRuns[0][0].PromptTokens, ["concurrency"] = levels };
+            var prefills = new List<PrefillOverHttp.Sample>();
+            for (var run = 1; run <= runs; run++)
+            {
+                prefills.Add(await PrefillOverHttp.RunAsync(threads, RagPromptWords, ct));
+                var p = prefills[^1];
+                progress.Report($"threads {threads}, prefill run {run}: {p.PromptTokens} tokens alone {p.AloneTps:F0} tok/s, while {PrefillOverHttp.Decoders} decode {p.WhileDecodingTps:F0} tok/s, engine {p.EngineTps:F0} tok/s; decoders' gap p95 {p.GapP95Ms:F0} ms");
+            }
+            byThreads[threads.ToString(CultureInfo.InvariantCulture)] = new JsonObject
+            {
+                ["prompt_tokens"] = agentRuns[0][0].PromptTokens,
+                ["concurrency"] = levels,
+                ["rag_prefill"] = new JsonObject
+                {
+                    ["prompt_tokens"] = prefills[0].PromptTokens,
+                    ["decoding_alongside"] = PrefillOverHttp.Decoders,
+                    ["engine_prefill_tps"] = Math.Round(Median(prefills.Select(p => p.EngineTps)), 1),
+                    ["agent_prefill_tps_alone"] = Math.Round(Median(prefills.Select(p => p.AloneTps)), 1),
+                    ["agent_prefill_tps_while_decoding"] = Math.Round(Median(prefills.Select(p => p.WhileDecodingTps)), 1),
+                    // Each run's own ratio, then the median: drift between runs cancels.
+                    ["ratio_alone"] = Math.Round(Median(prefills.Select(p => p.AloneTps / p.EngineTps)), 3),
+                    ["ratio_while_decoding"] = Math.Round(Median(prefills.Select(p => p.WhileDecodingTps / p.EngineTps)), 3),
+                    ["decoders_step_before_ms"] = Math.Round(Median(prefills.Select(p => p.DecoderStepMs)), 1),
+                    ["decoders_gap_p95_ms"] = Math.Round(Median(prefills.Select(p => p.GapP95Ms)), 1),
+                    ["decoders_gap_max_ms"] = Math.Round(Median(prefills.Select(p => p.GapMaxMs)), 1),
+                    // The bound: one step holding a whole 512-token prompt piece and the decoders' tokens, at the engine's rate.
+                    ["gap_bound_ms"] = Math.Round(Median(prefills.Select(p => (512 + PrefillOverHttp.Decoders) / p.EngineTps * 1000)), 1),
+                    ["samples"] = new JsonArray([.. prefills.Select(p => (JsonNode)JsonSerializer.SerializeToNode(p)!)]),
+                },
+            };
         }
         result["threads"] = byThreads;
         result["load_average_at_end"] = LoadAverage();
@@ -89,6 +125,22 @@ public static class ServingBench
         foreach (var (threads, node) in result["threads"]!.AsObject())
             foreach (var (clients, f) in node!["concurrency"]!.AsObject())
                 table.AppendLine($"| {threads} | {clients} | {f!["agent_generated_tps"]} | {f["limit_generated_tps"]} | {f["ratio"]} | {f["ttft_p50_ms"]} | {f["ttft_p95_ms"]} | {f["inter_token_p95_ms"]} | {f["limit_prefill_tps"]} |");
+        table.AppendLine();
+        table.AppendLine("a RAG-sized prompt (prefill = prompt tokens over the client's time to first token)");
+        table.AppendLine("| threads | prompt tokens | engine tok/s | alone tok/s | ratio | while 3 decode tok/s | ratio | decoders' step ms | their gap p95 / max ms | bound ms |");
+        table.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (threads, node) in result["threads"]!.AsObject())
+            if (node!["rag_prefill"] is { } r)
+                table.AppendLine($"| {threads} | {r["prompt_tokens"]} | {r["engine_prefill_tps"]} | {r["agent_prefill_tps_alone"]} | {r["ratio_alone"]} | {r["agent_prefill_tps_while_decoding"]} | {r["ratio_while_decoding"]} | {r["decoders_step_before_ms"]} | {r["decoders_gap_p95_ms"]} / {r["decoders_gap_max_ms"]} | {r["gap_bound_ms"]} |");
+        table.AppendLine();
+        table.AppendLine("where the time went (% of wall time; decode-loop parts sum to 100, streaming parts run on request threads beside it)");
+        var parts = ServingTimes.Parts;
+        table.AppendLine("| threads | clients | " + string.Join(" | ", parts) + " |");
+        table.AppendLine("| --- | --- | " + string.Join(" | ", parts.Select(_ => "---")) + " |");
+        foreach (var (threads, node) in result["threads"]!.AsObject())
+            foreach (var (clients, f) in node!["concurrency"]!.AsObject())
+                table.AppendLine($"| {threads} | {clients} | " + string.Join(" | ", parts.Select(p =>
+                    f!["time_shares"]?[p] is { } share ? (share.GetValue<double>() * 100).ToString("F1", CultureInfo.InvariantCulture) : "–")) + " |");
         return table.ToString();
     }
 
@@ -109,6 +161,7 @@ public static class ServingBench
         var figures = new List<ServingFigures>();
         foreach (var concurrency in concurrencies)
         {
+            var before = await ServingTimes.ReadAsync(http, ct);
             var clock = Stopwatch.StartNew();
             var streams = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async client =>
             {
@@ -117,10 +170,12 @@ public static class ServingBench
                 return mine;
             }));
             var wall = clock.Elapsed.TotalSeconds;
+            var after = await ServingTimes.ReadAsync(http, ct);
             var all = streams.SelectMany(s => s).ToList();
             figures.Add(new ServingFigures(concurrency, all.Count, all.Sum(s => s.CompletionTokens) / wall,
                 Percentile(all.Select(s => s.TtftMs), 50), Percentile(all.Select(s => s.TtftMs), 95),
-                Percentile(all.SelectMany(s => s.GapsMs), 95), all[0].PromptTokens));
+                Percentile(all.SelectMany(s => s.GapsMs), 95), all[0].PromptTokens,
+                after.Keys.ToDictionary(part => part, part => (after[part] - before.GetValueOrDefault(part)) / wall)));
             progress.Report($"  agent, {threads} threads, {concurrency} clients: {figures[^1].GeneratedTokensPerSecond:F1} tok/s, TTFT p50 {figures[^1].TtftP50Ms:F0} ms");
         }
         return figures;

@@ -39,7 +39,7 @@ public static class AskEndpoint
         IReadOnlyList<EarlierTurn>? Earlier);
 
     public static async Task AskAsync(AskBody? body, Caller caller, HttpContext context, Answerer answerer, QueryLog log, ConversationStore conversations,
-        ApplianceConfig config, IOptions<JsonOptions> json, ILogger<Answerer> logger)
+        ApplianceConfig config, IOptions<JsonOptions> json, StreamClock streams, ILogger<Answerer> logger)
     {
         var question = body?.Question?.Trim() ?? "";
         if (question.Length == 0)
@@ -102,7 +102,7 @@ public static class AskEndpoint
             EarlierTurns = earlier,
             Attached = attached,
         };
-        var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
+        var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions, streams);
         AnswerEvent.Sources? sources = null;
         var text = new StringBuilder();
         AnswerSummary? summary = null;

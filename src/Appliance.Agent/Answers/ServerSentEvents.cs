@@ -1,9 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Appliance.Agent.Answers;
 
 /// <summary>Writes `text/event-stream` by hand so every event is flushed the moment it exists.</summary>
-public sealed class ServerSentEvents(HttpResponse response, JsonSerializerOptions json)
+public sealed class ServerSentEvents(HttpResponse response, JsonSerializerOptions json, StreamClock clock)
 {
     public void Begin()
     {
@@ -15,9 +16,13 @@ public sealed class ServerSentEvents(HttpResponse response, JsonSerializerOption
 
     public async Task SendAsync(string? eventName, object data, CancellationToken ct)
     {
+        var since = Stopwatch.GetTimestamp();
         var payload = data as string ?? JsonSerializer.Serialize(data, data.GetType(), json);
         var text = (eventName is null ? "" : $"event: {eventName}\n") + $"data: {payload}\n\n";
+        clock.Charge(StreamPart.Json, since);
+        since = Stopwatch.GetTimestamp();
         await response.WriteAsync(text, ct);
         await response.Body.FlushAsync(ct);
+        clock.Charge(StreamPart.Send, since);
     }
 }

@@ -120,6 +120,7 @@ public static class AgentHost
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<StreamClock>();
         services.AddSingleton<PageStrings>();
         services.AddSingleton<ConversationExport>();
         services.AddSingleton<AccessReportBuilder>();

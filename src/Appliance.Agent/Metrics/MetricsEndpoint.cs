@@ -9,7 +9,7 @@ namespace Appliance.Agent.Metrics;
 public static class MetricsEndpoint
 {
     public static async Task<IResult> GetAsync(RequestMetrics requests, QueryLog log, ServedModels models, DocumentLibrary library,
-        IngestionJobs ingestion, FolderWatch watch, CancellationToken ct)
+        IngestionJobs ingestion, FolderWatch watch, StreamClock streams, CancellationToken ct)
     {
         var text = new PrometheusText();
         requests.WriteTo(text);
@@ -24,7 +24,17 @@ public static class MetricsEndpoint
             text.Counter("appliance_inference_completion_tokens_total", "completion tokens generated since start", stats.CompletionTokensTotal);
             text.Gauge("appliance_inference_decode_tokens_per_second", "recent decode speed over all sequences", stats.RecentDecodeTokensPerSecond);
             text.Gauge("appliance_model_memory_bytes", "memory held by the loaded models", stats.ModelMemoryBytes);
+            var loop = text.Family("appliance_decode_loop_seconds_total", "counter", "wall time of the decode loop since start, per part (engine = inside llama_decode)");
+            foreach (var (part, time) in stats.LoopTime)
+                loop.Sample("appliance_decode_loop_seconds_total", time.TotalSeconds, ("part", Snake(part.ToString())));
         }
+        var streamed = streams.Snapshot();
+        var streaming = text.Family("appliance_stream_seconds_total", "counter", "wall time request threads spent streaming answers since start, per part");
+        foreach (var (part, (time, _)) in streamed)
+            streaming.Sample("appliance_stream_seconds_total", time.TotalSeconds, ("part", Snake(part.ToString())));
+        var calls = text.Family("appliance_stream_calls_total", "counter", "calls timed in appliance_stream_seconds_total, per part");
+        foreach (var (part, (_, count)) in streamed)
+            calls.Sample("appliance_stream_calls_total", count, ("part", Snake(part.ToString())));
         if (models.ChatModel is { } chat)
             text.Family("appliance_model_info", "gauge", "the served models (value 1); test=1 marks generated models with meaningless output")
                 .Sample("appliance_model_info", 1, ("role", "chat"), ("name", chat.Name), ("sha256", chat.Sha256), ("test", chat.IsTestModel ? "1" : "0"));
@@ -38,6 +48,9 @@ public static class MetricsEndpoint
         ProcessMemory.WriteTo(text);
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
+
+    private static string Snake(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     private static void WriteSync(PrometheusText text, DocumentLibrary library, IngestionJobs ingestion, FolderWatch watch)
     {

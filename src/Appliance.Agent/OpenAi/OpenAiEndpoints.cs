@@ -38,7 +38,8 @@ public static class OpenAiEndpoints
         return TypedResults.Json(new ModelList("list", entries));
     }
 
-    public static async Task ChatCompletionsAsync(Caller caller, HttpContext context, ServedModels models, Answerer answerer, QueryLog log, IOptions<JsonOptions> json)
+    public static async Task ChatCompletionsAsync(Caller caller, HttpContext context, ServedModels models, Answerer answerer, QueryLog log, IOptions<JsonOptions> json,
+        StreamClock streams)
     {
         var started = Stopwatch.GetTimestamp();
         var ct = context.RequestAborted;
@@ -76,7 +77,7 @@ public static class OpenAiEndpoints
         var id = "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var modelName = request.Model;
-        var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions);
+        var sse = new ServerSentEvents(context.Response, json.Value.SerializerOptions, streams);
         AnswerSummary? summary = null;
         var status = 200;
         try
@@ -120,8 +121,10 @@ public static class OpenAiEndpoints
         }
         finally
         {
+            var logging = Stopwatch.GetTimestamp();
             await LogAsync(log, context, request.Question, summary?.RetrievedDocumentIds ?? [], summary?.Usage.PromptTokens ?? 0,
                 summary?.Usage.CompletionTokens ?? 0, started, status);
+            streams.Charge(StreamPart.QueryLog, logging);
         }
     }
 

@@ -52,9 +52,11 @@ public sealed partial class DecodeScheduler
         return _batch.Count > 0;
     }
 
-    private void SampleAll()
+    /// <summary>Samples every sequence that produced logits; returns the ticks it charged to sampling, detokenising and hand-off.</summary>
+    private long SampleAll()
     {
         var now = Stopwatch.GetTimestamp();
+        var charged = 0L;
         var decoded = 0;
         foreach (var s in _sequences)
         {
@@ -80,7 +82,9 @@ public sealed partial class DecodeScheduler
             s.BatchTokens = 0;
             if (s.SampleAt is not { } at) continue;
 
+            var mark = Stopwatch.GetTimestamp();
             var token = work.Sampler!.Sample(_context, at);
+            mark = Charge(LoopPart.Sampling, mark, ref charged);
             if (work.FirstToken == 0)
             {
                 work.FirstToken = now;
@@ -94,12 +98,22 @@ public sealed partial class DecodeScheduler
             work.Completion++;
             Interlocked.Increment(ref _completionTokensTotal);
             var (text, stopped) = work.Text!.Append(token);
+            mark = Charge(LoopPart.Detokenising, mark, ref charged);
             if (text.Length > 0) work.Output.Writer.TryWrite(new GenerationUpdate(text));
+            Charge(LoopPart.HandOff, mark, ref charged);
             if (stopped) Finish(s, FinishReason.Stop);
             else if (work.Completion >= work.Request.MaxTokens || s.Cached.Count + 1 >= _options.ContextPerSequence) Finish(s, FinishReason.Length);
             else (s.Phase, s.NextToken) = (SequencePhase.Generating, token);
         }
         _rate.Add(now, decoded);
+        return charged;
+    }
+
+    private long Charge(LoopPart part, long since, ref long charged)
+    {
+        var now = _clock.Charge(part, since);
+        charged += now - since;
+        return now;
     }
 
     private void Finish(Sequence s, FinishReason reason)

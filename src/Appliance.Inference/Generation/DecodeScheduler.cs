@@ -38,6 +38,7 @@ public sealed partial class DecodeScheduler : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
     private readonly DecodeRate _rate = new();
+    private readonly DecodeLoopClock _clock = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly long[] _requestsByClass = new long[Enum.GetValues<WorkPriority>().Length];
     private long _promptTokensTotal;
@@ -82,7 +83,10 @@ public sealed partial class DecodeScheduler : IAsyncDisposable
                     Interlocked.Read(ref _completionTokensTotal),
                     _rate.TokensPerSecond(),
                     _model.SizeBytes,
-                    Enum.GetValues<WorkPriority>().ToDictionary(c => c, c => _requestsByClass[(int)c]));
+                    Enum.GetValues<WorkPriority>().ToDictionary(c => c, c => _requestsByClass[(int)c]))
+                {
+                    LoopTime = _clock.Snapshot(),
+                };
         }
     }
 
@@ -164,14 +168,19 @@ public sealed partial class DecodeScheduler : IAsyncDisposable
         {
             while (!_stopping.IsCancellationRequested)
             {
+                var since = Stopwatch.GetTimestamp();
                 FreeCancelled();
                 Admit();
                 if (!BuildBatch())
                 {
+                    since = _clock.Charge(LoopPart.Scheduling, since);
                     _wake.Wait(_stopping.Token);
+                    _clock.Charge(LoopPart.Idle, since);
                     continue;
                 }
+                since = _clock.Charge(LoopPart.Scheduling, since);
                 var rc = _context.Decode(_batch);
+                since = _clock.Charge(LoopPart.Engine, since);
                 lock (_gate) _steps++;
                 if (rc != 0)
                 {
@@ -180,7 +189,8 @@ public sealed partial class DecodeScheduler : IAsyncDisposable
                         : $"llama_decode failed with code {rc}"));
                     continue;
                 }
-                SampleAll();
+                var charged = SampleAll();
+                _clock.Add(LoopPart.Scheduling, Stopwatch.GetTimestamp() - since - charged);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

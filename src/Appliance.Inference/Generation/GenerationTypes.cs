@@ -103,4 +103,8 @@ public sealed record InferenceStats(
     long CompletionTokensTotal,
     double RecentDecodeTokensPerSecond,
     long ModelMemoryBytes,
-    IReadOnlyDictionary<WorkPriority, long> RequestsByClass);
+    IReadOnlyDictionary<WorkPriority, long> RequestsByClass)
+{
+    /// <summary>Wall time the decode loop spent in each part since start (empty for an upstream).</summary>
+    public IReadOnlyDictionary<LoopPart, TimeSpan> LoopTime { get; init; } = new Dictionary<LoopPart, TimeSpan>();
+}

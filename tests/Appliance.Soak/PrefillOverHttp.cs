@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Appliance.Exec;
+
+namespace Appliance.Soak;
+
+/// <summary>
+/// A RAG-sized prompt as a client of /v1/chat/completions meets it: its prefill rate (prompt tokens over
+/// the time to its first token, HTTP included) alone and while <see cref="Decoders"/> other streams keep
+/// decoding, and those streams' inter-token gaps while it fills, against the engine's prefill rate for
+/// the same prompt length (inference-bench batched, one sequence) measured in the same run with the agent stopped.
+/// </summary>
+public static class PrefillOverHttp
+{
+    public const int Decoders = 3;
+    private const int ContextPerSequence = 2560;
+
+    public sealed record Sample(double AloneTps, double WhileDecodingTps, double EngineTps, double GapP95Ms, double GapMaxMs, double DecoderStepMs, int PromptTokens);
+
+    public static async Task<Sample> RunAsync(int threads, int promptWords, CancellationToken ct)
+    {
+        double alone, loaded, gapP95, gapMax, decoderStep;
+        int promptTokens;
+        using (var box = new SoakBox(users: 1, queueLimit: 8, parallel: Decoders + 1, chatModel: "bench-100m-f16.gguf", threads: threads, contextLength: ContextPerSequence))
+        {
+            box.AdminToken = (await AgentProcess.VerbAsync(box, ct, "users", "token", SoakBox.Admin, "--label", "prefill")).EnsureSuccess().StandardOutput.Trim();
+            await using var agent = await AgentProcess.StartAsync(box, ct);
+            await agent.WaitForSyncAsync(box.AdminToken, ct);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = agent.Address, Timeout = TimeSpan.FromMinutes(10) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
+            var model = await ModelAsync(http, ct);
+            await StreamAsync(http, model, Words(0, 40), 4, [], null, ct);   // warm-up: page in the weights
+
+            var solo = await StreamAsync(http, model, Words(1, promptWords), 1, [], null, ct);
+            alone = solo.PromptTokens / solo.Ttft.TotalSeconds;
+            promptTokens = solo.PromptTokens;
+
+            // Decoders stream until cancelled; the long prompt goes in once each has produced tokens for a while.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var started = Enumerable.Range(0, Decoders).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+            var arrivals = Enumerable.Range(0, Decoders).Select(_ => new List<long>()).ToArray();
+            var decoders = Enumerable.Range(0, Decoders)
+                .Select(d => StreamAsync(http, model, Words(10 + d, 30), ContextPerSequence - 200, arrivals[d], started[d], stop.Token)).ToArray();
+            // Twenty tokens in, every decoder is past its own prompt and decoding steadily.
+            await Task.WhenAll(started.Select(s => s.Task)).WaitAsync(TimeSpan.FromMinutes(5), ct);
+            var sent = Stopwatch.GetTimestamp();
+            var rag = await StreamAsync(http, model, Words(2, promptWords), 1, [], null, ct);
+            var firstToken = sent + (long)(rag.Ttft.TotalSeconds * Stopwatch.Frequency);
+            await stop.CancelAsync();
+            foreach (var decoder in decoders)
+            {
+                try { await decoder; }
+                catch (OperationCanceledException) { }   // stopped on purpose once the long prompt had its first token
+            }
+            loaded = rag.PromptTokens / rag.Ttft.TotalSeconds;
+            // Gaps of the decoders that overlap the prefill window, and their steady step before it.
+            var pairs = arrivals.SelectMany(a => a.Zip(a.Skip(1))).ToList();
+            var gaps = pairs
+                .Where(pair => pair.Second > sent && pair.First < firstToken)
+                .Select(pair => Stopwatch.GetElapsedTime(pair.First, pair.Second).TotalMilliseconds).Order().ToList();
+            gapP95 = gaps.Count == 0 ? 0 : gaps[Math.Min(gaps.Count - 1, (int)Math.Ceiling(0.95 * gaps.Count) - 1)];
+            gapMax = gaps.Count == 0 ? 0 : gaps[^1];
+            var before = pairs.Where(pair => pair.Second < sent)
+                .Select(pair => Stopwatch.GetElapsedTime(pair.First, pair.Second).TotalMilliseconds).Order().ToList();
+            decoderStep = before.Count == 0 ? 0 : before[before.Count / 2];
+        }
+        var engine = await EngineAsync(threads, promptTokens, ct);
+        return new Sample(alone, loaded, engine, gapP95, gapMax, decoderStep, promptTokens);
+    }
+
+    private static string Words(int n, int words) =>
+        $"Request {n}. " + string.Join(' ', Enumerable.Range(0, words).Select(i => Vocabulary[(i * 7 + n) % Vocabulary.Length]));
+
+    private static readonly string[] Vocabulary =
+        ["the", "client", "contract", "invoice", "letters", "court", "case", "salary", "report", "staff", "office", "policy", "files", "deadline", "notice", "leave"];
+
+    private static async Task<string> ModelAsync(HttpClient http, CancellationToken ct)
+    {
+        using var models = JsonDocument.Parse(await http.GetStringAsync("/v1/models", ct));
+        return models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)
+            .First(id => id.StartsWith("bench-100m", StringComparison.Ordinal));
+    }
+
+    private sealed record Stream(int PromptTokens, TimeSpan Ttft);
+
+    /// <summary>A streamed completion; every content chunk's arrival time goes into <paramref name="chunks"/>, which the caller keeps also when it cancels.</summary>
+    private static async Task<Stream> StreamAsync(HttpClient http, string model, string prompt, int maxTokens, List<long> chunks, TaskCompletionSource? producing,
+        CancellationToken ct)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = model,
+            ["stream"] = true,
+            ["stream_options"] = new JsonObject { ["include_usage"] = true },
+            ["max_tokens"] = maxTokens,
+            ["ignore_eos"] = true,
+            ["temperature"] = 0,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }),
+        };
+        var sent = Stopwatch.GetTimestamp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/v1/chat/completions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        var promptTokens = 0;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]") continue;
+            var now = Stopwatch.GetTimestamp();
+            using var chunk = JsonDocument.Parse(line.AsMemory(6));
+            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+                promptTokens = usage.GetProperty("prompt_tokens").GetInt32();
+            // The first chunk (the role) comes with the first token: time to first token counts to it.
+            if (chunks.Count == 0 || chunk.RootElement.GetProperty("choices").EnumerateArray()
+                    .Any(c => c.TryGetProperty("delta", out var d) && d.TryGetProperty("content", out var t) && t.GetString() is { Length: > 0 }))
+                chunks.Add(now);
+            if (chunks.Count == 20) producing?.TrySetResult();
+        }
+        return new Stream(promptTokens, Stopwatch.GetElapsedTime(sent, chunks[0]));
+    }
+
+    private static async Task<double> EngineAsync(int threads, int promptTokens, CancellationToken ct)
+    {
+        var output = (await new LocalCommandRunner().RunAsync(Command.Of("dotnet", [ServingBench.BenchDll, "batched", "--threads", threads.ToString(CultureInfo.InvariantCulture),
+                "--prompt-tokens", promptTokens.ToString(CultureInfo.InvariantCulture), "--generate", "1", "--sequences", "1", "--runs", "3"])
+            .WithTimeout(TimeSpan.FromMinutes(10)), ct)).EnsureSuccess().StandardOutput;
+        return JsonNode.Parse(output.Trim().Split('\n')[^1])!["sequences"]!["1"]!["prefill_tps"]!.GetValue<double>();
+    }
+}
