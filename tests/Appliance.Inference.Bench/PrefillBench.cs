@@ -19,7 +19,8 @@ internal static class PrefillBench
     private const int Decoders = 3;
     private static readonly int[] MicroBatches = [128, 256, 512];
 
-    public static async Task<int> RunAsync(string modelPath, int threads, int promptTokens, int runs, string outFile)
+    /// <param name="prefillChunk">the scheduler's prompt piece while others decode; null keeps its default</param>
+    public static async Task<int> RunAsync(string modelPath, int threads, int promptTokens, int runs, string outFile, int? prefillChunk = null)
     {
         var runtime = LlamaRuntime.Load(NullLoggerFactory.Instance);
         var (model, info, _) = await new ModelLoader(runtime).LoadAsync(new ModelRequest("bench", modelPath, null, long.MaxValue), CancellationToken.None);
@@ -29,6 +30,7 @@ internal static class PrefillBench
         int[] Prompt(int n) => [all[0], 10 + n, .. all[1..(promptTokens - 1)]];
         var raw = new RawDecodeLoop(model, threads);
         var options = new SchedulerOptions(Parallel: Decoders + 1, ContextPerSequence: promptTokens + 256, QueueLimit: 8, Threads: threads, PrefixReuse: false);
+        if (prefillChunk is { } chunk) options = options with { PrefillChunk = chunk };
         await using var scheduler = new DecodeScheduler(model, options, NullLogger.Instance);
         var loadAtStart = Figures.LoadAverage();
         raw.PrefillTokensPerSecond(Prompt(0)[..256], 512);   // warm-up: page in the weights

@@ -14,7 +14,7 @@ if (argv.Contains("--help") || argv.Contains("-h"))
         inference-bench — the inference engine against a minimal decode loop on the binding
 
         usage: inference-bench [--model FILE] [--threads N] [--runs N] [--steps N] [--out FILE]
-               inference-bench prefill [--model FILE] [--threads N] [--prompt-tokens N] [--runs N] [--out FILE]
+               inference-bench prefill [--model FILE] [--threads N] [--prompt-tokens N] [--prefill-chunk N] [--runs N] [--out FILE]
                inference-bench priority [--model FILE] [--threads N] [--runs N] [--out FILE]
                inference-bench batched [--model FILE] [--threads N] [--prompt-tokens N] [--generate N] [--sequences 1,4,8,16] [--runs N]
 
@@ -46,7 +46,8 @@ var modelPath = Arg("--model") ?? Appliance.TestModels.TestModels.Bench100MF16;
 var threads = int.Parse(Arg("--threads") ?? "2", CultureInfo.InvariantCulture);
 if (argv.FirstOrDefault() == "prefill")
     return await PrefillBench.RunAsync(modelPath, threads, int.Parse(Arg("--prompt-tokens") ?? "2000", CultureInfo.InvariantCulture),
-        int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture), Arg("--out") ?? Path.Combine("bench", "results", $"prefill-{threads}t.json"));
+        int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture), Arg("--out") ?? Path.Combine("bench", "results", $"prefill-{threads}t.json"),
+        Arg("--prefill-chunk") is { } chunk ? int.Parse(chunk, CultureInfo.InvariantCulture) : null);
 if (argv.FirstOrDefault() == "priority")
     return await PriorityBench.RunAsync(modelPath, threads, int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture),
         Arg("--out") ?? Path.Combine("bench", "results", "priority.json"));
