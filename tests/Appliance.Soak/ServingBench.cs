@@ -27,8 +27,11 @@ public static class ServingBench
 {
     private const int Generate = 128;
 
-    /// <summary>About 2,000 tokens in the chat format: a system prompt, six 300-token sources and a question.</summary>
-    private const int RagPromptWords = 1000;
+    /// <summary>About 2,000 tokens in the chat format, a RAG prompt's size (a system prompt, six ~300-token sources and the question).</summary>
+    private const int RagPromptWords = 1300;
+
+    /// <summary>The agent's prompt piece beside others' decoding (its scheduler's default).</summary>
+    private static int PromptPiece => new Appliance.Inference.SchedulerOptions(Parallel: 1, ContextPerSequence: 1, QueueLimit: 1, Threads: 1).PrefillChunk;
 
     public static string BenchDll => Path.Combine(SoakBox.RepositoryRoot, "tests", "Appliance.Inference.Bench", "bin", "Release", "net10.0", "inference-bench.dll");
 
@@ -104,8 +107,8 @@ public static class ServingBench
                     ["decoders_step_before_ms"] = Math.Round(Median(prefills.Select(p => p.DecoderStepMs)), 1),
                     ["decoders_gap_p95_ms"] = Math.Round(Median(prefills.Select(p => p.GapP95Ms)), 1),
                     ["decoders_gap_max_ms"] = Math.Round(Median(prefills.Select(p => p.GapMaxMs)), 1),
-                    // The bound: one step holding a whole 512-token prompt piece and the decoders' tokens, at the engine's rate.
-                    ["gap_bound_ms"] = Math.Round(Median(prefills.Select(p => (512 + PrefillOverHttp.Decoders) / p.EngineTps * 1000)), 1),
+                    // The bound: one step holding a whole prompt piece and the decoders' tokens, at the engine's rate.
+                    ["gap_bound_ms"] = Math.Round(Median(prefills.Select(p => (PromptPiece + PrefillOverHttp.Decoders) / p.EngineTps * 1000)), 1),
                     ["samples"] = new JsonArray([.. prefills.Select(p => (JsonNode)JsonSerializer.SerializeToNode(p)!)]),
                 },
             };
