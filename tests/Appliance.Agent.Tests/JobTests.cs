@@ -87,6 +87,56 @@ public sealed class JobTests
     }
 
     [Fact]
+    public async Task The_dpo_finds_a_persons_jobs_in_the_access_report_and_erases_them_with_their_results()
+    {
+        using var office = TestOffice.Create();
+        await using var agent = await RunningAgent.StartAsync(office);
+        using var lars = agent.As("lars");
+        var done = await (await lars.PostAsJsonAsync("/api/jobs", new { name = "Mandate summary", task = "summarise", schedule = "now", collections = new[] { "clients" } }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var nightly = await (await lars.PostAsJsonAsync("/api/jobs", new { name = "Nightly deadlines of Lars", task = "deadlines", schedule = "daily" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var id = done.GetProperty("id").GetString()!;
+        JsonElement job = default;
+        await Eventually(async () =>
+        {
+            job = (await lars.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("job");
+            return job.GetProperty("state").GetString() is "done" or "failed";
+        }, TimeSpan.FromMinutes(2), "the job finishes");
+        Assert.True(job.GetProperty("state").GetString() == "done", $"the job did not finish: {job}");
+        var result = job.GetProperty("result").GetProperty("document_id").GetString()!;
+
+        // The access report lists both jobs, what was asked and the result on Lars's shelf.
+        using var dora = agent.As("dora");
+        var report = await dora.GetFromJsonAsync<JsonElement>("/api/audit/access-report?account=lars");
+        var jobs = report.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("name").GetString()!);
+        Assert.Equal(["Mandate summary", "Nightly deadlines of Lars"], jobs.Keys.Order());
+        Assert.Equal("Mandate summary", jobs["Mandate summary"].GetProperty("result").GetProperty("title").GetString());
+        Assert.Equal("deadlines", jobs["Nightly deadlines of Lars"].GetProperty("task").GetString());
+        var pdf = await dora.GetByteArrayAsync("/api/audit/access-report?account=lars&format=pdf");
+        Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+
+        // Erased on the DPO's word: the jobs, and the result with the library's own erasure record.
+        Assert.Equal(HttpStatusCode.Forbidden, (await lars.DeleteAsync("/api/audit/people/lars/jobs")).StatusCode);
+        var erased = await dora.DeleteAsync("/api/audit/people/lars/jobs?reason=Art.%2017%20request");
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        var answer = await erased.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, answer.GetProperty("jobs_erased").GetInt32());
+        Assert.Equal(1, answer.GetProperty("results_erased").GetInt32());
+        Assert.Equal(0, answer.GetProperty("outputs_erased").GetInt32());   // a finished run keeps what it wrote only in its result document
+        Assert.Empty((await lars.GetFromJsonAsync<JsonElement>("/api/jobs")).EnumerateArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.GetAsync($"/api/jobs/{nightly.GetProperty("id").GetString()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await lars.GetAsync($"/api/documents/{result}/text")).StatusCode);
+        var documentErasures = await dora.GetFromJsonAsync<JsonElement>("/api/audit/erasures");
+        Assert.Contains(documentErasures.EnumerateArray(), e => e.GetProperty("document_id").GetString() == result
+            && e.GetProperty("erased_by").GetString() == "dora" && e.GetProperty("reason").GetString() == "Art. 17 request");
+        var record = (await dora.GetFromJsonAsync<JsonElement>("/api/audit/erasures/people")).EnumerateArray().First();
+        Assert.Equal(("jobs", "lars", 2, 1), (record.GetProperty("kind").GetString(), record.GetProperty("person").GetString(),
+            record.GetProperty("items").GetInt32(), record.GetProperty("attachments").GetInt32()));
+        Assert.Empty((await dora.GetFromJsonAsync<JsonElement>("/api/audit/access-report?account=lars")).GetProperty("jobs").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Bad_job_requests_get_a_4xx_with_a_json_body_and_a_waiting_job_can_be_cancelled()
     {
         using var office = TestOffice.Create();

@@ -104,6 +104,9 @@ public static class ServingBench
                     // Each run's own ratio, then the median: drift between runs cancels.
                     ["ratio_alone"] = Math.Round(Median(prefills.Select(p => p.AloneTps / p.EngineTps)), 3),
                     ["ratio_while_decoding"] = Math.Round(Median(prefills.Select(p => p.WhileDecodingTps / p.EngineTps)), 3),
+                    // Where the prompt alone's time to first token went: inside llama_decode, and the rest (HTTP, template, tokenising, admission).
+                    ["alone_ttft_s"] = Math.Round(Median(prefills.Select(p => p.AloneTtftSeconds)), 3),
+                    ["alone_in_engine_s"] = Math.Round(Median(prefills.Select(p => p.AloneInEngineSeconds)), 3),
                     ["decoders_step_before_ms"] = Math.Round(Median(prefills.Select(p => p.DecoderStepMs)), 1),
                     ["decoders_gap_p95_ms"] = Math.Round(Median(prefills.Select(p => p.GapP95Ms)), 1),
                     ["decoders_gap_max_ms"] = Math.Round(Median(prefills.Select(p => p.GapMaxMs)), 1),
@@ -160,7 +163,9 @@ public static class ServingBench
         var model = models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)
             .First(id => id.StartsWith("bench-100m", StringComparison.Ordinal));
 
-        await StreamAsync(http, model, -1, ct);   // warm-up: page in the weights
+        // Warm-up with the measured work itself: pages in the weights, and lets .NET's tiered JIT recompile the hot paths
+        // first (a box serves for weeks; right after start the background compiling competes with llama.cpp's threads).
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(client => StreamAsync(http, model, -1 - client, ct)));
         var figures = new List<ServingFigures>();
         foreach (var concurrency in concurrencies)
         {

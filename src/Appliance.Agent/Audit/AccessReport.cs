@@ -1,5 +1,6 @@
 using System.Globalization;
 using Appliance.Agent.Conversations;
+using Appliance.Agent.Jobs;
 using Appliance.Agent.Documents;
 using Appliance.Agent.Identity;
 using Appliance.Config;
@@ -43,7 +44,8 @@ public sealed record UnsearchedCollection(string CollectionId, string Title, IRe
 
 /// <summary>
 /// "What does the box hold about this person?" (GDPR Art. 15): the account, its groups and tokens,
-/// sign-ins and refusals, their queries in the log's mode, their conversations and attachments, and
+/// sign-ins and refusals, their queries in the log's mode, their conversations and attachments, their
+/// jobs (what they asked for and the result on their shelf), and
 /// every indexed document the DPO may read that mentions one of the name variants, collection by collection.
 /// </summary>
 /// <param name="VariantsAtLimit">variants that matched as many passages as one search returns: there may be more</param>
@@ -59,13 +61,14 @@ public sealed record AccessReport(
     string QuestionMode,
     IReadOnlyList<PersonQuery> Queries,
     IReadOnlyList<PersonConversation> Conversations,
+    IReadOnlyList<JobView> Jobs,
     IReadOnlyList<CollectionMentions> Documents,
     IReadOnlyList<UnsearchedCollection> NotSearched,
     IReadOnlyList<string> VariantsAtLimit);
 
 /// <summary>Builds an access report from the stores as they are now. Reads only; the caller records that it ran.</summary>
 public sealed class AccessReportBuilder(ApplianceConfig config, IdentityStore identity, SecurityEvents events, QueryLog log, ConversationStore conversations,
-    DocumentLibrary library, SourceFiles sourceFiles, TimeProvider clock)
+    JobStore jobStore, DocumentLibrary library, SourceFiles sourceFiles, TimeProvider clock)
 {
     /// <summary>Passages one variant's search returns at most (the library's top-k ceiling).</summary>
     public const int PassagesPerVariant = 100;
@@ -80,6 +83,7 @@ public sealed class AccessReportBuilder(ApplianceConfig config, IdentityStore id
         IReadOnlyList<SecurityEvent> signIns = [];
         IReadOnlyList<PersonQuery> queries = [];
         IReadOnlyList<PersonConversation> held = [];
+        IReadOnlyList<JobView> jobs = [];
         if (account is not null)
         {
             facts = new AccountFacts(account.Name, account.DisplayName, account.Source, [.. account.Roles.Select(RoleNames.Of)], account.Groups,
@@ -95,12 +99,13 @@ public sealed class AccessReportBuilder(ApplianceConfig config, IdentityStore id
                 return new PersonQuery(e.Seq, e.At, e.Route, e.QuestionMode, e.Question, e.Status, row.Documents, row.OtherDocuments);
             })];
             held = await conversations.PersonDataAsync(account.Name, ct);
+            jobs = await JobEndpoints.ViewsAsync(jobStore, account.Name, ct);
         }
         var (documents, atLimit) = await MentionsAsync(subject.Variants, dpo, ct);
         var readable = library.Collections(dpo.Groups).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var notSearched = config.Rag.Collections.Where(c => !readable.Contains(c.Id)).Select(c => new UnsearchedCollection(c.Id, c.Title, c.Groups)).ToList();
         return new AccessReport(subject, config.Appliance.Name, clock.GetUtcNow(), dpo.Name, config.Privacy.RetentionDays, facts, tokens, signIns,
-            log.ModeName, queries, held, documents, notSearched, atLimit);
+            log.ModeName, queries, held, jobs, documents, notSearched, atLimit);
     }
 
     /// <summary>

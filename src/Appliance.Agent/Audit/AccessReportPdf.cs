@@ -15,6 +15,7 @@ public sealed class AccessReportPdf(PageStrings strings, TimeProvider clock)
             ? TimeZoneInfo.ConvertTime(t, clock.LocalTimeZone).ToString(strings.Get(language, "export.dateFormat"), CultureInfo.InvariantCulture)
             : "—";
         string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+        static string Key(Enum value) => value.ToString().ToLowerInvariant();
 
         using var document = new PdfDocument();
         document.Info.Title = S("dpoDesk.requestsTitle");
@@ -60,6 +61,18 @@ public sealed class AccessReportPdf(PageStrings strings, TimeProvider clock)
             page.Text(S("dpoDesk.conversationDates", new() { ["created"] = When(c.Summary.CreatedAt), ["updated"] = When(c.Summary.UpdatedAt) }));
             foreach (var q in c.Questions) page.Bullet($"{When(q.AskedAt)}: {q.Question}");
             foreach (var attachment in c.Attachments) page.Bullet(S("dpoDesk.attachment", new() { ["name"] = attachment.Name, ["date"] = When(attachment.AddedAt) }));
+        }
+
+        page.Heading(S("dpoDesk.jobs"));
+        if (report.Jobs.Count == 0) page.Text(S("dpoDesk.none"));
+        foreach (var j in report.Jobs)
+        {
+            page.Subheading(j.Name);
+            // The page's own words for the job's task, schedule and state (their keys are the lower-case names).
+            page.Text($"{S("jobs.task." + Key(j.Task))}, {S("jobs.schedule." + Key(j.Schedule))}, {S("jobs.state." + Key(j.State))} — "
+                + S("dpoDesk.jobDates", new() { ["created"] = When(j.CreatedAt), ["done"] = N(j.DocumentsDone), ["total"] = N(j.DocumentsTotal) }));
+            page.Bullet(S("dpoDesk.jobPrompt", new() { ["prompt"] = j.Prompt }));
+            if (j.Result is { } result) page.Bullet(S("dpoDesk.jobResult", new() { ["title"] = result.Title, ["date"] = When(result.WrittenAt) }));
         }
 
         page.Heading(S("dpoDesk.documents"));

@@ -1,13 +1,15 @@
 using Appliance.Agent.Conversations;
 using Appliance.Agent.Hosting;
 using Appliance.Agent.Identity;
+using Appliance.Agent.Jobs;
 using Appliance.Agent.Web;
+using Appliance.Rag;
 
 namespace Appliance.Agent.Audit;
 
 /// <summary>
 /// The DPO's answers to data subjects: the access report (Art. 15) and the erasure of a person's
-/// conversations and account (Art. 17), each erasure with its record. Documents are erased one by one
+/// conversations, jobs and account (Art. 17), each erasure with its record. Documents are erased one by one
 /// through DELETE /api/documents/{id}, which keeps the library's erasure record.
 /// </summary>
 public static class PeopleEndpoints
@@ -76,6 +78,40 @@ public static class PeopleEndpoints
         var record = await erasures.RecordAsync(PersonErasureKind.Account, name, erased.Tokens, 0, dpo, Reason(reason, dpo), remaining, ct);
         logger.LogInformation("erased the account {Person} ({Tokens} tokens) at the request of {Dpo}", name, erased.Tokens, dpo);
         return TypedResults.Ok(new { person = name, tokens_erased = erased.Tokens, still_configured = erased.StillConfigured, remaining, record });
+    }
+
+    /// <summary>
+    /// DELETE /api/audit/people/{name}/jobs?reason=: every job of the person (a run in progress stops),
+    /// what the jobs wrote about single documents, and every result on the person's own shelf — each
+    /// result with the library's erasure record, the jobs with one erasure record.
+    /// </summary>
+    public static async Task<IResult> EraseJobsAsync(string name, string? reason, Caller caller, JobStore jobs, JobRunner runner, DocumentLibrary library,
+        PersonErasures erasures, ILogger<JobStore> logger, CancellationToken ct)
+    {
+        if (reason is { Length: > MaxReasonLength }) return BadRequest("reason too long", $"a reason of at most {MaxReasonLength} characters");
+        var dpo = caller.Name;
+        var why = Reason(reason, dpo);
+        var erased = await jobs.ErasePersonAsync(name, ct);
+        foreach (var id in erased.JobIds) runner.Cancelled(id);
+        // The shelf's listing, not only the results the jobs remembered: also results their owner kept after a job ended.
+        var shelf = Shelf.Personal(name);
+        var results = (await library.ListDocumentsAsync(shelf.Readers, ct)).Where(d => d.CollectionId == shelf.Id).ToList();
+        var erasedResults = 0;
+        foreach (var document in results)
+        {
+            try
+            {
+                await library.DeleteDocumentAsync(document.Id, dpo, ct, why);
+                erasedResults++;
+            }
+            catch (DocumentLibraryException e) when (e.Error == LibraryError.NotFound)
+            {
+                // Erased meanwhile (by its owner): nothing left to erase.
+            }
+        }
+        var record = await erasures.RecordAsync(PersonErasureKind.Jobs, name, erased.Jobs, erasedResults, dpo, why, null, ct);
+        logger.LogInformation("erased {Jobs} jobs and {Results} results of {Person} at the request of {Dpo}", erased.Jobs, erasedResults, name, dpo);
+        return TypedResults.Ok(new { person = name, jobs_erased = erased.Jobs, outputs_erased = erased.Outputs, results_erased = erasedResults, record });
     }
 
     /// <summary>GET /api/audit/erasures/people: the records of erased conversations and accounts, newest first.</summary>

@@ -2,18 +2,20 @@ using Microsoft.Data.Sqlite;
 
 namespace Appliance.Agent.Audit;
 
-/// <summary>What was erased of a person, apart from documents (the library keeps those records).</summary>
+/// <summary>What was erased of a person, apart from documents (the library keeps those records, also for job results).</summary>
 public enum PersonErasureKind
 {
     /// <summary>Their conversations and the files attached to them.</summary>
     Conversations,
     /// <summary>Their account: tokens, password, sign-in state, preferences.</summary>
     Account,
+    /// <summary>Their jobs, what each wrote about single documents, and the results on their own shelf.</summary>
+    Jobs,
 }
 
 /// <summary>Proof that a person's data was erased: what, how much, by whom, when and why — never the data itself.</summary>
-/// <param name="Items">conversations, or tokens for an account</param>
-/// <param name="Attachments">files attached to the erased conversations (0 for an account)</param>
+/// <param name="Items">conversations, tokens for an account, or jobs</param>
+/// <param name="Attachments">files attached to the erased conversations, or results erased from the person's shelf with their jobs (0 for an account)</param>
 /// <param name="Remaining">what the box could not erase itself and where it lives (e.g. the account's entry in appliance.yaml)</param>
 public sealed record PersonErasure(long Id, DateTimeOffset ErasedAt, PersonErasureKind Kind, string Person, int Items, int Attachments,
     string ErasedBy, string Reason, string? Remaining);

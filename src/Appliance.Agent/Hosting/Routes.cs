@@ -103,6 +103,7 @@ public static class Routes
         audit.MapGet("/access-report", PeopleEndpoints.ReportAsync);                                // Art. 15: what the box holds about a person
         audit.MapDelete("/people/{name}/conversations", PeopleEndpoints.EraseConversationsAsync);     // Art. 17, each with an erasure record
         audit.MapDelete("/people/{name}/account", PeopleEndpoints.EraseAccountAsync);
+        audit.MapDelete("/people/{name}/jobs", PeopleEndpoints.EraseJobsAsync);
         audit.MapGet("/erasures/people", PeopleEndpoints.ErasuresAsync);
 
         var operations = app.MapGroup("").RequireAuthorization(RoleNames.Admin);                     // scraped with an admin's API token

@@ -62,11 +62,15 @@ public static class JobEndpoints
         return TypedResults.Created($"/api/jobs/{job.Id}", await ViewAsync(store, job, ct));
     }
 
-    public static async Task<IResult> ListAsync(Caller caller, JobStore store, CancellationToken ct)
+    public static async Task<IResult> ListAsync(Caller caller, JobStore store, CancellationToken ct) =>
+        TypedResults.Ok((await ViewsAsync(store, caller.Name, ct)).Take(MaxListed).ToList());
+
+    /// <summary>Every job of <paramref name="owner"/> as they see it, newest first (their list, and the DPO's access report).</summary>
+    public static async Task<IReadOnlyList<JobView>> ViewsAsync(JobStore store, string owner, CancellationToken ct)
     {
-        var jobs = (await store.ListAsync(caller.Name, ct)).Take(MaxListed).ToList();
+        var jobs = await store.ListAsync(owner, ct);
         var progress = await store.ProgressAsync(jobs.Select(j => j.Id), ct);
-        return TypedResults.Ok(jobs.Select(j => View(j, progress.GetValueOrDefault(j.Id))).ToList());
+        return [.. jobs.Select(j => View(j, progress.GetValueOrDefault(j.Id)))];
     }
 
     public static async Task<IResult> GetAsync(string id, Caller caller, JobStore store, CancellationToken ct)

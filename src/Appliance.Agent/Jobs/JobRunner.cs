@@ -257,6 +257,8 @@ public sealed class JobRunner(JobStore store, DocumentLibrary library, Answerer 
 
     private async Task FinishAsync(StoredJob job, IReadOnlyList<string> groups, CancellationToken ct)
     {
+        // Cancelled by its owner or erased by the DPO after its last document: no result goes on a shelf.
+        if (!await store.IsRunningAsync(job.Id, ct)) return;
         var request = job.Request;
         var items = await store.ItemsAsync(job.Id, ct);
         var notice = answerer.WritesWithTestModel ? Answerer.TestModelNotice : Answerer.AiNotice;

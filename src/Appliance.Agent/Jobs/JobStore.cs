@@ -198,6 +198,24 @@ public sealed class JobStore
         return cancelled;
     }
 
+    /// <summary>
+    /// Every job of a person and what each wrote about each document, in one transaction (the items
+    /// go with their job); returns the jobs erased and the result documents they had written, which
+    /// the caller erases from the library.
+    /// </summary>
+    public async Task<PersonJobsErased> ErasePersonAsync(string owner, CancellationToken ct)
+    {
+        var jobs = await ListAsync(owner, ct);
+        await using var db = await ConnectAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var outputs = (int)await Sql.ScalarAsync<long>(db,
+            "SELECT COUNT(*) FROM items i JOIN jobs j ON j.id = i.job_id WHERE j.owner = $o AND i.output IS NOT NULL", ct, ("$o", owner));
+        // secure_delete, set on every connection, overwrites what the jobs wrote as their rows go.
+        var erased = await Sql.ExecuteAsync(db, "DELETE FROM jobs WHERE owner = $o", ct, ("$o", owner));
+        await tx.CommitAsync(ct);
+        return new PersonJobsErased(erased, outputs, [.. jobs.Select(j => j.Id)], [.. jobs.Where(j => j.Result is not null).Select(j => j.Result!.DocumentId)]);
+    }
+
     /// <summary>Whether the job is still to be worked on (a cancel from another request ends the runner's loop).</summary>
     public async Task<bool> IsRunningAsync(string id, CancellationToken ct)
     {

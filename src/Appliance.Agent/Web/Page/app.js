@@ -1140,7 +1140,9 @@ $('log-excerpt').addEventListener('click', async (event) => {
 async function loadPersonErasures() {
   const records = await (await api('GET', '/api/audit/erasures/people')).json();
   $('person-erasures').replaceChildren(...records.map((r) => row([when(r.erased_at), r.person,
-    r.kind === 'account' ? t('dpoDesk.erasedAccount', { tokens: r.items }) : t('dpoDesk.erasedConversations', { count: r.items, attachments: r.attachments }),
+    r.kind === 'account' ? t('dpoDesk.erasedAccount', { tokens: r.items })
+      : r.kind === 'jobs' ? t('dpoDesk.erasedJobs', { count: r.items, results: r.attachments })
+        : t('dpoDesk.erasedConversations', { count: r.items, attachments: r.attachments }),
     r.erased_by, r.reason, r.remaining || ''])));
 }
 
@@ -1201,7 +1203,7 @@ $('request-form').addEventListener('submit', (e) => {
     account: $('request-account').value.trim(),
     variants: $('request-variants').value.split(/\n|;/).map((v) => v.trim()).filter((v) => v),
   };
-  for (const id of ['request-conversations-result', 'request-documents-result', 'request-account-result']) $(id).textContent = '';
+  for (const id of ['request-conversations-result', 'request-jobs-result', 'request-documents-result', 'request-account-result']) $(id).textContent = '';
   runRequest().catch((x) => console.error(x));
 });
 
@@ -1235,6 +1237,19 @@ function renderReport(report) {
   }));
   if (!report.conversations.length) $('request-conversations').replaceChildren(el('li', t('dpoDesk.none'), { class: 'meta' }));
   $('request-erase-conversations').hidden = !a || !report.conversations.length;
+
+  $('request-jobs').replaceChildren(...report.jobs.map((j) => {
+    const li = el('li', null, { class: 'request-job' });
+    li.append(el('strong', j.name), ' — ' + t('jobs.task.' + j.task) + ', ' + t('jobs.schedule.' + j.schedule) + ', ' + t('jobs.state.' + j.state)
+      + ' — ' + t('dpoDesk.jobDates', { created: when(j.created_at), done: j.documents_done, total: j.documents_total }));
+    const inner = el('ul');
+    inner.append(el('li', t('dpoDesk.jobPrompt', { prompt: j.prompt })));
+    if (j.result) inner.append(el('li', t('dpoDesk.jobResult', { title: j.result.title, date: when(j.result.written_at) })));
+    li.append(inner);
+    return li;
+  }));
+  if (!report.jobs.length) $('request-jobs').replaceChildren(el('li', t('dpoDesk.none'), { class: 'meta' }));
+  $('request-erase-jobs').hidden = !a || !report.jobs.length;
 
   const documents = $('request-documents');
   documents.replaceChildren();
@@ -1275,6 +1290,17 @@ $('request-erase-conversations').addEventListener('submit', async (e) => {
   $('request-erase-conversations').reset();
   await runRequest();
   $('request-conversations-result').textContent = t('dpoDesk.erasedConversations', { count: done.conversations_erased, attachments: done.attachments_erased });
+});
+
+$('request-erase-jobs').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const response = await api('DELETE', '/api/audit/people/' + encodeURIComponent(request.account) + '/jobs?reason='
+    + encodeURIComponent($('request-jobs-reason').value.trim()));
+  if (!response.ok) { $('request-jobs-result').textContent = await problem(response); return; }
+  const done = await response.json();
+  $('request-erase-jobs').reset();
+  await runRequest();
+  $('request-jobs-result').textContent = t('dpoDesk.erasedJobs', { count: done.jobs_erased, results: done.results_erased });
 });
 
 // Each selected document is erased on its own (one erasure record each); files the office keeps are listed for deletion at their source.
