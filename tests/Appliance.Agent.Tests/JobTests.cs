@@ -29,13 +29,7 @@ public sealed class JobTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
-        JsonElement job = default;
-        await Eventually(async () =>
-        {
-            job = (await lars.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("job");
-            return job.GetProperty("state").GetString() is "done" or "failed";
-        }, TimeSpan.FromMinutes(2), "the job finishes");
-        Assert.True(job.GetProperty("state").GetString() == "done", $"the job did not finish: {job}");
+        var job = await FinishedAsync(lars, id);
         Assert.Equal("background", job.GetProperty("priority").GetString());
         // What reached the inference core: one request per document, each at the background class.
         Assert.Equal([WorkPriority.Background, WorkPriority.Background], classes.ToArray());
@@ -97,13 +91,7 @@ public sealed class JobTests
         var nightly = await (await lars.PostAsJsonAsync("/api/jobs", new { name = "Nightly deadlines of Lars", task = "deadlines", schedule = "daily" }))
             .Content.ReadFromJsonAsync<JsonElement>();
         var id = done.GetProperty("id").GetString()!;
-        JsonElement job = default;
-        await Eventually(async () =>
-        {
-            job = (await lars.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("job");
-            return job.GetProperty("state").GetString() is "done" or "failed";
-        }, TimeSpan.FromMinutes(2), "the job finishes");
-        Assert.True(job.GetProperty("state").GetString() == "done", $"the job did not finish: {job}");
+        var job = await FinishedAsync(lars, id);
         var result = job.GetProperty("result").GetProperty("document_id").GetString()!;
 
         // The access report lists both jobs, what was asked and the result on Lars's shelf.
@@ -134,6 +122,19 @@ public sealed class JobTests
         Assert.Equal(("jobs", "lars", 2, 1), (record.GetProperty("kind").GetString(), record.GetProperty("person").GetString(),
             record.GetProperty("items").GetInt32(), record.GetProperty("attachments").GetInt32()));
         Assert.Empty((await dora.GetFromJsonAsync<JsonElement>("/api/audit/access-report?account=lars")).GetProperty("jobs").EnumerateArray());
+    }
+
+    /// <summary>The job once it ended, asserted done (it prints the whole job, with its error, when it is not).</summary>
+    private static async Task<JsonElement> FinishedAsync(HttpClient owner, string id)
+    {
+        JsonElement job = default;
+        await Eventually(async () =>
+        {
+            job = (await owner.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("job");
+            return job.GetProperty("state").GetString() is "done" or "failed";
+        }, TimeSpan.FromMinutes(2), "the job finishes");
+        Assert.True(job.GetProperty("state").GetString() == "done", $"the job did not finish: {job}");
+        return job;
     }
 
     [Fact]

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Appliance.Exec;
 
@@ -27,24 +24,17 @@ public static class PrefillOverHttp
     {
         double alone, loaded, gapP95, gapMax, decoderStep, aloneTtft, aloneInEngine;
         int promptTokens;
-        using (var box = new SoakBox(users: 1, queueLimit: 8, parallel: Decoders + 1, chatModel: "bench-100m-f16.gguf", threads: threads, contextLength: ContextPerSequence))
+        await using (var agent = await BenchAgent.StartAsync(Decoders + 1, threads, ContextPerSequence, ct))
         {
-            box.AdminToken = (await AgentProcess.VerbAsync(box, ct, "users", "token", SoakBox.Admin, "--label", "prefill")).EnsureSuccess().StandardOutput.Trim();
-            await using var agent = await AgentProcess.StartAsync(box, ct);
-            await agent.WaitForSyncAsync(box.AdminToken, ct);
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = agent.Address, Timeout = TimeSpan.FromMinutes(10) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
-            var model = await ModelAsync(http, ct);
             // Warm-up with the measured work itself: pages in the weights, and lets .NET's tiered JIT recompile the hot paths
             // first (right after start its background compiling took ~9 % from the engine at 2 threads on 2 cores).
-            await StreamAsync(http, model, Words(0, promptWords), 32, [], null, ct);
+            await agent.StreamAsync(Words(0, promptWords), 32, [], ct);
 
-            var before = await ServingTimes.ReadAsync(http, ct);
-            var solo = await StreamAsync(http, model, Words(1, promptWords), 1, [], null, ct);
-            var inEngine = (await ServingTimes.ReadAsync(http, ct))["loop:engine"] - before["loop:engine"];
+            var before = await ServingTimes.ReadAsync(agent.Http, ct);
+            var solo = await agent.StreamAsync(Words(1, promptWords), 1, [], ct);
+            aloneInEngine = (await ServingTimes.ReadAsync(agent.Http, ct))["loop:engine"] - before["loop:engine"];
             aloneTtft = solo.Ttft.TotalSeconds;
-            aloneInEngine = inEngine;
-            alone = solo.PromptTokens / solo.Ttft.TotalSeconds;
+            alone = solo.PromptTokens / aloneTtft;
             promptTokens = solo.PromptTokens;
 
             // Decoders stream until cancelled; the long prompt goes in once each has produced tokens for a while.
@@ -52,11 +42,11 @@ public static class PrefillOverHttp
             var started = Enumerable.Range(0, Decoders).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
             var arrivals = Enumerable.Range(0, Decoders).Select(_ => new List<long>()).ToArray();
             var decoders = Enumerable.Range(0, Decoders)
-                .Select(d => StreamAsync(http, model, Words(10 + d, 30), ContextPerSequence - 200, arrivals[d], started[d], stop.Token)).ToArray();
+                .Select(d => agent.StreamAsync(Words(10 + d, 30), ContextPerSequence - 200, arrivals[d], stop.Token, started[d])).ToArray();
             // Twenty tokens in, every decoder is past its own prompt and decoding steadily.
             await Task.WhenAll(started.Select(s => s.Task)).WaitAsync(TimeSpan.FromMinutes(5), ct);
             var sent = Stopwatch.GetTimestamp();
-            var rag = await StreamAsync(http, model, Words(2, promptWords), 1, [], null, ct);
+            var rag = await agent.StreamAsync(Words(2, promptWords), 1, [], ct);
             var firstToken = sent + (long)(rag.Ttft.TotalSeconds * Stopwatch.Frequency);
             await stop.CancelAsync();
             foreach (var decoder in decoders)
@@ -85,51 +75,6 @@ public static class PrefillOverHttp
 
     private static readonly string[] Vocabulary =
         ["the", "client", "contract", "invoice", "letters", "court", "case", "salary", "report", "staff", "office", "policy", "files", "deadline", "notice", "leave"];
-
-    private static async Task<string> ModelAsync(HttpClient http, CancellationToken ct)
-    {
-        using var models = JsonDocument.Parse(await http.GetStringAsync("/v1/models", ct));
-        return models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)
-            .First(id => id.StartsWith("bench-100m", StringComparison.Ordinal));
-    }
-
-    private sealed record Stream(int PromptTokens, TimeSpan Ttft);
-
-    /// <summary>A streamed completion; every content chunk's arrival time goes into <paramref name="chunks"/>, which the caller keeps also when it cancels.</summary>
-    private static async Task<Stream> StreamAsync(HttpClient http, string model, string prompt, int maxTokens, List<long> chunks, TaskCompletionSource? producing,
-        CancellationToken ct)
-    {
-        var body = new JsonObject
-        {
-            ["model"] = model,
-            ["stream"] = true,
-            ["stream_options"] = new JsonObject { ["include_usage"] = true },
-            ["max_tokens"] = maxTokens,
-            ["ignore_eos"] = true,
-            ["temperature"] = 0,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }),
-        };
-        var sent = Stopwatch.GetTimestamp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/v1/chat/completions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        var promptTokens = 0;
-        while (await reader.ReadLineAsync(ct) is { } line)
-        {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]") continue;
-            var now = Stopwatch.GetTimestamp();
-            using var chunk = JsonDocument.Parse(line.AsMemory(6));
-            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-                promptTokens = usage.GetProperty("prompt_tokens").GetInt32();
-            // The first chunk (the role) comes with the first token: time to first token counts to it.
-            if (chunks.Count == 0 || chunk.RootElement.GetProperty("choices").EnumerateArray()
-                    .Any(c => c.TryGetProperty("delta", out var d) && d.TryGetProperty("content", out var t) && t.GetString() is { Length: > 0 }))
-                chunks.Add(now);
-            if (chunks.Count == 20) producing?.TrySetResult();
-        }
-        return new Stream(promptTokens, Stopwatch.GetElapsedTime(sent, chunks[0]));
-    }
 
     private static async Task<double> EngineAsync(int threads, int promptTokens, CancellationToken ct)
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -153,32 +152,23 @@ public static class ServingBench
     private static async Task<IReadOnlyList<ServingFigures>> AgentAsync(int threads, IReadOnlyList<int> concurrencies, int requestsPerClient,
         IProgress<string> progress, CancellationToken ct)
     {
-        using var box = new SoakBox(users: 1, queueLimit: 64, parallel: concurrencies.Max(), chatModel: "bench-100m-f16.gguf", threads: threads, contextLength: 512);
-        box.AdminToken = (await AgentProcess.VerbAsync(box, ct, "users", "token", SoakBox.Admin, "--label", "serving")).EnsureSuccess().StandardOutput.Trim();
-        await using var agent = await AgentProcess.StartAsync(box, ct);
-        await agent.WaitForSyncAsync(box.AdminToken, ct);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = agent.Address, Timeout = TimeSpan.FromMinutes(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", box.AdminToken);
-        using var models = JsonDocument.Parse(await http.GetStringAsync("/v1/models", ct));
-        var model = models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)
-            .First(id => id.StartsWith("bench-100m", StringComparison.Ordinal));
-
+        await using var agent = await BenchAgent.StartAsync(concurrencies.Max(), threads, contextLength: 512, ct);
         // Warm-up with the measured work itself: pages in the weights, and lets .NET's tiered JIT recompile the hot paths
         // first (a box serves for weeks; right after start the background compiling competes with llama.cpp's threads).
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(client => StreamAsync(http, model, -1 - client, ct)));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(client => StreamAsync(agent, -1 - client, ct)));
         var figures = new List<ServingFigures>();
         foreach (var concurrency in concurrencies)
         {
-            var before = await ServingTimes.ReadAsync(http, ct);
+            var before = await ServingTimes.ReadAsync(agent.Http, ct);
             var clock = Stopwatch.StartNew();
             var streams = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async client =>
             {
                 var mine = new List<StreamFigures>();
-                for (var r = 0; r < requestsPerClient; r++) mine.Add(await StreamAsync(http, model, (concurrency * 1000 + client) * 1000 + r, ct));
+                for (var r = 0; r < requestsPerClient; r++) mine.Add(await StreamAsync(agent, (concurrency * 1000 + client) * 1000 + r, ct));
                 return mine;
             }));
             var wall = clock.Elapsed.TotalSeconds;
-            var after = await ServingTimes.ReadAsync(http, ct);
+            var after = await ServingTimes.ReadAsync(agent.Http, ct);
             var all = streams.SelectMany(s => s).ToList();
             figures.Add(new ServingFigures(concurrency, all.Count, all.Sum(s => s.CompletionTokens) / wall,
                 Percentile(all.Select(s => s.TtftMs), 50), Percentile(all.Select(s => s.TtftMs), 95),
@@ -191,46 +181,14 @@ public static class ServingBench
 
     private sealed record StreamFigures(int PromptTokens, int CompletionTokens, double TtftMs, IReadOnlyList<double> GapsMs);
 
-    /// <summary>One streamed completion; every request's prompt differs in its first words so no prefix is shared.</summary>
-    private static async Task<StreamFigures> StreamAsync(HttpClient http, string model, int n, CancellationToken ct)
+    /// <summary>One streamed completion of exactly <see cref="Generate"/> tokens; every request's prompt differs in its first words so no prefix is shared.</summary>
+    private static async Task<StreamFigures> StreamAsync(BenchAgent agent, int n, CancellationToken ct)
     {
-        var body = new JsonObject
-        {
-            ["model"] = model,
-            ["stream"] = true,
-            ["stream_options"] = new JsonObject { ["include_usage"] = true },
-            ["max_tokens"] = Generate,
-            ["ignore_eos"] = true,
-            ["temperature"] = 0,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = Prompt(n) }),
-        };
-        var sent = Stopwatch.GetTimestamp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/v1/chat/completions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        long first = 0, last = 0;
-        var gaps = new List<double>(Generate);
-        int prompt = 0, completion = 0;
-        while (await reader.ReadLineAsync(ct) is { } line)
-        {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]") continue;
-            var now = Stopwatch.GetTimestamp();
-            using var chunk = JsonDocument.Parse(line.AsMemory(6));
-            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-            {
-                prompt = usage.GetProperty("prompt_tokens").GetInt32();
-                completion = usage.GetProperty("completion_tokens").GetInt32();
-            }
-            var content = chunk.RootElement.GetProperty("choices").EnumerateArray()
-                .Any(c => c.TryGetProperty("delta", out var d) && d.TryGetProperty("content", out var t) && t.GetString() is { Length: > 0 });
-            if (!content) continue;
-            if (first == 0) first = now;
-            else gaps.Add(Stopwatch.GetElapsedTime(last, now).TotalMilliseconds);
-            last = now;
-        }
-        if (completion != Generate) throw new InvalidOperationException($"a request generated {completion} tokens, not {Generate}");
-        return new StreamFigures(prompt, completion, Stopwatch.GetElapsedTime(sent, first).TotalMilliseconds, gaps);
+        var chunks = new List<long>(Generate);
+        var streamed = await agent.StreamAsync(Prompt(n), Generate, chunks, ct);
+        if (streamed.CompletionTokens != Generate) throw new InvalidOperationException($"a request generated {streamed.CompletionTokens} tokens, not {Generate}");
+        return new StreamFigures(streamed.PromptTokens, streamed.CompletionTokens, streamed.Ttft.TotalMilliseconds,
+            [.. chunks.Zip(chunks.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds)]);
     }
 
     /// <summary>About 256 tokens once in the chat format (14 repetitions measured 371).</summary>

@@ -1281,27 +1281,21 @@ function renderReport(report) {
   if (a) $('request-account-what').textContent = t(a.in_config ? 'dpoDesk.accountInConfig' : 'dpoDesk.accountFromDirectory', { name: a.name });
 }
 
-$('request-erase-conversations').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const response = await api('DELETE', '/api/audit/people/' + encodeURIComponent(request.account) + '/conversations?reason='
-    + encodeURIComponent($('request-conversations-reason').value.trim()));
-  if (!response.ok) { $('request-conversations-result').textContent = await problem(response); return; }
-  const done = await response.json();
-  $('request-erase-conversations').reset();
-  await runRequest();
-  $('request-conversations-result').textContent = t('dpoDesk.erasedConversations', { count: done.conversations_erased, attachments: done.attachments_erased });
-});
-
-$('request-erase-jobs').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const response = await api('DELETE', '/api/audit/people/' + encodeURIComponent(request.account) + '/jobs?reason='
-    + encodeURIComponent($('request-jobs-reason').value.trim()));
-  if (!response.ok) { $('request-jobs-result').textContent = await problem(response); return; }
-  const done = await response.json();
-  $('request-erase-jobs').reset();
-  await runRequest();
-  $('request-jobs-result').textContent = t('dpoDesk.erasedJobs', { count: done.jobs_erased, results: done.results_erased });
-});
+// One kind of a person's data (conversations, jobs) erased on the DPO's word, saying what went.
+function onPersonErasure(kind, say) {
+  $('request-erase-' + kind).addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const response = await api('DELETE', '/api/audit/people/' + encodeURIComponent(request.account) + '/' + kind + '?reason='
+      + encodeURIComponent($('request-' + kind + '-reason').value.trim()));
+    if (!response.ok) { $('request-' + kind + '-result').textContent = await problem(response); return; }
+    const done = await response.json();
+    $('request-erase-' + kind).reset();
+    await runRequest();
+    $('request-' + kind + '-result').textContent = say(done);
+  });
+}
+onPersonErasure('conversations', (done) => t('dpoDesk.erasedConversations', { count: done.conversations_erased, attachments: done.attachments_erased }));
+onPersonErasure('jobs', (done) => t('dpoDesk.erasedJobs', { count: done.jobs_erased, results: done.results_erased }));
 
 // Each selected document is erased on its own (one erasure record each); files the office keeps are listed for deletion at their source.
 $('request-erase-documents').addEventListener('submit', async (e) => {
