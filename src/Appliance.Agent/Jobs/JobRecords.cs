@@ -91,8 +91,7 @@ public sealed record JobResult(string DocumentId, string Title, DateTimeOffset W
 /// <summary>What erasing a person's jobs removed.</summary>
 /// <param name="Outputs">what the jobs had written about single documents</param>
 /// <param name="JobIds">the erased jobs (a run in progress is stopped)</param>
-/// <param name="ResultDocuments">the results they had put on a shelf, for the library to erase</param>
-public sealed record PersonJobsErased(int Jobs, int Outputs, IReadOnlyList<string> JobIds, IReadOnlyList<string> ResultDocuments);
+public sealed record PersonJobsErased(int Jobs, int Outputs, IReadOnlyList<string> JobIds);
 
 /// <summary>A job as stored, with what the runner needs.</summary>
 public sealed record StoredJob(string Id, JobRequest Request, JobState State, DateTimeOffset CreatedAt, DateTimeOffset? NextRunAt,

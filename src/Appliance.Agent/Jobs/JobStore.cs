@@ -200,20 +200,22 @@ public sealed class JobStore
 
     /// <summary>
     /// Every job of a person and what each wrote about each document, in one transaction (the items
-    /// go with their job); returns the jobs erased and the result documents they had written, which
-    /// the caller erases from the library.
+    /// go with their job); returns what went. Their results on the person's shelf are the library's to erase.
     /// </summary>
     public async Task<PersonJobsErased> ErasePersonAsync(string owner, CancellationToken ct)
     {
-        var jobs = await ListAsync(owner, ct);
         await using var db = await ConnectAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var ids = new List<string>();
+        await using (var command = Sql.Prepare(db, "SELECT id FROM jobs WHERE owner = $o", ("$o", owner)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
         var outputs = (int)await Sql.ScalarAsync<long>(db,
             "SELECT COUNT(*) FROM items i JOIN jobs j ON j.id = i.job_id WHERE j.owner = $o AND i.output IS NOT NULL", ct, ("$o", owner));
         // secure_delete, set on every connection, overwrites what the jobs wrote as their rows go.
         var erased = await Sql.ExecuteAsync(db, "DELETE FROM jobs WHERE owner = $o", ct, ("$o", owner));
         await tx.CommitAsync(ct);
-        return new PersonJobsErased(erased, outputs, [.. jobs.Select(j => j.Id)], [.. jobs.Where(j => j.Result is not null).Select(j => j.Result!.DocumentId)]);
+        return new PersonJobsErased(erased, outputs, ids);
     }
 
     /// <summary>Whether the job is still to be worked on (a cancel from another request ends the runner's loop).</summary>

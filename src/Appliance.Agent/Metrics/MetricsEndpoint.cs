@@ -49,8 +49,7 @@ public static class MetricsEndpoint
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
 
-    private static string Snake(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
+    private static string Snake(string name) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 
     private static void WriteSync(PrometheusText text, DocumentLibrary library, IngestionJobs ingestion, FolderWatch watch)
     {
